@@ -1,0 +1,31 @@
+# Install rules and the exported CMake package: a consumer writes
+#   find_package(edgeroute REQUIRED)
+#   target_link_libraries(app PRIVATE edgeroute::core edgeroute::platform_mbedtls)
+include(GNUInstallDirs)
+include(CMakePackageConfigHelpers)
+
+set(_edgeroute_install_targets edgeroute_platform edgeroute_platform_mbedtls edgeroute_sigv4 edgeroute_core)
+install(TARGETS ${_edgeroute_install_targets}
+  EXPORT edgerouteTargets
+  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+foreach(module platform sigv4 core)
+  install(DIRECTORY ${PROJECT_SOURCE_DIR}/${module}/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+endforeach()
+# Targets get their short names in the package: edgeroute::core, edgeroute::sigv4, ...
+foreach(t ${_edgeroute_install_targets})
+  string(REPLACE "edgeroute_" "" _short ${t})
+  set_target_properties(${t} PROPERTIES EXPORT_NAME ${_short})
+endforeach()
+install(EXPORT edgerouteTargets NAMESPACE edgeroute:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/edgeroute)
+configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/edgerouteConfig.cmake.in
+  ${PROJECT_BINARY_DIR}/edgerouteConfig.cmake
+  INSTALL_DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/edgeroute)
+write_basic_package_version_file(${PROJECT_BINARY_DIR}/edgerouteConfigVersion.cmake
+  COMPATIBILITY SameMinorVersion)
+install(FILES
+  ${PROJECT_BINARY_DIR}/edgerouteConfig.cmake
+  ${PROJECT_BINARY_DIR}/edgerouteConfigVersion.cmake
+  ${PROJECT_SOURCE_DIR}/cmake/FindMbedTLS.cmake
+  DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/edgeroute)

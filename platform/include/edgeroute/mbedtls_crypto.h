@@ -1,0 +1,15 @@
+// edgeroute/mbedtls_crypto.h -- the mbedTLS implementation of edgeroute::Crypto
+// (library edgeroute_platform_mbedtls). Works with mbedTLS 2.28 and 3.x.
+#ifndef EDGEROUTE_MBEDTLS_CRYPTO_H
+#define EDGEROUTE_MBEDTLS_CRYPTO_H
+
+#include "edgeroute/crypto.h"
+
+namespace edgeroute {
+
+// Stateless; one instance is shared by every thread.
+const Crypto& mbedtls_crypto();
+
+}  // namespace edgeroute
+
+#endif  // EDGEROUTE_MBEDTLS_CRYPTO_H

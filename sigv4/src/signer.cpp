@@ -1,0 +1,1 @@
+#include "edgeroute/sigv4.h"

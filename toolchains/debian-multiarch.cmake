@@ -1,0 +1,24 @@
+# Shared part of the Debian cross toolchain files: set EDGEROUTE_TRIPLE and
+# CMAKE_SYSTEM_PROCESSOR, then include this file.
+set(CMAKE_C_COMPILER ${EDGEROUTE_TRIPLE}-gcc)
+set(CMAKE_CXX_COMPILER ${EDGEROUTE_TRIPLE}-g++)
+
+# Target libraries and headers come from the multiarch folders; programs from the host.
+set(CMAKE_LIBRARY_ARCHITECTURE ${EDGEROUTE_TRIPLE})
+set(CMAKE_FIND_ROOT_PATH /usr/${EDGEROUTE_TRIPLE} /usr/lib/${EDGEROUTE_TRIPLE})
+set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
+set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)
+set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE BOTH)
+set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY)
+set(CMAKE_IGNORE_PATH /usr/lib/x86_64-linux-gnu /usr/lib/x86_64-linux-gnu/cmake)
+
+# ctest runs the target's test binaries under qemu-user with the cross sysroot.
+if(EDGEROUTE_TRIPLE STREQUAL "aarch64-linux-gnu")
+  set(_qemu qemu-aarch64)
+else()
+  set(_qemu qemu-arm)
+endif()
+find_program(EDGEROUTE_QEMU NAMES ${_qemu}-static ${_qemu})
+if(EDGEROUTE_QEMU)
+  set(CMAKE_CROSSCOMPILING_EMULATOR ${EDGEROUTE_QEMU} -L /usr/${EDGEROUTE_TRIPLE})
+endif()
