@@ -132,6 +132,11 @@ class Signer {
   std::uint64_t key_derivations() const { return key_derivations_; }
 
  private:
+  // The signing key for (date, region, service, credentials): from the cache, or
+  // derived with four HMACs and cached (least recently used slot is replaced).
+  void derive_key(std::string_view date, std::string_view region, std::string_view service,
+                  const Credentials& credentials, Digest32* key);
+
   struct CachedKey {
     bool used;
     std::uint64_t last_use;
