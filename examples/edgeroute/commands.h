@@ -1,0 +1,14 @@
+// The subcommands of the edgeroute tool. Each takes the arguments after its name
+// and returns the process exit status: 0 done, 1 failed, 2 bad usage.
+#ifndef EDGEROUTE_EXAMPLES_COMMANDS_H
+#define EDGEROUTE_EXAMPLES_COMMANDS_H
+
+namespace edgeroute {
+namespace tool {
+
+int sign_command(int argc, char** argv);
+
+}  // namespace tool
+}  // namespace edgeroute
+
+#endif  // EDGEROUTE_EXAMPLES_COMMANDS_H

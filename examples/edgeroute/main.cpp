@@ -1,0 +1,36 @@
+// edgeroute: the command-line tool.
+#include <cstdio>
+#include <cstring>
+
+#include "commands.h"
+#include "edgeroute/version.h"
+
+namespace {
+
+constexpr const char kUsage[] =
+    "usage: edgeroute <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  sign      print what edgeroute signs for a request (canonical request,\n"
+    "            string to sign, signature, signed request)\n"
+    "  version   print the version\n"
+    "\n"
+    "edgeroute <command> --help shows a command's options.\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0 ||
+      std::strcmp(argv[1], "help") == 0) {
+    std::fputs(kUsage, argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  const char* command = argv[1];
+  if (std::strcmp(command, "sign") == 0) return edgeroute::tool::sign_command(argc - 2, argv + 2);
+  if (std::strcmp(command, "version") == 0 || std::strcmp(command, "--version") == 0) {
+    std::printf("edgeroute %s\n", edgeroute::version());
+    return 0;
+  }
+  std::fprintf(stderr, "edgeroute: unknown command '%s' (see edgeroute --help)\n", command);
+  return 2;
+}
