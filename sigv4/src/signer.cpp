@@ -38,6 +38,27 @@ int hex_value(char c) {
 
 bool is_space_or_tab(char c) { return c == ' ' || c == '\t'; }
 
+// Index of the first space or tab in s at or after `from`, or s.size(). memchr
+// is vectorized: session tokens are long and have no whitespace.
+std::size_t find_space_or_tab(std::string_view s, std::size_t from) {
+  const char* begin = s.data() + from;
+  const std::size_t n = s.size() - from;
+  const void* sp = std::memchr(begin, ' ', n);
+  const void* tab = std::memchr(begin, '\t', n);
+  const char* first = s.data() + s.size();
+  if (sp != nullptr) first = static_cast<const char*>(sp);
+  if (tab != nullptr && static_cast<const char*>(tab) < first) first = static_cast<const char*>(tab);
+  return static_cast<std::size_t>(first - s.data());
+}
+
+// True when s holds a CR, LF or NUL: bytes that would let a value break out of
+// its header line.
+bool has_line_break_or_nul(std::string_view s) {
+  return std::memchr(s.data(), '\r', s.size()) != nullptr ||
+         std::memchr(s.data(), '\n', s.size()) != nullptr ||
+         std::memchr(s.data(), '\0', s.size()) != nullptr;
+}
+
 // RFC 9110 token characters: what a header name or a method may contain.
 bool is_tchar(unsigned char c) {
   if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) return true;
@@ -104,29 +125,37 @@ class Writer {
     len_ += s.size();
   }
   void put_hex_lower(const std::uint8_t* bytes, std::size_t n) {
+    char* p = claim(2 * n);
+    if (p == nullptr) return;
     for (std::size_t i = 0; i < n; ++i) {
-      put(kHexLower[bytes[i] >> 4]);
-      put(kHexLower[bytes[i] & 0xF]);
+      p[2 * i] = kHexLower[bytes[i] >> 4];
+      p[2 * i + 1] = kHexLower[bytes[i] & 0xF];
     }
   }
   void put_percent(unsigned char c) {
-    put('%');
-    put(kHexUpper[c >> 4]);
-    put(kHexUpper[c & 0xF]);
+    char* p = claim(3);
+    if (p == nullptr) return;
+    p[0] = '%';
+    p[1] = kHexUpper[c >> 4];
+    p[2] = kHexUpper[c & 0xF];
   }
   void put_lower(std::string_view s) {
-    for (char c : s) put(ascii_lower(c));
+    char* p = claim(s.size());
+    if (p == nullptr) return;
+    for (std::size_t i = 0; i < s.size(); ++i) p[i] = ascii_lower(s[i]);
   }
   // SigV4 URI encoding: unreserved bytes as they are, everything else %XX.
+  // Runs of unreserved bytes are copied at once.
   void put_uri_encoded(std::string_view s) {
-    for (char ch : s) {
-      const unsigned char c = static_cast<unsigned char>(ch);
-      if (is_unreserved(c)) {
-        put(ch);
-      } else {
-        put_percent(c);
-      }
+    std::size_t run = 0;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+      const unsigned char c = static_cast<unsigned char>(s[i]);
+      if (is_unreserved(c)) continue;
+      put(s.substr(run, i - run));
+      put_percent(c);
+      run = i + 1;
     }
+    put(s.substr(run));
   }
   // Decodes %XX (invalid escapes stay literal), then SigV4-encodes: the same
   // canonical form whether the caller passed raw or already-encoded text.
@@ -144,18 +173,18 @@ class Writer {
       }
     }
   }
-  // Header value: ends trimmed, inner runs of spaces and tabs folded to one space.
+  // Header value: ends trimmed, inner runs of spaces and tabs folded to one
+  // space. Text between runs is copied at once (tokens are long).
   void put_folded(std::string_view value) {
     value = trim(value);
-    bool in_space = false;
-    for (char c : value) {
-      if (is_space_or_tab(c)) {
-        in_space = true;
-        continue;
-      }
-      if (in_space) put(' ');
-      in_space = false;
-      put(c);
+    std::size_t i = 0;
+    while (i < value.size()) {
+      const std::size_t end = find_space_or_tab(value, i);
+      put(value.substr(i, end - i));
+      if (end == value.size()) break;
+      put(' ');
+      i = end;
+      while (i < value.size() && is_space_or_tab(value[i])) ++i;
     }
   }
 
@@ -168,7 +197,8 @@ class Writer {
     }
   }
   void put_zeros(std::size_t n) {
-    for (std::size_t i = 0; i < n; ++i) put('0');
+    char* p = claim(n);
+    if (p != nullptr) std::memset(p, '0', n);
   }
   void put_decimal(std::uint32_t v) {
     char digits[10];
@@ -181,6 +211,14 @@ class Writer {
   }
 
  private:
+  // Takes the next n bytes: where to write them, or null when they do not fit
+  // (then they are only counted).
+  char* claim(std::size_t n) {
+    char* p = (len_ <= cap_ && cap_ - len_ >= n) ? buf_ + len_ : nullptr;
+    len_ += n;
+    return p;
+  }
+
   char* buf_;
   std::size_t cap_;
   std::size_t len_ = 0;
@@ -225,13 +263,10 @@ Status check_access_key(std::string_view v) {
 }
 
 Status check_header_value(std::string_view name, std::string_view value) {
-  for (char c : value) {
-    const unsigned char u = static_cast<unsigned char>(c);
-    if (u == '\r' || u == '\n' || u == 0) {
-      return Status::error(Code::kInvalidArgument,
-                           "sigv4: header '%.*s' has a CR, LF or NUL in its value",
-                           static_cast<int>(name.size()), name.data());
-    }
+  if (has_line_break_or_nul(value)) {
+    return Status::error(Code::kInvalidArgument,
+                         "sigv4: header '%.*s' has a CR, LF or NUL in its value",
+                         static_cast<int>(name.size()), name.data());
   }
   return Status();
 }
@@ -555,11 +590,9 @@ Status Signer::sign(const Request& request, const Options& options,
     return Status::error(Code::kLimitExceeded, "sigv4: secret access key is longer than %zu bytes",
                          kMaxSecretBytes);
   }
-  for (char c : credentials.session_token) {
-    if (c == '\r' || c == '\n' || c == '\0') {
-      return Status::error(Code::kInvalidArgument,
-                           "sigv4: session token contains a CR, LF or NUL byte");
-    }
+  if (has_line_break_or_nul(credentials.session_token)) {
+    return Status::error(Code::kInvalidArgument,
+                         "sigv4: session token contains a CR, LF or NUL byte");
   }
   if (request.method.empty()) return Status::error(Code::kInvalidArgument, "sigv4: method is empty");
   for (char c : request.method) {
@@ -858,10 +891,11 @@ Status Signer::sign(const Request& request, const Options& options,
 
 void Signer::derive_key(std::string_view date, std::string_view region, std::string_view service,
                         const Credentials& credentials, Digest32* key) {
-  // Identity of the secret without keeping it: a hash, compared in constant time.
-  Digest32 fingerprint;
-  crypto_.sha256(credentials.secret_access_key.data(), credentials.secret_access_key.size(),
-                 &fingerprint);
+  // Identity of the secret without keeping it (see CachedKey).
+  std::uint64_t fingerprint = 0xcbf29ce484222325ull;
+  for (char c : credentials.secret_access_key) {
+    fingerprint = (fingerprint ^ static_cast<unsigned char>(c)) * 0x100000001b3ull;
+  }
   const std::string_view id = credentials.access_key_id;
   CachedKey* victim = &cache_[0];
   for (CachedKey& slot : cache_) {
@@ -874,10 +908,9 @@ void Signer::derive_key(std::string_view date, std::string_view region, std::str
         slot.service_len == service.size() &&
         std::memcmp(slot.service, service.data(), service.size()) == 0 &&
         slot.access_key_len == id.size() && std::memcmp(slot.access_key_id, id.data(), id.size()) == 0 &&
-        constant_time_equal(slot.secret_fingerprint.bytes, fingerprint.bytes, kSha256Bytes)) {
+        slot.secret_fingerprint == fingerprint) {
       slot.last_use = ++use_counter_;
       *key = slot.key;
-      secure_wipe(&fingerprint, sizeof fingerprint);
       return;
     }
     if (victim->used && slot.last_use < victim->last_use) victim = &slot;
@@ -910,7 +943,6 @@ void Signer::derive_key(std::string_view date, std::string_view region, std::str
   victim->key = k;
   *key = k;
   secure_wipe(&k, sizeof k);
-  secure_wipe(&fingerprint, sizeof fingerprint);
 }
 
 Status Signer::verify(const Request& request, const Options& options,

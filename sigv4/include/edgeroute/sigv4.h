@@ -145,7 +145,9 @@ class Signer {
     char region[limits::kSigv4MaxScopePartBytes];
     char service[limits::kSigv4MaxScopePartBytes];
     char access_key_id[limits::kSigv4MaxAccessKeyBytes];
-    Digest32 secret_fingerprint;  // tells a rotated secret under the same key ID apart
+    // Tells a rotated secret under the same key ID apart: a 64-bit FNV-1a of the
+    // secret, which reveals less about it than the derived key stored next to it.
+    std::uint64_t secret_fingerprint;
     Digest32 key;
   };
 
