@@ -89,6 +89,11 @@ class MbedtlsCrypto final : public Crypto {
     check(EDGEROUTE_SHA256_UPDATE(as_mbedtls(ctx), static_cast<const unsigned char*>(data), len));
   }
 
+  void sha256_copy(const Sha256Ctx* from, Sha256Ctx* to) const override {
+    mbedtls_sha256_context* c = new (to->opaque) mbedtls_sha256_context;
+    mbedtls_sha256_init(c);
+    mbedtls_sha256_clone(c, std::launder(reinterpret_cast<const mbedtls_sha256_context*>(from->opaque)));
+  }
   void sha256_finish(Sha256Ctx* ctx, Digest32* out) const override {
     mbedtls_sha256_context* c = as_mbedtls(ctx);
     check(EDGEROUTE_SHA256_FINISH(c, out->bytes));

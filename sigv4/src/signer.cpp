@@ -859,10 +859,8 @@ Status Signer::sign(const Request& request, const Options& options,
   Digest32 digest;
   crypto_.sha256(buf + creq_at, creq_len, &digest);
   put_hex_at(buf + creq_hash_at, digest);
-  Digest32 key;
-  derive_key(cn.date, options.region, options.service, credentials, &key);
-  crypto_.hmac_sha256(key.bytes, sizeof key.bytes, buf + sts_at, sts_len, &digest);
-  secure_wipe(&key, sizeof key);
+  const Crypto::HmacKey& key = signing_key(cn.date, options.region, options.service, credentials);
+  crypto_.hmac_sha256_prepared(key, buf + sts_at, sts_len, &digest);
   put_hex_at(buf + sig_at, digest);
   put_hex_at(buf + out_at + out_len - 2 * kSha256Bytes, digest);
 
@@ -889,8 +887,9 @@ Status Signer::sign(const Request& request, const Options& options,
   return Status();
 }
 
-void Signer::derive_key(std::string_view date, std::string_view region, std::string_view service,
-                        const Credentials& credentials, Digest32* key) {
+const Crypto::HmacKey& Signer::signing_key(std::string_view date, std::string_view region,
+                                           std::string_view service,
+                                           const Credentials& credentials) {
   // Identity of the secret without keeping it (see CachedKey).
   std::uint64_t fingerprint = 0xcbf29ce484222325ull;
   for (char c : credentials.secret_access_key) {
@@ -910,8 +909,7 @@ void Signer::derive_key(std::string_view date, std::string_view region, std::str
         slot.access_key_len == id.size() && std::memcmp(slot.access_key_id, id.data(), id.size()) == 0 &&
         slot.secret_fingerprint == fingerprint) {
       slot.last_use = ++use_counter_;
-      *key = slot.key;
-      return;
+      return slot.key;
     }
     if (victim->used && slot.last_use < victim->last_use) victim = &slot;
   }
@@ -940,9 +938,9 @@ void Signer::derive_key(std::string_view date, std::string_view region, std::str
   victim->access_key_len = static_cast<std::uint8_t>(id.size());
   std::memcpy(victim->access_key_id, id.data(), id.size());
   victim->secret_fingerprint = fingerprint;
-  victim->key = k;
-  *key = k;
+  crypto_.hmac_sha256_prepare(k.bytes, sizeof k.bytes, &victim->key);
   secure_wipe(&k, sizeof k);
+  return victim->key;
 }
 
 Status Signer::verify(const Request& request, const Options& options,
