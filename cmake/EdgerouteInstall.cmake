@@ -1,10 +1,17 @@
 # Install rules and the exported CMake package: a consumer writes
 #   find_package(edgeroute REQUIRED)
 #   target_link_libraries(app PRIVATE edgeroute::core edgeroute::platform_mbedtls)
+# and, when it was built, edgeroute::platform_curl for the HTTP transport.
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
 set(_edgeroute_install_targets edgeroute_platform edgeroute_platform_mbedtls edgeroute_sigv4 edgeroute_core)
+# The curl transport is optional (EDGEROUTE_WITH_CURL); the package then needs CURL too.
+set(EDGEROUTE_PACKAGE_HAS_CURL OFF)
+if(TARGET edgeroute_platform_curl)
+  list(APPEND _edgeroute_install_targets edgeroute_platform_curl)
+  set(EDGEROUTE_PACKAGE_HAS_CURL ON)
+endif()
 install(TARGETS ${_edgeroute_install_targets}
   EXPORT edgerouteTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}

@@ -5,12 +5,12 @@ set(CMAKE_CXX_COMPILER ${EDGEROUTE_TRIPLE}-g++)
 
 # Target libraries and headers come from the multiarch folders; programs from the host.
 set(CMAKE_LIBRARY_ARCHITECTURE ${EDGEROUTE_TRIPLE})
-set(CMAKE_FIND_ROOT_PATH /usr/${EDGEROUTE_TRIPLE} /usr/lib/${EDGEROUTE_TRIPLE})
+set(CMAKE_FIND_ROOT_PATH / /usr/${EDGEROUTE_TRIPLE} /usr/lib/${EDGEROUTE_TRIPLE})
 set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
 set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)
 set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE BOTH)
 set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY)
-set(CMAKE_IGNORE_PATH /usr/lib/x86_64-linux-gnu /usr/lib/x86_64-linux-gnu/cmake)
+set(CMAKE_IGNORE_PATH /usr/lib/x86_64-linux-gnu /usr/lib/x86_64-linux-gnu/cmake /usr/include/x86_64-linux-gnu)
 
 # ctest runs the target's test binaries under qemu-user with the cross sysroot.
 if(EDGEROUTE_TRIPLE STREQUAL "aarch64-linux-gnu")
@@ -22,3 +22,7 @@ find_program(EDGEROUTE_QEMU NAMES ${_qemu}-static ${_qemu})
 if(EDGEROUTE_QEMU)
   set(CMAKE_CROSSCOMPILING_EMULATOR ${EDGEROUTE_QEMU} -L /usr/${EDGEROUTE_TRIPLE})
 endif()
+
+# pkg-config (used by FindCURL and others) must see the target's .pc files only.
+set(ENV{PKG_CONFIG_LIBDIR} "/usr/lib/${EDGEROUTE_TRIPLE}/pkgconfig:/usr/share/pkgconfig")
+set(ENV{PKG_CONFIG_PATH} "")

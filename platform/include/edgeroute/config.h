@@ -54,6 +54,49 @@
 #define EDGEROUTE_EVENTSTREAM_MAX_HEADERS 32
 #endif
 
+// --- Router (catalog, residency policy, probes, selection) ----------------------
+// Distinct region names the catalog may mention (sources, destinations, sets), count.
+// Regions are bits in a fixed mask, so this also sizes every region set.
+#ifndef EDGEROUTE_ROUTER_MAX_REGIONS
+#define EDGEROUTE_ROUTER_MAX_REGIONS 64
+#endif
+// Named region sets (geographies and user-defined sets), count.
+#ifndef EDGEROUTE_ROUTER_MAX_REGION_SETS
+#define EDGEROUTE_ROUTER_MAX_REGION_SETS 24
+#endif
+// Base models the catalog may describe, count.
+#ifndef EDGEROUTE_ROUTER_MAX_MODELS
+#define EDGEROUTE_ROUTER_MAX_MODELS 32
+#endif
+// Inference profiles the catalog may describe, count.
+#ifndef EDGEROUTE_ROUTER_MAX_PROFILES
+#define EDGEROUTE_ROUTER_MAX_PROFILES 64
+#endif
+// Source regions one inference profile may list, count (global profiles have ~25).
+#ifndef EDGEROUTE_ROUTER_MAX_SOURCES_PER_PROFILE
+#define EDGEROUTE_ROUTER_MAX_SOURCES_PER_PROFILE 32
+#endif
+// (identifier, source region) candidates across all models, count.
+#ifndef EDGEROUTE_ROUTER_MAX_CANDIDATES
+#define EDGEROUTE_ROUTER_MAX_CANDIDATES 512
+#endif
+// Candidates of one model, count; sizes the per-pick explanation.
+#ifndef EDGEROUTE_ROUTER_MAX_CANDIDATES_PER_MODEL
+#define EDGEROUTE_ROUTER_MAX_CANDIDATES_PER_MODEL 64
+#endif
+// Longest model or inference-profile identifier, bytes.
+#ifndef EDGEROUTE_ROUTER_MAX_ID_BYTES
+#define EDGEROUTE_ROUTER_MAX_ID_BYTES 96
+#endif
+// Longest region or region-set name, bytes.
+#ifndef EDGEROUTE_ROUTER_MAX_NAME_BYTES
+#define EDGEROUTE_ROUTER_MAX_NAME_BYTES 32
+#endif
+// Session keys remembered for sticky routing, count (least recently used is evicted).
+#ifndef EDGEROUTE_ROUTER_STICKY_SLOTS
+#define EDGEROUTE_ROUTER_STICKY_SLOTS 256
+#endif
+
 namespace edgeroute {
 namespace limits {
 
@@ -78,6 +121,33 @@ static_assert(kEventStreamMaxMessageBytes >= 16, "the smallest event-stream mess
 static_assert(kEventStreamMaxMessageBytes <= 16u * 1024u * 1024u,
               "the event-stream protocol caps a message at 16 MiB");
 static_assert(kEventStreamMaxHeaders >= 4, "Bedrock events carry three or four headers");
+
+constexpr std::size_t kRouterMaxRegions = EDGEROUTE_ROUTER_MAX_REGIONS;
+constexpr std::size_t kRouterMaxRegionSets = EDGEROUTE_ROUTER_MAX_REGION_SETS;
+constexpr std::size_t kRouterMaxModels = EDGEROUTE_ROUTER_MAX_MODELS;
+constexpr std::size_t kRouterMaxProfiles = EDGEROUTE_ROUTER_MAX_PROFILES;
+constexpr std::size_t kRouterMaxSourcesPerProfile = EDGEROUTE_ROUTER_MAX_SOURCES_PER_PROFILE;
+constexpr std::size_t kRouterMaxCandidates = EDGEROUTE_ROUTER_MAX_CANDIDATES;
+constexpr std::size_t kRouterMaxCandidatesPerModel = EDGEROUTE_ROUTER_MAX_CANDIDATES_PER_MODEL;
+constexpr std::size_t kRouterMaxIdBytes = EDGEROUTE_ROUTER_MAX_ID_BYTES;
+constexpr std::size_t kRouterMaxNameBytes = EDGEROUTE_ROUTER_MAX_NAME_BYTES;
+constexpr std::size_t kRouterStickySlots = EDGEROUTE_ROUTER_STICKY_SLOTS;
+
+static_assert(kRouterMaxRegions >= 8 && kRouterMaxRegions <= 65535,
+              "router regions are 16-bit indices; a catalog needs a handful at least");
+static_assert(kRouterMaxRegionSets >= 8, "the default catalog defines eight geographies");
+static_assert(kRouterMaxModels >= 1 && kRouterMaxModels <= 65535, "models are 16-bit indices");
+static_assert(kRouterMaxProfiles >= 1 && kRouterMaxProfiles <= 32767,
+              "profiles are signed 16-bit indices (-1 marks an in-region model ID)");
+static_assert(kRouterMaxSourcesPerProfile >= 1 && kRouterMaxSourcesPerProfile <= kRouterMaxRegions,
+              "a profile cannot have more sources than there are regions");
+static_assert(kRouterMaxCandidates >= kRouterMaxCandidatesPerModel && kRouterMaxCandidates <= 65535,
+              "candidates are 16-bit indices and hold every model's candidates");
+static_assert(kRouterMaxIdBytes >= 64 && kRouterMaxIdBytes <= 255,
+              "Bedrock identifiers such as us.anthropic.claude-3-7-sonnet-20250219-v1:0 must fit");
+static_assert(kRouterMaxNameBytes >= 16 && kRouterMaxNameBytes <= 255,
+              "region names such as ap-southeast-4 must fit");
+static_assert(kRouterStickySlots >= 4, "sticky routing probes four slots per key");
 
 }  // namespace limits
 }  // namespace edgeroute

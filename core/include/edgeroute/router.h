@@ -1,0 +1,298 @@
+// edgeroute/router.h -- which allowed (identifier, source region) serves this call.
+//
+// The router ranks the candidates the residency policy allows, by measured latency
+// (with hysteresis), by a configured order (failover) or by weights, keeps session
+// keys on one candidate, and schedules frugal latency probes. It does no I/O and
+// owns no thread: the caller drives probes with tick(now) and performs them through
+// a Prober it supplies; the client reports the outcome of every call.
+//
+// Memory: fixed tables sized by config.h (tens of KiB); init() is the only call
+// that may fail for want of configuration; pick(), report() and tick() never touch
+// the heap.
+// Thread-safety: every member function may be called from any number of threads.
+// One mutex guards the state; it is held for a few hundred nanoseconds per pick or
+// report and never while a probe runs.
+// Lifetime: the Policy (and through it the Catalog) must outlive the router and
+// must not change after init(). Strings in a Route point into the catalog.
+#ifndef EDGEROUTE_ROUTER_H
+#define EDGEROUTE_ROUTER_H
+
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <string_view>
+
+#include "edgeroute/catalog.h"
+#include "edgeroute/config.h"
+#include "edgeroute/policy.h"
+#include "edgeroute/status.h"
+
+namespace edgeroute {
+
+enum class RouteMode : std::uint8_t {
+  kLatency,   // nearest allowed candidate by smoothed RTT, with hysteresis
+  kFailover,  // first allowed candidate in a configured order (active-passive)
+  kWeighted,  // split across allowed candidates by weight (active-active)
+};
+const char* to_string(RouteMode mode);
+
+// Selection settings of one model. Lists name source regions; where several
+// candidates share a source region, catalog order decides (in-region IDs first).
+struct ModelRouting {
+  std::string_view model;  // base model ID, e.g. anthropic.claude-3-7-sonnet-20250219-v1:0
+  RouteMode mode = RouteMode::kLatency;
+  // kFailover: "eu-central-1,eu-west-1", primary first; sources not listed are not
+  // used. Empty: every allowed candidate, in catalog order.
+  std::string_view order;
+  // kWeighted: "eu-central-1=3,eu-west-1=1"; sources not listed get no traffic.
+  // Empty: equal weights.
+  std::string_view weights;
+};
+
+struct ProbeOptions {
+  // Between probe rounds while the ranking changes; doubled after each round that
+  // leaves it unchanged, up to max_interval_ms.
+  std::int64_t interval_ms = 30000;
+  std::int64_t max_interval_ms = 240000;
+  // Every endpoint in use is re-measured at least this often (and at the first
+  // tick); ordinary rounds probe only the best few (at most 8; larger is cut to 8).
+  std::int64_t full_sweep_interval_ms = 1800000;
+  std::uint32_t best_few = 3;
+  // Each round's spacing moves by up to +-jitter_pct percent, so a fleet that
+  // booted together does not probe in lockstep.
+  std::uint32_t jitter_pct = 20;
+  // Probe traffic allowed per clock hour, bytes; a probe that would exceed it is
+  // deferred (and counted). Cellular gateways pay for every byte.
+  std::uint64_t budget_bytes_per_hour = 256u * 1024u;
+  // What a probe is assumed to cost before the prober has reported one, bytes
+  // (a cold TLS handshake with certificate chain is about 6 KiB).
+  std::uint32_t expected_probe_bytes = 6u * 1024u;
+};
+
+struct RouterOptions {
+  RouteMode default_mode = RouteMode::kLatency;  // for models not listed below
+  const ModelRouting* models = nullptr;
+  std::size_t model_count = 0;
+  // Latency mode keeps its current choice unless another candidate is faster by
+  // more than hysteresis_pct percent of the current RTT and hysteresis_min_us.
+  std::uint32_t hysteresis_pct = 10;
+  std::int64_t hysteresis_min_us = 2000;
+  // A session key idle this long forgets its candidate (prompt caches last minutes).
+  std::int64_t sticky_idle_ms = 900000;
+  ProbeOptions probes;
+};
+
+// Smoothed round-trip time of one endpoint: EWMA (gain 1/4, RFC 6298's variance)
+// with outlier rejection. A sample above srtt + max(4 rttvar, srtt/4) is rejected
+// unless it is the kConfirmSamples-th such sample in a row; then the estimate jumps
+// to it (a level shift, not a spike). kConfirmSamples low samples in a row below
+// srtt - max(4 rttvar, srtt/4) jump the same way (low samples are real: they also
+// feed the average meanwhile). So a lasting change beyond the band is followed
+// within kConfirmSamples samples; smaller ones converge by the EWMA (about 8
+// samples to 90 %).
+class LatencyEstimate {
+ public:
+  static constexpr std::uint32_t kConfirmSamples = 3;
+  // Returns false when the sample was rejected as an outlier. rtt_ns > 0.
+  bool add(std::int64_t rtt_ns);
+  bool measured() const { return samples_ > 0; }
+  std::int64_t srtt_ns() const { return srtt_ns_; }
+  std::int64_t rttvar_ns() const { return rttvar_ns_; }
+  std::uint32_t samples() const { return samples_; }
+  std::uint32_t rejected() const { return rejected_; }
+  // A recent sample lay outside the band and awaits confirmation.
+  bool unsettled() const { return high_run_ > 0 || low_run_ > 0; }
+
+ private:
+  void restart(std::int64_t rtt_ns);
+  std::int64_t srtt_ns_ = 0;
+  std::int64_t rttvar_ns_ = 0;
+  std::int64_t run_limit_ns_ = 0;  // the band edge a run of outliers is judged by
+  std::uint32_t samples_ = 0;
+  std::uint32_t rejected_ = 0;
+  std::uint32_t high_run_ = 0;
+  std::uint32_t low_run_ = 0;
+};
+
+// Where to send one call. Strings point into the catalog.
+struct Route {
+  std::string_view identifier;     // model or profile ID for the request path
+  std::string_view source_region;  // SigV4 region
+  std::string_view host;           // bedrock-runtime.<source_region>.amazonaws.com
+  std::uint16_t candidate = 0;     // catalog candidate index, for report()
+};
+
+// What happened to a call, as the client classifies it.
+enum class Outcome : std::uint8_t {
+  kSuccess,
+  kThrottled,    // ThrottlingException, ServiceQuotaExceededException
+  kUnavailable,  // 5xx, connection refused or reset
+  kTimeout,
+  kClientError,  // other 4xx: the request's fault, not the endpoint's
+};
+
+// Why a candidate was not the one picked.
+enum class SkipReason : std::uint8_t {
+  kChosen,
+  kPolicy,       // the residency policy excludes it (see verdict)
+  kNotInOrder,   // failover: its source is not in the order
+  kZeroWeight,   // weighted: its source has no weight
+  kHysteresis,   // faster, but not by enough to move off the current choice
+  kRankedLower,  // allowed, another ranked first (or won the weighted draw, or
+                 // holds the session)
+};
+const char* to_string(SkipReason reason);
+
+// The whole decision, for `edgeroute route` and logs.
+struct PickExplanation {
+  struct Entry {
+    std::uint16_t candidate = 0;
+    SkipReason reason = SkipReason::kRankedLower;
+    Verdict verdict;
+    std::int64_t srtt_ns = -1;  // of its source endpoint; -1 when not measured
+    std::uint16_t rank = 0;     // place in this mode's preference among eligible ones
+  };
+  RouteMode mode = RouteMode::kLatency;
+  bool sticky = false;  // the session key decided
+  std::size_t count = 0;
+  Entry entries[limits::kRouterMaxCandidatesPerModel];
+};
+
+struct ProbeResult {
+  bool answered = false;       // any HTTP answer (or completed handshake) counts
+  std::int64_t rtt_ns = 0;     // one round trip when answered
+  std::uint32_t bytes = 0;     // sent + received, as far as the prober can tell
+};
+
+// Performs latency probes; the client layer implements it over the transport (a
+// cheap unauthenticated request on a warm connection, the TCP/TLS connect time of
+// a cold one). Called from tick() on the caller's thread, outside the router's
+// lock; it may block up to its own timeout and must not call back into the router.
+class Prober {
+ public:
+  virtual ~Prober() = default;
+  virtual ProbeResult probe(std::string_view host, std::uint16_t region) = 0;
+};
+
+struct EndpointStats {
+  bool probed = false;  // a source of some allowed candidate: tick() measures it
+  std::int64_t srtt_ns = -1;
+  std::int64_t rttvar_ns = 0;
+  std::uint32_t samples = 0;   // probe and passive samples accepted
+  std::uint32_t rejected = 0;  // outliers
+  std::uint32_t probes = 0;
+  std::uint32_t probe_failures = 0;
+};
+
+struct ProbeStats {
+  std::uint64_t bytes_total = 0;
+  std::uint64_t bytes_this_hour = 0;
+  std::uint32_t probes_sent = 0;
+  std::uint32_t probes_deferred = 0;  // skipped for the byte budget
+  std::uint32_t rounds = 0;
+  std::int64_t interval_ns = 0;       // current spacing between rounds
+  std::int64_t next_round_ns = 0;
+};
+
+struct CandidateStats {
+  std::uint32_t picks = 0;
+  std::uint32_t successes = 0;
+  std::uint32_t throttles = 0;
+  std::uint32_t failures = 0;  // unavailable or timeout
+};
+
+class Router {
+ public:
+  Router() = default;
+  Router(const Router&) = delete;
+  Router& operator=(const Router&) = delete;
+
+  // Validates the per-model settings against the catalog and policy:
+  // kNotFound for an unknown model, kInvalidArgument for a malformed order or
+  // weight list or one naming a source with no allowed candidate, and the
+  // policy's kPermissionDenied when it leaves a listed model no candidate.
+  Status init(const Policy& policy, const RouterOptions& options);
+
+  // Chooses the candidate for one call of `model` (base model ID). A non-empty
+  // session_key keeps the session on its previous candidate while that remains
+  // usable. `random` is any uniformly random number (weighted mode draws with it).
+  // kNotFound: unknown model; kPermissionDenied: nothing allowed and eligible.
+  // `why`, when given, receives every candidate of the model with its reason.
+  Status pick(std::string_view model, std::string_view session_key, std::int64_t now_ns,
+              std::uint64_t random, Route* route, PickExplanation* why = nullptr);
+
+  // The outcome of a call made on `route`. rtt_ns > 0 is a passive latency sample:
+  // a network round trip (connect time of a new connection, say), never the time
+  // to the first token. kInvalidArgument when the route did not come from pick().
+  Status report(const Route& route, Outcome outcome, std::int64_t rtt_ns, std::int64_t now_ns);
+
+  // Runs a probe round when one is due: at the first call every endpoint, then the
+  // best few, spacing out while the ranking is stable, within the byte budget.
+  // Returns the number of probes performed. `random` jitters the next round.
+  std::size_t tick(std::int64_t now_ns, std::uint64_t random, Prober& prober);
+
+  EndpointStats endpoint_stats(std::size_t region) const;
+  ProbeStats probe_stats() const;
+  CandidateStats candidate_stats(std::size_t candidate) const;
+
+ private:
+  static constexpr std::uint16_t kUnlisted = 0xFFFF;
+  static constexpr std::int64_t kUnmeasured = INT64_MAX;
+
+  struct ModelState {
+    RouteMode mode = RouteMode::kLatency;
+    std::int32_t incumbent = -1;  // latency mode's current choice (candidate index)
+    std::uint16_t order[limits::kRouterMaxRegions];   // position per source region
+    std::uint32_t weight[limits::kRouterMaxRegions];  // per source region
+  };
+  struct Endpoint {
+    LatencyEstimate latency;
+    bool probed = false;
+    std::uint32_t probes = 0;
+    std::uint32_t probe_failures = 0;
+    std::uint32_t last_probe_bytes = 0;
+  };
+  struct StickyEntry {
+    std::uint64_t key_hash = 0;
+    std::int64_t last_used_ns = 0;
+    std::uint16_t model = 0;
+    std::uint16_t candidate = 0;
+    bool used = false;
+  };
+
+  Status configure_model(const ModelRouting& routing);
+  bool eligible(const ModelState& state, const Candidate& c, std::size_t index) const;
+  std::int64_t preference(const ModelState& state, const Candidate& c) const;
+  std::int64_t srtt(const Candidate& c) const;
+  std::int64_t hysteresis_ns(std::int64_t current_ns) const;
+  int choose(std::size_t model, std::uint64_t random, int* passed_over);
+  StickyEntry* sticky_slot(std::uint64_t key_hash, std::size_t model, std::int64_t now_ns, bool* hit);
+  void explain(std::size_t model, int chosen, int passed_over, bool sticky, PickExplanation* why) const;
+  std::size_t ranking(std::uint16_t* top, std::size_t capacity) const;
+
+  const Policy* policy_ = nullptr;
+  const Catalog* catalog_ = nullptr;
+  RouterOptions options_;
+  mutable std::mutex mutex_;
+
+  Verdict verdicts_[limits::kRouterMaxCandidates];
+  CandidateStats candidate_stats_[limits::kRouterMaxCandidates];
+  ModelState models_[limits::kRouterMaxModels];
+  Endpoint endpoints_[limits::kRouterMaxRegions];
+  StickyEntry sticky_[limits::kRouterStickySlots];
+
+  // Probe scheduling.
+  static constexpr std::size_t kMaxBestFew = 8;
+  bool probing_ = false;  // a tick is running its probes (outside the lock)
+  std::int64_t next_round_ns_ = INT64_MIN;
+  std::int64_t next_full_sweep_ns_ = INT64_MIN;
+  std::int64_t round_interval_ns_ = 0;
+  std::int64_t hour_start_ns_ = INT64_MIN;
+  std::uint16_t last_ranking_[kMaxBestFew] = {};
+  std::size_t last_ranking_size_ = 0;
+  ProbeStats probe_stats_;
+};
+
+}  // namespace edgeroute
+
+#endif  // EDGEROUTE_ROUTER_H

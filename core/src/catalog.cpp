@@ -1,0 +1,479 @@
+// Catalog loading (start-up, cJSON, heap allowed) and lookups (fixed tables).
+//
+// A load works on a copy and swaps it in only when the whole document is valid,
+// so a bad file never leaves a half-applied catalog behind.
+#include "edgeroute/catalog.h"
+
+#include <cjson/cJSON.h>
+
+#include <cstdio>
+#include <memory>
+#include <string>
+
+namespace edgeroute {
+
+namespace generated {
+// core/catalog/default_catalog.json, embedded by cmake/EmbedFile.cmake.
+extern const char kDefaultCatalogJson[];
+extern const std::size_t kDefaultCatalogJsonBytes;
+}  // namespace generated
+
+namespace {
+
+// A catalog file bigger than this is a mistake, not a catalog.
+constexpr std::size_t kMaxCatalogFileBytes = 1024u * 1024u;
+
+bool is_lower(char c) { return c >= 'a' && c <= 'z'; }
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+// AWS region names: two letters, one or more lowercase words, a number
+// ("eu-central-1", "us-gov-west-1", "ap-southeast-4").
+bool is_region_name(std::string_view s) {
+  if (s.size() < 6 || !is_lower(s[0]) || !is_lower(s[1]) || s[2] != '-') return false;
+  std::size_t i = s.size();
+  while (i > 0 && is_digit(s[i - 1])) --i;
+  if (i == s.size() || i < 4 || s[i - 1] != '-') return false;
+  bool word_has_letter = false;
+  for (std::size_t k = 3; k + 1 < i; ++k) {
+    if (is_lower(s[k])) {
+      word_has_letter = true;
+    } else if (s[k] == '-' && word_has_letter) {
+      word_has_letter = false;
+    } else {
+      return false;
+    }
+  }
+  return word_has_letter;
+}
+
+// Region-set names: lowercase letters, digits, '-' and '_'; never a region name,
+// so a destination entry is unambiguous.
+bool is_set_name(std::string_view s) {
+  if (s.empty() || is_region_name(s)) return false;
+  for (char c : s) {
+    if (!is_lower(c) && !is_digit(c) && c != '-' && c != '_') return false;
+  }
+  return true;
+}
+
+bool is_date(std::string_view s) {
+  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (i != 4 && i != 7 && !is_digit(s[i])) return false;
+  }
+  return true;
+}
+
+std::string_view text_of(const cJSON* item) {
+  return cJSON_IsString(item) && item->valuestring != nullptr ? std::string_view(item->valuestring)
+                                                              : std::string_view();
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// RegionMask
+
+bool RegionMask::empty() const {
+  for (std::uint64_t w : words_) {
+    if (w != 0) return false;
+  }
+  return true;
+}
+
+std::size_t RegionMask::count() const {
+  std::size_t n = 0;
+  for (std::uint64_t w : words_) n += static_cast<std::size_t>(__builtin_popcountll(w));
+  return n;
+}
+
+int RegionMask::first_outside(const RegionMask& allowed) const {
+  for (std::size_t i = 0; i < kWords; ++i) {
+    const std::uint64_t outside = words_[i] & ~allowed.words_[i];
+    if (outside != 0) return static_cast<int>(i * 64 + static_cast<std::size_t>(__builtin_ctzll(outside)));
+  }
+  return -1;
+}
+
+// ---------------------------------------------------------------------------
+// Loader: one JSON document into a staged catalog.
+
+class CatalogLoader {
+ public:
+  CatalogLoader(Catalog* catalog, std::string_view origin) : c_(*catalog), origin_(origin) {}
+
+  Status load(const cJSON* root) {
+    if (!cJSON_IsObject(root)) return error(Code::kParseError, "(top level)", "expected an object");
+    for (const cJSON* field = root->child; field != nullptr; field = field->next) {
+      const std::string_view key = field->string;
+      if (key != "snapshot" && key != "region_sets" && key != "profiles" && key != "in_region") {
+        char path[96];
+        std::snprintf(path, sizeof path, "%.64s", field->string);
+        return error(Code::kParseError, path,
+                     "unknown field (expected snapshot, region_sets, profiles, in_region)");
+      }
+    }
+    // Sets first: profile destinations may name them.
+    Status s = load_snapshot(cJSON_GetObjectItemCaseSensitive(root, "snapshot"));
+    if (s.ok()) s = load_region_sets(cJSON_GetObjectItemCaseSensitive(root, "region_sets"));
+    if (s.ok()) s = load_profiles(cJSON_GetObjectItemCaseSensitive(root, "profiles"));
+    if (s.ok()) s = load_in_region(cJSON_GetObjectItemCaseSensitive(root, "in_region"));
+    if (s.ok()) s = build_candidates();
+    return s;
+  }
+
+ private:
+  Status error(Code code, const char* path, const char* what) {
+    return Status::error(code, "%.*s: %s: %s", static_cast<int>(origin_.size()), origin_.data(),
+                         path, what);
+  }
+
+  // The region's index, adding it when new. `path` names the field for errors.
+  Status region_index(std::string_view name, const char* path, std::uint16_t* index) {
+    if (!is_region_name(name) || name.size() > limits::kRouterMaxNameBytes) {
+      return error(Code::kParseError, path, "expected a region name");
+    }
+    const int found = c_.find_region(name);
+    if (found != Catalog::kNone) {
+      *index = static_cast<std::uint16_t>(found);
+      return Status();
+    }
+    if (c_.region_count_ == limits::kRouterMaxRegions) {
+      return error(Code::kLimitExceeded, path, "too many regions (EDGEROUTE_ROUTER_MAX_REGIONS)");
+    }
+    Catalog::Region& r = c_.regions_[c_.region_count_];
+    r.name.assign(name);
+    char host[limits::kRouterMaxNameBytes + 40];
+    const int n = std::snprintf(host, sizeof host, "bedrock-runtime.%.*s.amazonaws.com",
+                                static_cast<int>(name.size()), name.data());
+    r.host.assign(std::string_view(host, static_cast<std::size_t>(n)));
+    *index = static_cast<std::uint16_t>(c_.region_count_++);
+    return Status();
+  }
+
+  Status model_index(std::string_view id, const char* path, std::uint16_t* index) {
+    if (id.empty() || id.size() > limits::kRouterMaxIdBytes) {
+      return error(Code::kParseError, path, "expected a model ID (non-empty, EDGEROUTE_ROUTER_MAX_ID_BYTES at most)");
+    }
+    const int found = c_.find_model(id);
+    if (found != Catalog::kNone) {
+      *index = static_cast<std::uint16_t>(found);
+      return Status();
+    }
+    if (c_.model_count_ == limits::kRouterMaxModels) {
+      return error(Code::kLimitExceeded, path, "too many models (EDGEROUTE_ROUTER_MAX_MODELS)");
+    }
+    c_.models_[c_.model_count_] = Catalog::Model();
+    c_.models_[c_.model_count_].id.assign(id);
+    *index = static_cast<std::uint16_t>(c_.model_count_++);
+    return Status();
+  }
+
+  // An array of region names into `mask`; with allow_sets, entries may also name a
+  // region set already known, which adds all its regions.
+  Status region_list(const cJSON* array, const char* path, bool allow_sets, RegionMask* mask) {
+    if (!cJSON_IsArray(array) || array->child == nullptr) {
+      return error(Code::kParseError, path, "expected a non-empty array of region names");
+    }
+    int i = 0;
+    for (const cJSON* item = array->child; item != nullptr; item = item->next, ++i) {
+      char item_path[160];
+      // A path too long for the buffer is cut; it only ever names a field in a message.
+      if (std::snprintf(item_path, sizeof item_path, "%s[%d]", path, i) < 0) item_path[0] = '\0';
+      const std::string_view name = text_of(item);
+      if (allow_sets && is_set_name(name)) {
+        const int set = c_.find_region_set(name);
+        if (set == Catalog::kNone) {
+          return error(Code::kParseError, item_path, "expected a region name or a known region set");
+        }
+        *mask |= c_.region_sets_[set].regions;
+        continue;
+      }
+      std::uint16_t region = 0;
+      Status s = region_index(name, item_path, &region);
+      if (!s.ok()) return s;
+      mask->set(region);
+    }
+    return Status();
+  }
+
+  Status load_snapshot(const cJSON* snapshot) {
+    if (snapshot == nullptr) return Status();
+    const cJSON* date = cJSON_GetObjectItemCaseSensitive(snapshot, "date");
+    if (!cJSON_IsObject(snapshot) || !is_date(text_of(date))) {
+      return error(Code::kParseError, "snapshot.date", "expected a date YYYY-MM-DD");
+    }
+    c_.snapshot_date_.assign(text_of(date));
+    return Status();
+  }
+
+  Status load_region_sets(const cJSON* sets) {
+    if (sets == nullptr) return Status();
+    if (!cJSON_IsObject(sets)) return error(Code::kParseError, "region_sets", "expected an object");
+    for (const cJSON* set = sets->child; set != nullptr; set = set->next) {
+      char path[96];
+      std::snprintf(path, sizeof path, "region_sets.%.64s", set->string);
+      const std::string_view name = set->string;
+      if (!is_set_name(name) || name.size() > limits::kRouterMaxNameBytes) {
+        return error(Code::kParseError, path,
+                     "expected a set name (a-z 0-9 - _, not a region name) as the key");
+      }
+      RegionMask regions;
+      Status s = region_list(set, path, false, &regions);
+      if (!s.ok()) return s;
+      int index = c_.find_region_set(name);
+      if (index == Catalog::kNone) {
+        if (c_.region_set_count_ == limits::kRouterMaxRegionSets) {
+          return error(Code::kLimitExceeded, path, "too many region sets (EDGEROUTE_ROUTER_MAX_REGION_SETS)");
+        }
+        index = static_cast<int>(c_.region_set_count_++);
+        c_.region_sets_[index].name.assign(name);
+      }
+      c_.region_sets_[index].regions = regions;
+    }
+    return Status();
+  }
+
+  Status load_profiles(const cJSON* profiles) {
+    if (profiles == nullptr) return Status();
+    if (!cJSON_IsArray(profiles)) return error(Code::kParseError, "profiles", "expected an array");
+    int i = 0;
+    for (const cJSON* p = profiles->child; p != nullptr; p = p->next, ++i) {
+      Status s = load_profile(p, i);
+      if (!s.ok()) return s;
+    }
+    return Status();
+  }
+
+  Status load_profile(const cJSON* p, int i) {
+    char path[160];
+    std::snprintf(path, sizeof path, "profiles[%d]", i);
+    if (!cJSON_IsObject(p)) return error(Code::kParseError, path, "expected an object");
+    for (const cJSON* field = p->child; field != nullptr; field = field->next) {
+      const std::string_view key = field->string;
+      if (key != "id" && key != "model" && key != "geography" && key != "sources") {
+        std::snprintf(path, sizeof path, "profiles[%d].%.64s", i, field->string);
+        return error(Code::kParseError, path, "unknown field (expected id, model, geography, sources)");
+      }
+    }
+    Catalog::Profile staged;
+    const std::string_view id = text_of(cJSON_GetObjectItemCaseSensitive(p, "id"));
+    std::snprintf(path, sizeof path, "profiles[%d].id", i);
+    if (id.empty() || !staged.id.assign(id)) {
+      return error(Code::kParseError, path, "expected a profile ID (non-empty, EDGEROUTE_ROUTER_MAX_ID_BYTES at most)");
+    }
+    std::snprintf(path, sizeof path, "profiles[%d].model", i);
+    Status s = model_index(text_of(cJSON_GetObjectItemCaseSensitive(p, "model")), path, &staged.model);
+    if (!s.ok()) return s;
+    const std::string_view geography = text_of(cJSON_GetObjectItemCaseSensitive(p, "geography"));
+    std::snprintf(path, sizeof path, "profiles[%d].geography", i);
+    if (!is_set_name(geography) || !staged.geography.assign(geography)) {
+      return error(Code::kParseError, path, "expected a geography name such as eu or global");
+    }
+    const cJSON* sources = cJSON_GetObjectItemCaseSensitive(p, "sources");
+    std::snprintf(path, sizeof path, "profiles[%d].sources", i);
+    if (!cJSON_IsObject(sources) || sources->child == nullptr) {
+      return error(Code::kParseError, path, "expected an object of source region -> destination regions");
+    }
+    for (const cJSON* src = sources->child; src != nullptr; src = src->next) {
+      std::snprintf(path, sizeof path, "profiles[%d].sources.%.40s", i, src->string);
+      if (staged.source_count == limits::kRouterMaxSourcesPerProfile) {
+        return error(Code::kLimitExceeded, path,
+                     "too many sources (EDGEROUTE_ROUTER_MAX_SOURCES_PER_PROFILE)");
+      }
+      Catalog::ProfileSource& ps = staged.sources[staged.source_count++];
+      s = region_index(src->string, path, &ps.source_region);
+      if (s.ok()) s = region_list(src, path, true, &ps.destinations);
+      if (!s.ok()) return s;
+    }
+    int index = find_profile(id);
+    if (index == Catalog::kNone) {
+      if (c_.profile_count_ == limits::kRouterMaxProfiles) {
+        std::snprintf(path, sizeof path, "profiles[%d]", i);
+        return error(Code::kLimitExceeded, path, "too many profiles (EDGEROUTE_ROUTER_MAX_PROFILES)");
+      }
+      index = static_cast<int>(c_.profile_count_++);
+    }
+    c_.profiles_[index] = staged;
+    return Status();
+  }
+
+  Status load_in_region(const cJSON* entries) {
+    if (entries == nullptr) return Status();
+    if (!cJSON_IsArray(entries)) return error(Code::kParseError, "in_region", "expected an array");
+    int i = 0;
+    for (const cJSON* e = entries->child; e != nullptr; e = e->next, ++i) {
+      char path[96];
+      std::snprintf(path, sizeof path, "in_region[%d]", i);
+      if (!cJSON_IsObject(e)) return error(Code::kParseError, path, "expected an object");
+      for (const cJSON* field = e->child; field != nullptr; field = field->next) {
+        const std::string_view key = field->string;
+        if (key != "model" && key != "regions") {
+          std::snprintf(path, sizeof path, "in_region[%d].%.64s", i, field->string);
+          return error(Code::kParseError, path, "unknown field (expected model, regions)");
+        }
+      }
+      std::snprintf(path, sizeof path, "in_region[%d].model", i);
+      std::uint16_t model = 0;
+      Status s = model_index(text_of(cJSON_GetObjectItemCaseSensitive(e, "model")), path, &model);
+      if (!s.ok()) return s;
+      std::snprintf(path, sizeof path, "in_region[%d].regions", i);
+      RegionMask regions;
+      s = region_list(cJSON_GetObjectItemCaseSensitive(e, "regions"), path, false, &regions);
+      if (!s.ok()) return s;
+      c_.models_[model].in_region = regions;
+    }
+    return Status();
+  }
+
+  int find_profile(std::string_view id) const {
+    for (std::size_t p = 0; p < c_.profile_count_; ++p) {
+      if (c_.profiles_[p].id.view() == id) return static_cast<int>(p);
+    }
+    return Catalog::kNone;
+  }
+
+  // Rebuilds the candidate table from the declarations, grouped by model.
+  Status build_candidates() {
+    c_.candidate_count_ = 0;
+    for (std::size_t m = 0; m < c_.model_count_; ++m) {
+      Catalog::Model& model = c_.models_[m];
+      model.first_candidate = static_cast<std::uint16_t>(c_.candidate_count_);
+      for (std::size_t r = 0; r < c_.region_count_; ++r) {
+        if (!model.in_region.test(r)) continue;
+        Candidate c;
+        c.model = static_cast<std::uint16_t>(m);
+        c.source_region = static_cast<std::uint16_t>(r);
+        c.destinations.set(r);
+        Status s = add_candidate(c, m);
+        if (!s.ok()) return s;
+      }
+      for (std::size_t p = 0; p < c_.profile_count_; ++p) {
+        const Catalog::Profile& profile = c_.profiles_[p];
+        if (profile.model != m) continue;
+        for (std::size_t k = 0; k < profile.source_count; ++k) {
+          Candidate c;
+          c.model = static_cast<std::uint16_t>(m);
+          c.profile = static_cast<std::int16_t>(p);
+          c.source_region = profile.sources[k].source_region;
+          c.global_profile = profile.geography.view() == "global";
+          c.destinations = profile.sources[k].destinations;
+          Status s = add_candidate(c, m);
+          if (!s.ok()) return s;
+        }
+      }
+      model.candidate_count = static_cast<std::uint16_t>(c_.candidate_count_ - model.first_candidate);
+    }
+    return Status();
+  }
+
+  Status add_candidate(const Candidate& c, std::size_t model) {
+    const Catalog::Model& m = c_.models_[model];
+    if (c_.candidate_count_ == limits::kRouterMaxCandidates) {
+      return Status::error(Code::kLimitExceeded, "%.*s: too many candidates (EDGEROUTE_ROUTER_MAX_CANDIDATES)",
+                           static_cast<int>(origin_.size()), origin_.data());
+    }
+    if (c_.candidate_count_ - m.first_candidate == limits::kRouterMaxCandidatesPerModel) {
+      const std::string_view id = m.id.view();
+      return Status::error(Code::kLimitExceeded,
+                           "%.*s: model %.*s has too many candidates (EDGEROUTE_ROUTER_MAX_CANDIDATES_PER_MODEL)",
+                           static_cast<int>(origin_.size()), origin_.data(),
+                           static_cast<int>(id.size()), id.data());
+    }
+    c_.candidates_[c_.candidate_count_++] = c;
+    return Status();
+  }
+
+  Catalog& c_;
+  std::string_view origin_;
+};
+
+// ---------------------------------------------------------------------------
+// Catalog
+
+Status Catalog::load_default() {
+  return load_json(std::string_view(generated::kDefaultCatalogJson, generated::kDefaultCatalogJsonBytes),
+                   "default_catalog.json", CatalogMerge::kReplace);
+}
+
+Status Catalog::load_json(std::string_view json, std::string_view origin, CatalogMerge merge) {
+  const char* end = nullptr;
+  cJSON* root = cJSON_ParseWithLengthOpts(json.data(), json.size(), &end, 0);
+  if (root == nullptr) {
+    // cJSON points at where it stopped; count lines up to there.
+    const std::size_t at = end != nullptr ? static_cast<std::size_t>(end - json.data()) : 0;
+    std::size_t line = 1, column = 1;
+    for (std::size_t i = 0; i < at && i < json.size(); ++i) {
+      if (json[i] == '\n') {
+        ++line;
+        column = 1;
+      } else {
+        ++column;
+      }
+    }
+    return Status::error(Code::kParseError, "%.*s:%zu:%zu: malformed JSON", static_cast<int>(origin.size()),
+                         origin.data(), line, column);
+  }
+  // Staged on the heap (start-up only): the catalog is tens of KiB.
+  std::unique_ptr<Catalog> staged(merge == CatalogMerge::kReplace ? new Catalog() : new Catalog(*this));
+  CatalogLoader loader(staged.get(), origin);
+  Status s = loader.load(root);
+  cJSON_Delete(root);
+  if (s.ok()) *this = *staged;
+  return s;
+}
+
+Status Catalog::load_file(const char* path, CatalogMerge merge) {
+  std::FILE* f = std::fopen(path, "rb");
+  if (f == nullptr) return Status::error(Code::kIo, "%s: cannot open", path);
+  std::string text;
+  char chunk[4096];
+  std::size_t n = 0;
+  while ((n = std::fread(chunk, 1, sizeof chunk, f)) > 0 && text.size() <= kMaxCatalogFileBytes) {
+    text.append(chunk, n);
+  }
+  const bool read_error = std::ferror(f) != 0;
+  std::fclose(f);
+  if (read_error) return Status::error(Code::kIo, "%s: read failed", path);
+  if (text.size() > kMaxCatalogFileBytes) {
+    return Status::error(Code::kLimitExceeded, "%s: larger than %zu bytes", path, kMaxCatalogFileBytes);
+  }
+  // Errors name the file as given, without its directories.
+  std::string_view origin(path);
+  const std::size_t slash = origin.rfind('/');
+  if (slash != std::string_view::npos) origin.remove_prefix(slash + 1);
+  return load_json(text, origin, merge);
+}
+
+int Catalog::find_region(std::string_view name) const {
+  for (std::size_t i = 0; i < region_count_; ++i) {
+    if (regions_[i].name.view() == name) return static_cast<int>(i);
+  }
+  return kNone;
+}
+
+int Catalog::find_region_set(std::string_view name) const {
+  for (std::size_t i = 0; i < region_set_count_; ++i) {
+    if (region_sets_[i].name.view() == name) return static_cast<int>(i);
+  }
+  return kNone;
+}
+
+int Catalog::find_model(std::string_view model_id) const {
+  for (std::size_t i = 0; i < model_count_; ++i) {
+    if (models_[i].id.view() == model_id) return static_cast<int>(i);
+  }
+  return kNone;
+}
+
+int Catalog::find_candidate(std::string_view id, std::string_view source_region) const {
+  const int region = find_region(source_region);
+  if (region == kNone) return kNone;
+  for (std::size_t i = 0; i < candidate_count_; ++i) {
+    const Candidate& c = candidates_[i];
+    if (c.source_region == region && identifier(c) == id) return static_cast<int>(i);
+  }
+  return kNone;
+}
+
+}  // namespace edgeroute

@@ -1,0 +1,211 @@
+// Catalog: the built-in snapshot, the JSON schema, load errors that name the
+// field, replace/extend semantics, and allocation-free lookups.
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "alloc_counter.h"
+#include "edgeroute/catalog.h"
+
+namespace edgeroute {
+namespace {
+
+constexpr const char* kSmall = R"({
+  "region_sets": {"eu": ["eu-central-1", "eu-west-1", "eu-north-1"], "us": ["us-east-1", "us-west-2"],
+                  "global": ["eu-central-1", "eu-west-1", "eu-north-1", "us-east-1", "us-west-2"]},
+  "profiles": [
+    {"id": "eu.m", "model": "m", "geography": "eu",
+     "sources": {"eu-central-1": ["eu-central-1", "eu-west-1", "eu-north-1"], "eu-west-1": ["eu-west-1", "eu-central-1"]}},
+    {"id": "global.m", "model": "m", "geography": "global", "sources": {"us-east-1": ["global"]}}
+  ],
+  "in_region": [{"model": "m", "regions": ["eu-central-1", "us-east-1"]}]
+})";
+
+std::unique_ptr<Catalog> load(const char* json, CatalogMerge merge = CatalogMerge::kReplace) {
+  auto c = std::make_unique<Catalog>();
+  Status s = c->load_json(json, "catalog.json", merge);
+  EXPECT_TRUE(s.ok()) << s.message();
+  return c;
+}
+
+Status load_error(const char* json) {
+  auto c = std::make_unique<Catalog>();
+  return c->load_json(json, "catalog.json", CatalogMerge::kReplace);
+}
+
+std::string region_names(const Catalog& c, const RegionMask& mask) {
+  std::string out;
+  for (std::size_t r = 0; r < c.region_count(); ++r) {
+    if (!mask.test(r)) continue;
+    if (!out.empty()) out += ",";
+    out += std::string(c.region_name(r));
+  }
+  return out;
+}
+
+TEST(DefaultCatalog, HasTheGeographiesAndSaysWhenItWasTaken) {
+  auto c = std::make_unique<Catalog>();
+  ASSERT_TRUE(c->load_default().ok());
+  for (const char* set : {"us", "eu", "apac", "jp", "au", "ca", "us-gov", "global"}) {
+    EXPECT_NE(c->find_region_set(set), Catalog::kNone) << set;
+  }
+  EXPECT_EQ(c->snapshot_date(), "2026-11-23");
+  EXPECT_GE(c->model_count(), 5u);
+}
+
+TEST(DefaultCatalog, DestinationsDependOnTheSourceRegion) {
+  // AWS's documented example: the US Claude 3 Haiku profile reaches three regions
+  // from us-east-2 but only two from us-west-2.
+  auto c = std::make_unique<Catalog>();
+  ASSERT_TRUE(c->load_default().ok());
+  const std::string id = "us.anthropic.claude-3-haiku-20240307-v1:0";
+  const int from_ohio = c->find_candidate(id, "us-east-2");
+  const int from_oregon = c->find_candidate(id, "us-west-2");
+  ASSERT_NE(from_ohio, Catalog::kNone);
+  ASSERT_NE(from_oregon, Catalog::kNone);
+  EXPECT_EQ(c->candidate(static_cast<std::size_t>(from_ohio)).destinations.count(), 3u);
+  EXPECT_EQ(region_names(*c, c->candidate(static_cast<std::size_t>(from_oregon)).destinations),
+            "us-east-1,us-west-2");
+}
+
+TEST(DefaultCatalog, GlobalProfilesReachTheWholeGlobalSetAndAreMarked) {
+  auto c = std::make_unique<Catalog>();
+  ASSERT_TRUE(c->load_default().ok());
+  const int i = c->find_candidate("global.anthropic.claude-sonnet-4-20250514-v1:0", "eu-central-1");
+  ASSERT_NE(i, Catalog::kNone);
+  const Candidate& g = c->candidate(static_cast<std::size_t>(i));
+  EXPECT_TRUE(g.global_profile);
+  const RegionMask& global = c->region_set(static_cast<std::size_t>(c->find_region_set("global")));
+  EXPECT_EQ(g.destinations.first_outside(global), -1);
+  EXPECT_EQ(global.first_outside(g.destinations), -1);
+}
+
+TEST(Catalog, BuildsCandidatesPerModelWithInRegionIdsFirst) {
+  auto c = load(kSmall);
+  const int m = c->find_model("m");
+  ASSERT_EQ(m, 0);
+  // in-region eu-central-1, us-east-1; eu.m from two sources; global.m from one.
+  ASSERT_EQ(c->model_candidate_count(0), 5u);
+  const std::size_t first = c->model_first_candidate(0);
+  EXPECT_EQ(c->identifier(c->candidate(first)), "m");
+  EXPECT_EQ(c->identifier(c->candidate(first + 1)), "m");
+  EXPECT_EQ(c->identifier(c->candidate(first + 2)), "eu.m");
+  EXPECT_EQ(c->identifier(c->candidate(first + 4)), "global.m");
+  const Candidate& in_region = c->candidate(first);
+  EXPECT_EQ(c->region_name(in_region.source_region), "eu-central-1");
+  EXPECT_EQ(region_names(*c, in_region.destinations), "eu-central-1");
+  EXPECT_EQ(in_region.profile, -1);
+  EXPECT_EQ(c->region_host(in_region.source_region), "bedrock-runtime.eu-central-1.amazonaws.com");
+  const Candidate& eu_west = c->candidate(static_cast<std::size_t>(c->find_candidate("eu.m", "eu-west-1")));
+  EXPECT_EQ(region_names(*c, eu_west.destinations), "eu-central-1,eu-west-1");
+  EXPECT_EQ(c->find_candidate("eu.m", "us-east-1"), Catalog::kNone);
+  EXPECT_EQ(c->find_candidate("eu.m", "nowhere-1"), Catalog::kNone);
+}
+
+TEST(CatalogErrors, NameTheFieldInOneLine) {
+  Status s = load_error(R"({"region_sets": {"eu": ["eu-central-1"]},
+    "profiles": [{"id": "eu.m", "model": "m", "geography": "eu",
+                  "sources": {"eu-west-1": ["eu-west-1", "eu-central-1", 7]}}]})");
+  EXPECT_EQ(s.code(), Code::kParseError);
+  EXPECT_STREQ(s.message(), "catalog.json: profiles[0].sources.eu-west-1[2]: expected a region name");
+
+  s = load_error(R"({"profiles": [{"id": "x", "model": "m", "geography": "eu", "sources": {"Frankfurt": ["eu-central-1"]}}]})");
+  EXPECT_STREQ(s.message(), "catalog.json: profiles[0].sources.Frankfurt: expected a region name");
+
+  s = load_error(R"({"profiles": [{"id": "x", "model": "m", "geography": "eu", "sources": {"eu-west-1": ["nowhere"]}}]})");
+  EXPECT_STREQ(s.message(),
+               "catalog.json: profiles[0].sources.eu-west-1[0]: expected a region name or a known region set");
+
+  s = load_error(R"({"profiles": [{"id": "x", "model": "m", "geography": "eu", "source": {}}]})");
+  EXPECT_STREQ(s.message(), "catalog.json: profiles[0].source: unknown field (expected id, model, geography, sources)");
+
+  s = load_error(R"({"in_region": [{"model": "m", "regions": []}]})");
+  EXPECT_STREQ(s.message(), "catalog.json: in_region[0].regions: expected a non-empty array of region names");
+
+  s = load_error(R"({"regions": {}})");
+  EXPECT_STREQ(s.message(),
+               "catalog.json: regions: unknown field (expected snapshot, region_sets, profiles, in_region)");
+
+  s = load_error(R"({"region_sets": {"eu-central-1": ["eu-central-1"]}})");
+  EXPECT_EQ(s.code(), Code::kParseError);
+  EXPECT_NE(std::string(s.message()).find("region_sets.eu-central-1: expected a set name"), std::string::npos);
+
+  s = load_error("{\n  \"profiles\": [\n    {\"id\": }\n]}");
+  EXPECT_EQ(s.code(), Code::kParseError);
+  EXPECT_STREQ(s.message(), "catalog.json:3:12: malformed JSON");
+}
+
+TEST(CatalogErrors, ALimitIsReportedAsSuch) {
+  std::string json = R"({"region_sets": {"many": [)";
+  for (std::size_t i = 0; i <= limits::kRouterMaxRegions; ++i) {
+    json += (i == 0 ? "\"xx-test-" : ",\"xx-test-") + std::to_string(i + 1) + "\"";
+  }
+  json += "]}}";
+  Status s = load_error(json.c_str());
+  EXPECT_EQ(s.code(), Code::kLimitExceeded);
+  EXPECT_NE(std::string(s.message()).find("EDGEROUTE_ROUTER_MAX_REGIONS"), std::string::npos) << s.message();
+}
+
+TEST(CatalogLoad, AFailedLoadLeavesTheCatalogAsItWas) {
+  auto c = load(kSmall);
+  const std::size_t candidates = c->candidate_count();
+  Status s = c->load_json(R"({"region_sets": {"eu": ["eu-west-1"]}, "profiles": [{"id": 1}]})", "bad.json",
+                          CatalogMerge::kExtend);
+  EXPECT_FALSE(s.ok());
+  EXPECT_EQ(c->candidate_count(), candidates);
+  EXPECT_EQ(c->region_set(static_cast<std::size_t>(c->find_region_set("eu"))).count(), 3u);
+}
+
+TEST(CatalogLoad, ExtendReplacesKnownKeysAndAddsNewOnes) {
+  auto c = load(kSmall);
+  ASSERT_TRUE(c->load_json(R"({
+      "region_sets": {"eu": ["eu-central-1"], "strict-eu": ["eu-central-1", "eu-west-3"]},
+      "profiles": [{"id": "eu.m", "model": "m", "geography": "eu", "sources": {"eu-west-3": ["eu-west-3"]}},
+                   {"id": "eu.n", "model": "n", "geography": "eu", "sources": {"eu-central-1": ["eu"]}}]})",
+                           "more.json", CatalogMerge::kExtend)
+                  .ok());
+  EXPECT_EQ(region_names(*c, c->region_set(static_cast<std::size_t>(c->find_region_set("eu")))), "eu-central-1");
+  EXPECT_NE(c->find_region_set("strict-eu"), Catalog::kNone);
+  // eu.m now has one source only; the in-region IDs of m are untouched.
+  EXPECT_EQ(c->find_candidate("eu.m", "eu-west-1"), Catalog::kNone);
+  EXPECT_NE(c->find_candidate("eu.m", "eu-west-3"), Catalog::kNone);
+  EXPECT_NE(c->find_candidate("m", "us-east-1"), Catalog::kNone);
+  // A set named in destinations expands with the definition in force.
+  const int n = c->find_candidate("eu.n", "eu-central-1");
+  ASSERT_NE(n, Catalog::kNone);
+  EXPECT_EQ(region_names(*c, c->candidate(static_cast<std::size_t>(n)).destinations), "eu-central-1");
+
+  ASSERT_TRUE(c->load_json(R"({"in_region": [{"model": "z", "regions": ["ap-south-1"]}]})", "only.json",
+                           CatalogMerge::kReplace)
+                  .ok());
+  EXPECT_EQ(c->model_count(), 1u);
+  EXPECT_EQ(c->candidate_count(), 1u);
+  EXPECT_EQ(c->region_set_count(), 0u);
+}
+
+TEST(CatalogLoad, FromAFileNamesTheFileInErrors) {
+  const std::string path = ::testing::TempDir() + "edgeroute_catalog_test.json";
+  std::FILE* f = std::fopen(path.c_str(), "wb");
+  ASSERT_NE(f, nullptr);
+  std::fputs(R"({"in_region": [{"model": "m", "regions": ["eu-central-1", "EU"]}]})", f);
+  std::fclose(f);
+  auto c = std::make_unique<Catalog>();
+  Status s = c->load_file(path.c_str(), CatalogMerge::kReplace);
+  EXPECT_STREQ(s.message(), "edgeroute_catalog_test.json: in_region[0].regions[1]: expected a region name");
+  std::remove(path.c_str());
+  EXPECT_EQ(c->load_file(path.c_str(), CatalogMerge::kReplace).code(), Code::kIo);
+}
+
+TEST(Catalog, LookupsAllocateNothing) {
+  auto c = load(kSmall);
+  testing::AllocationScope scope;
+  EXPECT_NE(c->find_candidate("global.m", "us-east-1"), Catalog::kNone);
+  EXPECT_NE(c->find_model("m"), Catalog::kNone);
+  EXPECT_NE(c->find_region_set("global"), Catalog::kNone);
+  EXPECT_EQ(scope.allocations(), 0u);
+}
+
+}  // namespace
+}  // namespace edgeroute
