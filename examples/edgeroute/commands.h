@@ -7,6 +7,11 @@ namespace edgeroute {
 namespace tool {
 
 int sign_command(int argc, char** argv);
+int catalog_command(int argc, char** argv);
+int route_command(int argc, char** argv);
+// Only in builds with the libcurl transport (EDGEROUTE_TOOL_HAVE_BEDROCK).
+int converse_command(int argc, char** argv);
+int invoke_command(int argc, char** argv);
 
 }  // namespace tool
 }  // namespace edgeroute

@@ -13,6 +13,12 @@ constexpr const char kUsage[] =
     "commands:\n"
     "  sign      print what edgeroute signs for a request (canonical request,\n"
     "            string to sign, signature, signed request)\n"
+    "  catalog   import a catalog from AWS listings, or show the loaded one\n"
+    "  route     where a call would go under a residency policy, and why there\n"
+#if defined(EDGEROUTE_TOOL_HAVE_BEDROCK)
+    "  converse  send a Converse or ConverseStream request and print the answer\n"
+    "  invoke    send a model's native body (InvokeModel[WithResponseStream])\n"
+#endif
     "  version   print the version\n"
     "\n"
     "edgeroute <command> --help shows a command's options.\n";
@@ -27,6 +33,12 @@ int main(int argc, char** argv) {
   }
   const char* command = argv[1];
   if (std::strcmp(command, "sign") == 0) return edgeroute::tool::sign_command(argc - 2, argv + 2);
+  if (std::strcmp(command, "catalog") == 0) return edgeroute::tool::catalog_command(argc - 2, argv + 2);
+  if (std::strcmp(command, "route") == 0) return edgeroute::tool::route_command(argc - 2, argv + 2);
+#if defined(EDGEROUTE_TOOL_HAVE_BEDROCK)
+  if (std::strcmp(command, "converse") == 0) return edgeroute::tool::converse_command(argc - 2, argv + 2);
+  if (std::strcmp(command, "invoke") == 0) return edgeroute::tool::invoke_command(argc - 2, argv + 2);
+#endif
   if (std::strcmp(command, "version") == 0 || std::strcmp(command, "--version") == 0) {
     std::printf("edgeroute %s\n", edgeroute::version());
     return 0;

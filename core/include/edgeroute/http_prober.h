@@ -1,0 +1,70 @@
+// edgeroute/http_prober.h -- the router's latency probe over HTTP.
+//
+// A probe is one cheap unauthenticated `GET /` to an endpoint's Bedrock Runtime
+// host. Any HTTP answer counts (the service answers 403/404 without credentials):
+// what is measured is the network, not the service. On a warm (kept-alive)
+// connection the RTT is the time to the first response byte; on a cold one it is
+// the connect time (TCP + TLS handshake), because the first-byte time of a cold
+// request adds the handshake to the round trip and would rank a region by how
+// recently it was used.
+//
+// Bytes: the transport does not count wire bytes, so probe() reports what it can
+// tell -- the request and response as sent and received plus per-record TLS
+// overhead -- and adds kColdHandshakeBytes for a new connection (a TLS handshake
+// with its certificate chain). The router charges these against its byte budget.
+//
+// No heap: the connect-to table is fixed size (one slot per catalog region).
+// Thread-safety: like the transport it wraps (CurlTransport: one thread).
+#ifndef EDGEROUTE_HTTP_PROBER_H
+#define EDGEROUTE_HTTP_PROBER_H
+
+#include <cstdint>
+#include <string_view>
+
+#include "edgeroute/catalog.h"
+#include "edgeroute/router.h"
+#include "edgeroute/status.h"
+#include "edgeroute/transport.h"
+
+namespace edgeroute {
+
+class HttpProber final : public Prober {
+ public:
+  // Assumed cost of a TLS handshake with certificate chain, bytes (both ways).
+  static constexpr std::uint32_t kColdHandshakeBytes = 6u * 1024u;
+  // TLS record header and AEAD tag per record, bytes.
+  static constexpr std::uint32_t kTlsRecordOverheadBytes = 29;
+  // Response body bytes read at most; a longer answer is cut off (and the
+  // connection dropped) rather than paid for on a metered link.
+  static constexpr std::uint32_t kMaxBodyBytes = 16u * 1024u;
+
+  // `catalog` maps the router's region indices to names; it must outlive the prober.
+  HttpProber(Transport& transport, const Catalog& catalog, const HttpTimeouts& timeouts);
+
+  // Probes of `region` connect to host:port instead of resolving the endpoint
+  // host (TLS and Host still name the endpoint), like curl's --connect-to.
+  // kNotFound: the catalog has no such region; kInvalidArgument: empty or
+  // over-long host, or port 0.
+  Status connect_to(std::string_view region, std::string_view host, std::uint16_t port);
+
+  ProbeResult probe(std::string_view host, std::uint16_t region) override;
+
+  // The transport's error of the last probe that got no HTTP answer (OK otherwise).
+  const Status& last_error() const { return last_error_; }
+
+ private:
+  struct ConnectTo {
+    FixedName<255> host;
+    std::uint16_t port = 0;
+  };
+
+  Transport* transport_;
+  const Catalog* catalog_;
+  HttpTimeouts timeouts_;
+  Status last_error_;
+  ConnectTo connect_to_[limits::kRouterMaxRegions];
+};
+
+}  // namespace edgeroute
+
+#endif  // EDGEROUTE_HTTP_PROBER_H

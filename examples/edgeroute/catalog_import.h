@@ -1,0 +1,40 @@
+// Converts what `aws bedrock list-inference-profiles` / `get-inference-profile`
+// print into edgeroute's catalog schema (docs/routing.md), for `edgeroute catalog
+// import`. A library of its own so that tests/tool checks the conversion the tool runs.
+#ifndef EDGEROUTE_EXAMPLES_CATALOG_IMPORT_H
+#define EDGEROUTE_EXAMPLES_CATALOG_IMPORT_H
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace edgeroute {
+namespace tool {
+
+struct ImportFile {
+  std::string name;  // names the file in error messages
+  std::string text;  // the AWS CLI's JSON output
+};
+
+struct ImportResult {
+  std::string catalog_json;  // the catalog document, ending in a newline
+  // APPLICATION profiles are account-specific copies, not routing data: skipped.
+  std::size_t skipped_application_profiles = 0;
+};
+
+// Merges every file's SYSTEM_DEFINED profiles into one catalog document: a profile
+// seen from several source regions (the region in its ARN) becomes one profile with
+// one `sources` entry per region; the destinations are the regions of
+// `models[].modelArn`; `model` is the foundation model ID; `geography` the ID's
+// prefix ("eu" of "eu.anthropic..."). `date` (YYYY-MM-DD) goes into `snapshot`.
+// Region sets are not written: they are policy, and the loaded catalog's (or the
+// user's own) apply. On bad input returns false with a one-line `error` naming the
+// file and the field, e.g.
+//   eu.json: inferenceProfileSummaries[2].models[0].modelArn: expected arn:aws:bedrock:REGION::foundation-model/MODEL
+bool import_inference_profiles(const std::vector<ImportFile>& files, const std::string& date,
+                               ImportResult* result, std::string* error);
+
+}  // namespace tool
+}  // namespace edgeroute
+
+#endif  // EDGEROUTE_EXAMPLES_CATALOG_IMPORT_H
