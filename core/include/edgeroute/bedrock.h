@@ -1,0 +1,316 @@
+// edgeroute/bedrock.h -- the Amazon Bedrock Runtime client, one region per call.
+//
+// Operations: Converse, ConverseStream, InvokeModel, InvokeModelWithResponseStream.
+// Each call goes to one region (the router chooses which), is signed with SigV4
+// (service "bedrock", the region of the endpoint, body hashed) or carries a Bedrock
+// API key as "Authorization: Bearer", and returns either a response or an Error
+// that names the operation, the endpoint, the HTTP status and AWS's message, and
+// classifies the failure so the caller knows whether another region may help.
+//
+// Retries: the client retries exactly one thing, a clock-skew answer. Edge devices
+// often boot with a wrong clock; the client then takes the offset from the
+// response's Date header, keeps it for later calls, re-signs and sends once more.
+// Everything else (throttling, 5xx, timeouts) is the router's to retry elsewhere.
+//
+// Memory: request and response bodies are built and parsed with cJSON; a response
+// body, error body or accumulated stream text larger than
+// ClientConfig::max_response_bytes is an error, never a larger allocation. The
+// event-stream decoder (about 130 KiB) is allocated once per Client.
+//
+// Thread safety: a Client is not thread-safe (its decoder, signer and skew are
+// per client). Use one per thread, like the Transport under it.
+//
+// Secrets: no Error message, attempt record or log line contains a key, token or
+// signature. Buffers that held signing material are wiped after each call.
+#ifndef EDGEROUTE_BEDROCK_H
+#define EDGEROUTE_BEDROCK_H
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "edgeroute/clock.h"
+#include "edgeroute/credentials.h"
+#include "edgeroute/crypto.h"
+#include "edgeroute/sigv4.h"
+#include "edgeroute/status.h"
+#include "edgeroute/transport.h"
+
+namespace edgeroute {
+namespace eventstream {
+class Decoder;
+}
+
+namespace bedrock {
+
+// What the caller may do about a failure.
+enum class ErrorClass : std::uint8_t {
+  kNone = 0,       // success
+  kThrottle,       // ThrottlingException, 429: back off here, try another region
+  kQuota,          // ServiceQuotaExceededException: a throttle that lasts; try another region
+  kTransient,      // 5xx, ServiceUnavailable, InternalServer, ModelTimeout (408), connection
+                   // refused/reset, timeouts, broken or corrupt streams: retry elsewhere
+  kModelNotReady,  // ModelNotReadyException: the model is loading; retry later
+  kClient,         // other 4xx (Validation, AccessDenied, ResourceNotFound, ...) and bad
+                   // requests or configuration found locally: never retry as is
+  kAuth,           // the credentials are wrong, missing or expired: fix them
+  kClockSkew,      // the signature's time is off (Signature expired, RequestTimeTooSkewed)
+};
+
+// Stable lowercase name: "none", "throttle", "quota", "transient", "model_not_ready",
+// "client", "auth", "clock_skew".
+const char* to_string(ErrorClass c);
+
+// The class of an AWS answer. error_type is the bare name (see error_type_from_header
+// and error_type_from_body), message AWS's message (it tells clock skew apart from
+// other signature failures); an unknown or empty type is classified by status.
+ErrorClass classify(int http_status, std::string_view error_type, std::string_view message);
+
+// The class of a failure that produced no HTTP answer (a Transport or decoder error).
+ErrorClass classify_transport(Code code);
+
+// "ThrottlingException:http://internal.amazon.com/coral/..." -> "ThrottlingException".
+std::string_view error_type_from_header(std::string_view x_amzn_error_type);
+// The "__type" or else "code" member of a JSON error body, without a "namespace#"
+// prefix; *message gets "message" (or "Message") when present. Empty when the body
+// is not a JSON object or has neither member.
+std::string error_type_from_body(std::string_view body, std::string* message);
+
+// A failed call, or ok() for success.
+struct Error {
+  ErrorClass cls = ErrorClass::kNone;
+  std::string operation;   // "Converse", "ConverseStream", "InvokeModel", ...
+  std::string endpoint;    // "bedrock-runtime.eu-central-1.amazonaws.com"
+  int http_status = 0;     // 0: no HTTP answer (connection error, local error)
+  std::string error_type;  // AWS's name, e.g. "ThrottlingException"; empty if none
+  std::string message;     // AWS's message, or what went wrong locally
+  std::string request_id;  // x-amzn-RequestId, when the service answered
+  // Whether any output (a stream delta or chunk) reached the caller's callback before
+  // the failure: if so, a retry elsewhere would repeat it.
+  bool output_delivered = false;
+
+  bool ok() const { return cls == ErrorClass::kNone; }
+  // One line: "Converse bedrock-runtime.eu-west-3.amazonaws.com: throttle: HTTP 429
+  // ThrottlingException: Too many requests (request ID abc)[, after output]".
+  std::string to_string() const;
+};
+
+// One try of a call, for the caller to report (the CLI prints them).
+struct Attempt {
+  std::string identifier;     // model or profile ID as sent
+  std::string source_region;  // the region signed for and called
+  int http_status = 0;        // 0: no HTTP answer
+  std::string error;          // empty on success, else "class: type or message"
+  std::int64_t ms = 0;        // wall time of the exchange
+};
+
+struct Usage {
+  std::int64_t input_tokens = 0;
+  std::int64_t output_tokens = 0;
+  std::int64_t total_tokens = 0;
+  std::int64_t cache_read_input_tokens = 0;
+  std::int64_t cache_write_input_tokens = 0;
+};
+
+// --- Converse -----------------------------------------------------------------
+
+// One content block: text, or any other block ({"image": ...}, {"document": ...},
+// {"toolResult": ...}) passed through as raw JSON.
+struct ContentBlock {
+  std::string text;
+  std::string raw_json;  // when non-empty, sent instead of {"text": text}
+
+  static ContentBlock of_text(std::string t) { return ContentBlock{std::move(t), {}}; }
+  static ContentBlock of_json(std::string j) { return ContentBlock{{}, std::move(j)}; }
+};
+
+struct Message {
+  std::string role;  // "user" or "assistant"
+  std::vector<ContentBlock> content;
+};
+
+struct InferenceConfig {
+  std::int64_t max_tokens = 0;  // 0: not sent
+  double temperature = -1;      // < 0: not sent
+  double top_p = -1;            // < 0: not sent
+  std::vector<std::string> stop_sequences;
+};
+
+struct ConverseRequest {
+  std::string model_id;  // model ID, profile ID or ARN; percent-encoded on the wire
+  std::vector<Message> messages;
+  std::vector<std::string> system;  // system prompts, one text block each
+  InferenceConfig inference_config;
+  // Raw JSON passed through unchanged when non-empty (validated as JSON).
+  std::string tool_config_json;
+  std::string additional_model_request_fields_json;
+  std::string request_metadata_json;
+};
+
+struct ConverseResponse {
+  std::string text;                   // every text block of the output message, joined
+  std::string tool_uses_json = "[]";  // JSON array of the toolUse blocks; "[]" when none
+  std::string stop_reason;
+  Usage usage;
+  std::int64_t latency_ms = 0;  // metrics.latencyMs
+  std::string request_id;
+  std::string source_region;  // region called
+  std::string endpoint;       // host called
+  std::vector<Attempt> attempts;
+};
+
+// One ConverseStream event, valid only during the callback.
+struct StreamEvent {
+  enum class Kind : std::uint8_t {
+    kMessageStart,
+    kContentBlockStart,  // a tool use begins: tool_use_id, tool_name
+    kTextDelta,          // text
+    kToolUseDelta,       // text holds a piece of the tool input JSON
+    kContentBlockStop,
+    kMessageStop,  // stop_reason
+    kMetadata,     // usage, latency_ms
+  };
+  Kind kind = Kind::kMessageStart;
+  std::int64_t content_block_index = 0;
+  std::string_view text;
+  std::string_view tool_use_id;
+  std::string_view tool_name;
+  std::string_view stop_reason;
+  Usage usage;
+  std::int64_t latency_ms = 0;
+};
+
+// Returning an error stops the stream; the call then fails with class kClient and
+// the callback's message.
+using StreamCallback = std::function<Status(const StreamEvent&)>;
+
+// --- InvokeModel --------------------------------------------------------------
+
+struct InvokeRequest {
+  std::string model_id;
+  std::string body;                               // the model's native request
+  std::string content_type = "application/json";  // of body
+  std::string accept = "application/json";        // wanted for the response (non-stream)
+  // Extra request headers, e.g. {"X-Amzn-Bedrock-Trace", "ENABLED"} or
+  // X-Amzn-Bedrock-GuardrailIdentifier; signed like the others.
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+struct InvokeResponse {
+  std::string body;          // the model's native response (for streams: every chunk, joined)
+  std::string content_type;  // of body
+  // From X-Amzn-Bedrock-Input-Token-Count / -Output-Token-Count /
+  // -Invocation-Latency when the service sends them.
+  Usage usage;
+  std::int64_t latency_ms = 0;
+  std::string request_id;
+  std::string source_region;
+  std::string endpoint;
+  std::vector<Attempt> attempts;
+};
+
+// Receives each decoded `chunk` of InvokeModelWithResponseStream, valid only during
+// the call. Returning an error stops the stream.
+using ChunkCallback = std::function<Status(std::string_view chunk)>;
+
+// --- The client ---------------------------------------------------------------
+
+// Per-region TCP redirection (curl's --connect-to): requests for REGION keep the real
+// host name for TLS and signing; only the connection goes to host:port.
+struct ConnectTo {
+  std::string region;
+  std::string host;
+  std::uint16_t port = 0;
+};
+// Parses "REGION=HOST:PORT" (HOST may be an IPv4 address or a name). kInvalidArgument
+// with a message naming the problem.
+Status parse_connect_to(std::string_view text, ConnectTo* out);
+
+struct ClientConfig {
+  static constexpr std::size_t kDefaultMaxResponseBytes = 1024 * 1024;
+  // Largest response body, error body, or accumulated stream output kept, bytes.
+  std::size_t max_response_bytes = kDefaultMaxResponseBytes;
+  // connect_ms, first_byte_ms, idle_ms apply to every exchange; the deadline comes
+  // from each call (CallOptions::deadline_ms).
+  HttpTimeouts timeouts;
+  // One URL for every region ("https://host[:port]"; AWS_ENDPOINT_URL_BEDROCK_RUNTIME
+  // or AWS_ENDPOINT_URL): requests go to it and are signed for its host. Empty: the
+  // regional endpoint bedrock-runtime.REGION.amazonaws.com.
+  std::string endpoint_url;
+  std::vector<ConnectTo> connect_to;
+};
+
+// The endpoint override from the environment: AWS_ENDPOINT_URL_BEDROCK_RUNTIME, else
+// AWS_ENDPOINT_URL, else empty.
+std::string endpoint_url_from_environment(const Environment& env);
+
+struct CallOptions {
+  std::string region;            // the source region: endpoint and SigV4 scope
+  std::int64_t deadline_ms = 0;  // for the whole call including the skew retry; 0: none
+};
+
+class Client {
+ public:
+  // None of the references are owned; they must outlive the client. crypto serves
+  // the signer.
+  Client(Transport& transport, const CredentialsProvider& credentials, const Clock& clock,
+         const Crypto& crypto, ClientConfig config = ClientConfig());
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  Error converse(const ConverseRequest& request, const CallOptions& options, ConverseResponse* out);
+  // Events go to on_event as they arrive; *out accumulates the text, tool-use input
+  // pieces are not kept, stop reason, usage and latency.
+  Error converse_stream(const ConverseRequest& request, const CallOptions& options,
+                        const StreamCallback& on_event, ConverseResponse* out);
+  Error invoke_model(const InvokeRequest& request, const CallOptions& options, InvokeResponse* out);
+  // Each decoded chunk goes to on_chunk; out->body joins them (bounded).
+  Error invoke_model_with_response_stream(const InvokeRequest& request, const CallOptions& options,
+                                          const ChunkCallback& on_chunk, InvokeResponse* out);
+
+  // The correction added to the device's UTC clock when signing, learned from a
+  // clock-skew answer, milliseconds.
+  std::int64_t clock_offset_ms() const { return clock_offset_ms_; }
+
+ private:
+  struct Call;
+  Error execute(Call* call);
+  Error execute_once(Call* call, bool* retry_for_skew);
+
+  Transport& transport_;
+  const CredentialsProvider& credentials_;
+  const Clock& clock_;
+  ClientConfig config_;
+  sigv4::Signer signer_;
+  std::unique_ptr<eventstream::Decoder> decoder_;
+  std::vector<char> sign_buf_;  // reused; wiped after each call
+  std::int64_t clock_offset_ms_ = 0;
+};
+
+// --- Building blocks, public for tests and tools --------------------------------
+
+// Every byte except A-Z a-z 0-9 - . _ ~ as %XX (upper-case hex): ':' -> %3A, '/' -> %2F.
+std::string percent_encode(std::string_view text);
+// "/model/" + percent_encode(model_id) + "/" + action ("converse", "invoke", ...).
+std::string model_path(std::string_view model_id, std::string_view action);
+
+// The Converse request body. kInvalidArgument: no model or messages, an empty role,
+// or a passthrough field that is not valid JSON (the message names the field).
+Status build_converse_body(const ConverseRequest& request, std::string* body);
+// Parses a Converse response body into text, tool uses, stop reason, usage, latency.
+// kParseError with a one-line reason for malformed JSON or a missing output message.
+Status parse_converse_response(std::string_view body, ConverseResponse* out);
+
+// Parses an RFC 7231 IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT") into Unix seconds.
+bool parse_http_date(std::string_view text, std::int64_t* unix_s);
+
+}  // namespace bedrock
+}  // namespace edgeroute
+
+#endif  // EDGEROUTE_BEDROCK_H

@@ -1,0 +1,655 @@
+// Bedrock Runtime client: endpoints, signing, one exchange per attempt, stream
+// events, and the clock-skew retry.
+#include <cjson/cJSON.h>
+
+#include <cstdint>
+#include <memory>
+
+#include "bedrock_internal.h"
+#include "edgeroute/bedrock.h"
+#include "edgeroute/eventstream.h"
+
+namespace edgeroute {
+namespace bedrock {
+namespace {
+
+using JsonPtr = std::unique_ptr<cJSON, void (*)(cJSON*)>;
+
+constexpr std::int64_t kNsPerMs = 1000000;
+constexpr std::size_t kMaxRegionBytes = 32;
+constexpr char kEventStreamType[] = "application/vnd.amazon.eventstream";
+
+enum class Op : std::uint8_t { kConverse, kConverseStream, kInvoke, kInvokeStream };
+
+bool is_stream(Op op) { return op == Op::kConverseStream || op == Op::kInvokeStream; }
+
+bool equals_ignore_case(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+
+std::int64_t parse_int(std::string_view s) {
+  std::int64_t v = 0;
+  for (const char c : s) {
+    if (c < '0' || c > '9' || v > INT64_MAX / 10 - 10) return 0;
+    v = v * 10 + (c - '0');
+  }
+  return v;
+}
+
+// Standard base64 with padding (the `bytes` of an InvokeModelWithResponseStream chunk).
+bool base64_decode(std::string_view in, std::string* out) {
+  auto value = [](char c) -> int {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+') return 62;
+    if (c == '/') return 63;
+    return -1;
+  };
+  out->clear();
+  if (in.size() % 4 != 0) return false;
+  out->reserve(in.size() / 4 * 3);
+  std::uint32_t acc = 0;
+  int bits = 0;
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    if (in[i] == '=') {
+      // Padding only at the end: at most two, nothing after.
+      if (in.size() - i > 2 || (i + 1 < in.size() && in[i + 1] != '=')) return false;
+      break;
+    }
+    const int v = value(in[i]);
+    if (v < 0) return false;
+    acc = (acc << 6) | static_cast<std::uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out->push_back(static_cast<char>((acc >> bits) & 0xFF));
+    }
+  }
+  return true;
+}
+
+// Where one call goes.
+struct Endpoint {
+  std::string host;  // signed and sent as Host; TLS name
+  std::uint16_t port = 443;
+  bool tls = true;
+  std::string host_header;   // host, or host:port for a non-default port
+  std::string connect_host;  // connect_to target, else empty
+  std::uint16_t connect_port = 0;
+};
+
+Status resolve_endpoint(const ClientConfig& config, std::string_view region, Endpoint* ep) {
+  if (region.empty() || region.size() > kMaxRegionBytes) {
+    return Status::error(Code::kInvalidArgument, "no region, or a region name over %zu bytes",
+                         kMaxRegionBytes);
+  }
+  for (const char c : region) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) {
+      return Status::error(Code::kInvalidArgument, "'%.*s' is not a region name",
+                           static_cast<int>(region.size()), region.data());
+    }
+  }
+  if (config.endpoint_url.empty()) {
+    ep->host = "bedrock-runtime.";
+    ep->host.append(region).append(".amazonaws.com");
+    for (const ConnectTo& c : config.connect_to) {
+      if (c.region == region) {
+        ep->connect_host = c.host;
+        ep->connect_port = c.port;
+      }
+    }
+  } else {
+    std::string_view url = config.endpoint_url;
+    if (url.substr(0, 8) == "https://") {
+      url.remove_prefix(8);
+    } else if (url.substr(0, 7) == "http://") {
+      url.remove_prefix(7);
+      ep->tls = false;
+      ep->port = 80;
+    } else {
+      return Status::error(Code::kInvalidArgument,
+                           "endpoint URL must start with https:// or http://");
+    }
+    while (!url.empty() && url.back() == '/') url.remove_suffix(1);
+    if (url.find_first_of("/?#@[") != std::string_view::npos) {
+      return Status::error(Code::kInvalidArgument,
+                           "endpoint URL: only scheme://host[:port] is supported");
+    }
+    const std::size_t colon = url.find(':');
+    if (colon != std::string_view::npos) {
+      const std::int64_t port = parse_int(url.substr(colon + 1));
+      if (port <= 0 || port > 65535)
+        return Status::error(Code::kInvalidArgument, "endpoint URL: bad port");
+      ep->port = static_cast<std::uint16_t>(port);
+      url = url.substr(0, colon);
+    }
+    if (url.empty()) return Status::error(Code::kInvalidArgument, "endpoint URL: no host");
+    ep->host = std::string(url);
+  }
+  ep->host_header = ep->host;
+  // curl leaves the port out of Host when it is the scheme's default, and the
+  // signature must cover exactly what is sent.
+  if (ep->port != (ep->tls ? 443 : 80))
+    ep->host_header.append(":").append(std::to_string(ep->port));
+  return Status();
+}
+
+// "throttlingException" (the stream's spelling) -> "ThrottlingException".
+std::string exception_name(std::string_view stream_name) {
+  std::string name(stream_name);
+  if (!name.empty() && name[0] >= 'a' && name[0] <= 'z')
+    name[0] = static_cast<char>(name[0] - 'a' + 'A');
+  return name;
+}
+
+}  // namespace
+
+struct Client::Call {
+  Op op = Op::kConverse;
+  const char* operation = "";
+  std::string_view model_id;
+  std::string path;
+  std::string_view body;
+  std::string_view content_type;
+  std::string_view accept;
+  const std::vector<std::pair<std::string, std::string>>* extra_headers = nullptr;
+  CallOptions options;
+  std::int64_t deadline_ns = 0;
+  const StreamCallback* on_event = nullptr;
+  const ChunkCallback* on_chunk = nullptr;
+  ConverseResponse* converse = nullptr;
+  InvokeResponse* invoke = nullptr;
+  std::vector<Attempt>* attempts = nullptr;
+};
+
+namespace {
+
+// Receives one exchange: status, the headers the client uses, and the body -- kept
+// (bounded) for plain responses and errors, decoded as an event stream for a
+// successful stream.
+class Exchange final : public HttpResponseSink, public eventstream::MessageHandler {
+ public:
+  Exchange(Op op, std::size_t max_bytes, eventstream::Decoder* decoder,
+           const StreamCallback* on_event, const ChunkCallback* on_chunk,
+           ConverseResponse* converse, InvokeResponse* invoke)
+      : op_(op),
+        max_bytes_(max_bytes),
+        decoder_(decoder),
+        on_event_(on_event),
+        on_chunk_(on_chunk),
+        converse_(converse),
+        invoke_(invoke) {}
+
+  Status on_status(int http_status) override {
+    status = http_status;
+    return Status();
+  }
+
+  Status on_header(std::string_view name, std::string_view value) override {
+    if (equals_ignore_case(name, "x-amzn-requestid")) {
+      request_id = std::string(value);
+    } else if (equals_ignore_case(name, "x-amzn-errortype")) {
+      error_type = std::string(error_type_from_header(value));
+    } else if (equals_ignore_case(name, "date")) {
+      date = std::string(value);
+    } else if (equals_ignore_case(name, "content-type")) {
+      content_type = std::string(value);
+    } else if (equals_ignore_case(name, "x-amzn-bedrock-input-token-count")) {
+      usage.input_tokens = parse_int(value);
+    } else if (equals_ignore_case(name, "x-amzn-bedrock-output-token-count")) {
+      usage.output_tokens = parse_int(value);
+    } else if (equals_ignore_case(name, "x-amzn-bedrock-invocation-latency")) {
+      latency_ms = parse_int(value);
+    }
+    return Status();
+  }
+
+  Status on_body(const void* data, std::size_t bytes) override {
+    if (streaming()) return decoder_->feed(data, bytes, this);
+    if (body.size() + bytes > max_bytes_) return oversize();
+    body.append(static_cast<const char*>(data), bytes);
+    return Status();
+  }
+
+  Status on_message(const eventstream::Message& m) override {
+    const std::string_view message_type = m.string_header(":message-type");
+    if (message_type == "exception" || message_type == "error") {
+      std::string message;
+      if (message_type == "exception") {
+        stream_error_type = exception_name(m.string_header(":exception-type"));
+        JsonPtr payload(cJSON_ParseWithLength(m.payload.data(), m.payload.size()), cJSON_Delete);
+        stream_error_message = std::string(json_string(payload.get(), "message"));
+      } else {
+        stream_error_type = std::string(m.string_header(":error-code"));
+        stream_error_message = std::string(m.string_header(":error-message"));
+      }
+      if (stream_error_type.empty()) stream_error_type = "UnknownStreamException";
+      return Status::error(Code::kUnavailable, "stream exception");
+    }
+    if (message_type != "event") return Status();  // nothing else is defined; skip it
+    JsonPtr payload(cJSON_ParseWithLength(m.payload.data(), m.payload.size()), cJSON_Delete);
+    if (!cJSON_IsObject(payload.get()))
+      return Status::error(Code::kParseError, "event stream: event payload is not JSON");
+    const std::string_view event_type = m.string_header(":event-type");
+    return op_ == Op::kConverseStream ? converse_event(event_type, payload.get())
+                                      : invoke_event(event_type, payload.get());
+  }
+
+  bool streaming() const { return is_stream(op_) && status == 200; }
+
+  int status = 0;
+  std::string request_id, error_type, date, content_type, body;
+  Usage usage;
+  std::int64_t latency_ms = 0;
+  // An exception event inside a successful stream.
+  std::string stream_error_type, stream_error_message;
+  bool output_delivered = false;
+  bool oversized = false;
+  bool callback_failed = false;
+  std::string callback_message;
+
+ private:
+  Status oversize() {
+    oversized = true;
+    return Status::error(Code::kLimitExceeded, "response over max_response_bytes (%zu)",
+                         max_bytes_);
+  }
+
+  Status deliver(const StreamEvent& event) {
+    if (event.kind == StreamEvent::Kind::kTextDelta ||
+        event.kind == StreamEvent::Kind::kToolUseDelta) {
+      output_delivered = true;
+    }
+    if (on_event_ == nullptr || !*on_event_) return Status();
+    Status s = (*on_event_)(event);
+    if (!s.ok()) {
+      callback_failed = true;
+      callback_message = s.message();
+    }
+    return s;
+  }
+
+  Status converse_event(std::string_view type, const cJSON* payload) {
+    StreamEvent ev;
+    ev.content_block_index = json_int(payload, "contentBlockIndex");
+    if (type == "messageStart") {
+      ev.kind = StreamEvent::Kind::kMessageStart;
+    } else if (type == "contentBlockStart") {
+      const cJSON* tool_use = cJSON_GetObjectItemCaseSensitive(
+          cJSON_GetObjectItemCaseSensitive(payload, "start"), "toolUse");
+      ev.kind = StreamEvent::Kind::kContentBlockStart;
+      ev.tool_use_id = json_string(tool_use, "toolUseId");
+      ev.tool_name = json_string(tool_use, "name");
+    } else if (type == "contentBlockDelta") {
+      const cJSON* delta = cJSON_GetObjectItemCaseSensitive(payload, "delta");
+      const cJSON* text = cJSON_GetObjectItemCaseSensitive(delta, "text");
+      const cJSON* tool_use = cJSON_GetObjectItemCaseSensitive(delta, "toolUse");
+      if (cJSON_IsString(text)) {
+        ev.kind = StreamEvent::Kind::kTextDelta;
+        ev.text = text->valuestring;
+        if (converse_->text.size() + ev.text.size() > max_bytes_) return oversize();
+        converse_->text.append(ev.text);
+      } else if (cJSON_IsObject(tool_use)) {
+        ev.kind = StreamEvent::Kind::kToolUseDelta;
+        ev.text = json_string(tool_use, "input");
+      } else {
+        return Status();  // reasoning and other deltas this client does not surface
+      }
+    } else if (type == "contentBlockStop") {
+      ev.kind = StreamEvent::Kind::kContentBlockStop;
+    } else if (type == "messageStop") {
+      ev.kind = StreamEvent::Kind::kMessageStop;
+      converse_->stop_reason = std::string(json_string(payload, "stopReason"));
+      ev.stop_reason = converse_->stop_reason;
+    } else if (type == "metadata") {
+      ev.kind = StreamEvent::Kind::kMetadata;
+      read_usage(cJSON_GetObjectItemCaseSensitive(payload, "usage"), &converse_->usage);
+      converse_->latency_ms =
+          json_int(cJSON_GetObjectItemCaseSensitive(payload, "metrics"), "latencyMs");
+      ev.usage = converse_->usage;
+      ev.latency_ms = converse_->latency_ms;
+    } else {
+      return Status();  // an event type added after this client was written
+    }
+    return deliver(ev);
+  }
+
+  Status invoke_event(std::string_view type, const cJSON* payload) {
+    if (type != "chunk") return Status();
+    if (!base64_decode(json_string(payload, "bytes"), &chunk_)) {
+      return Status::error(Code::kParseError, "event stream: chunk bytes are not base64");
+    }
+    if (invoke_->body.size() + chunk_.size() > max_bytes_) return oversize();
+    invoke_->body.append(chunk_);
+    output_delivered = true;
+    if (on_chunk_ == nullptr || !*on_chunk_) return Status();
+    Status s = (*on_chunk_)(chunk_);
+    if (!s.ok()) {
+      callback_failed = true;
+      callback_message = s.message();
+    }
+    return s;
+  }
+
+  Op op_;
+  std::size_t max_bytes_;
+  eventstream::Decoder* decoder_;
+  const StreamCallback* on_event_;
+  const ChunkCallback* on_chunk_;
+  ConverseResponse* converse_;
+  InvokeResponse* invoke_;
+  std::string chunk_;  // the decoded chunk, reused
+};
+
+}  // namespace
+
+Client::Client(Transport& transport, const CredentialsProvider& credentials, const Clock& clock,
+               const Crypto& crypto, ClientConfig config)
+    : transport_(transport),
+      credentials_(credentials),
+      clock_(clock),
+      config_(std::move(config)),
+      signer_(crypto),
+      decoder_(std::make_unique<eventstream::Decoder>()) {}
+
+Client::~Client() {
+  if (!sign_buf_.empty()) secure_wipe(sign_buf_.data(), sign_buf_.size());
+}
+
+Error Client::execute(Call* call) {
+  call->deadline_ns = call->options.deadline_ms > 0
+                          ? clock_.monotonic_ns() + call->options.deadline_ms * kNsPerMs
+                          : 0;
+  bool retry_for_skew = false;
+  Error error = execute_once(call, &retry_for_skew);
+  // Once only: a second skew answer means the Date header cannot be trusted either.
+  if (retry_for_skew) error = execute_once(call, &retry_for_skew);
+  return error;
+}
+
+Error Client::execute_once(Call* call, bool* retry_for_skew) {
+  *retry_for_skew = false;
+  Error error;
+  error.operation = call->operation;
+  ConverseResponse* converse = call->converse;
+  InvokeResponse* invoke = call->invoke;
+  // A retry starts from an empty response; only the attempts carry over.
+  if (converse != nullptr) {
+    std::vector<Attempt> attempts = std::move(converse->attempts);
+    *converse = ConverseResponse();
+    converse->attempts = std::move(attempts);
+  }
+  if (invoke != nullptr) {
+    std::vector<Attempt> attempts = std::move(invoke->attempts);
+    *invoke = InvokeResponse();
+    invoke->attempts = std::move(attempts);
+  }
+
+  Attempt attempt;
+  attempt.identifier = std::string(call->model_id);
+  attempt.source_region = call->options.region;
+  auto finish = [&](Error e) {
+    attempt.http_status = e.http_status;
+    if (!e.ok()) {
+      attempt.error = to_string(e.cls);
+      attempt.error.append(": ").append(e.error_type.empty() ? e.message : e.error_type);
+    }
+    call->attempts->push_back(attempt);
+    return e;
+  };
+
+  Endpoint ep;
+  Status st = resolve_endpoint(config_, call->options.region, &ep);
+  error.endpoint = ep.host;
+  if (!st.ok()) {
+    error.cls = ErrorClass::kClient;
+    error.message = st.message();
+    return finish(error);
+  }
+  AwsCredentials credentials;
+  st = credentials_.get(clock_.utc_unix_ms() + clock_offset_ms_, &credentials);
+  if (!st.ok()) {
+    error.cls = ErrorClass::kAuth;
+    error.message = std::string("no usable credentials: ") + st.message();
+    return finish(error);
+  }
+
+  // Host is signed but not handed to the transport, which sends its own.
+  std::vector<sigv4::Header> signed_headers;
+  signed_headers.push_back({"Host", ep.host_header});
+  signed_headers.push_back({"Content-Type", call->content_type});
+  if (!call->accept.empty()) {
+    signed_headers.push_back(
+        {call->op == Op::kInvokeStream ? "X-Amzn-Bedrock-Accept" : "Accept", call->accept});
+  }
+  if (call->extra_headers != nullptr) {
+    for (const auto& h : *call->extra_headers) signed_headers.push_back({h.first, h.second});
+  }
+  std::vector<HttpHeader> headers;
+  for (std::size_t i = 1; i < signed_headers.size(); ++i)
+    headers.push_back({signed_headers[i].name, signed_headers[i].value});
+
+  std::string bearer;
+  if (credentials.is_bearer()) {
+    bearer = "Bearer ";
+    bearer.append(credentials.bearer_token());
+    headers.push_back({"Authorization", bearer});
+  } else {
+    const sigv4::Request request{"POST",
+                                 call->path,
+                                 {},
+                                 signed_headers.data(),
+                                 signed_headers.size(),
+                                 call->body.data(),
+                                 call->body.size()};
+    sigv4::Options options;
+    options.region = call->options.region;
+    options.service = "bedrock";
+    options.time_unix_s = (clock_.utc_unix_ms() + clock_offset_ms_) / 1000;
+    const sigv4::Credentials keys = credentials.for_signer();
+    const std::size_t need = sigv4::required_buffer_bytes(request, options, keys);
+    if (sign_buf_.size() < need) {
+      if (!sign_buf_.empty()) secure_wipe(sign_buf_.data(), sign_buf_.size());
+      sign_buf_.assign(need, '\0');
+    }
+    sigv4::SignedRequest signed_request;
+    st = signer_.sign(request, options, keys, sign_buf_.data(), sign_buf_.size(), &signed_request);
+    if (!st.ok()) {
+      error.cls = ErrorClass::kClient;
+      error.message = std::string("cannot sign: ") + st.message();
+      return finish(error);
+    }
+    for (std::size_t i = 0; i < signed_request.added_header_count; ++i) {
+      headers.push_back(
+          {signed_request.added_headers[i].name, signed_request.added_headers[i].value});
+    }
+  }
+
+  HttpRequest request;
+  request.method = "POST";
+  request.host = ep.host;
+  request.port = ep.port;
+  request.tls = ep.tls;
+  request.path_and_query = call->path;
+  request.connect_host = ep.connect_host;
+  request.connect_port = ep.connect_port;
+  request.headers = headers.data();
+  request.header_count = headers.size();
+  request.body = call->body.data();
+  request.body_bytes = call->body.size();
+  HttpTimeouts timeouts = config_.timeouts;
+  timeouts.deadline_monotonic_ns = call->deadline_ns;
+
+  decoder_->reset();
+  Exchange ex(call->op, config_.max_response_bytes, decoder_.get(), call->on_event, call->on_chunk,
+              converse, invoke);
+  const std::int64_t start_ns = clock_.monotonic_ns();
+  st = transport_.send(request, timeouts, &ex, nullptr);
+  attempt.ms = (clock_.monotonic_ns() - start_ns) / kNsPerMs;
+  if (!bearer.empty()) secure_wipe(&bearer[0], bearer.size());
+  if (!sign_buf_.empty()) secure_wipe(sign_buf_.data(), sign_buf_.size());
+
+  error.http_status = ex.status;
+  error.request_id = ex.request_id;
+  error.output_delivered = ex.output_delivered;
+  if (!st.ok()) {
+    if (!ex.stream_error_type.empty()) {
+      error.error_type = ex.stream_error_type;
+      error.message = ex.stream_error_message;
+      error.cls = classify(ex.status, error.error_type, error.message);
+    } else if (ex.callback_failed) {
+      error.cls = ErrorClass::kClient;
+      error.message = "stopped by the callback: " + ex.callback_message;
+    } else if (ex.oversized) {
+      error.cls = ErrorClass::kClient;
+      error.message = st.message();
+    } else {
+      error.cls = classify_transport(st.code());
+      error.message = st.message();
+    }
+    return finish(error);
+  }
+  if (ex.status != 200) {
+    std::string message;
+    std::string body_type = error_type_from_body(ex.body, &message);
+    error.error_type = !ex.error_type.empty() ? ex.error_type : body_type;
+    error.message = !message.empty() ? message : "(no message)";
+    error.cls = classify(ex.status, error.error_type, error.message);
+    std::int64_t server_s = 0;
+    if (error.cls == ErrorClass::kClockSkew && parse_http_date(ex.date, &server_s)) {
+      clock_offset_ms_ = server_s * 1000 - clock_.utc_unix_ms();
+      *retry_for_skew = true;
+    }
+    return finish(error);
+  }
+
+  if (ex.streaming()) {
+    st = decoder_->finish();
+    if (!st.ok()) {
+      error.cls = ErrorClass::kTransient;
+      error.message = st.message();
+      return finish(error);
+    }
+  } else if (converse != nullptr) {
+    st = parse_converse_response(ex.body, converse);
+    if (!st.ok()) {
+      // A 200 with a body we cannot read: the exchange broke, not the request.
+      error.cls = ErrorClass::kTransient;
+      error.message = st.message();
+      return finish(error);
+    }
+  } else {
+    invoke->body = std::move(ex.body);
+  }
+  if (converse != nullptr) {
+    converse->request_id = ex.request_id;
+    converse->source_region = call->options.region;
+    converse->endpoint = ep.host;
+  } else {
+    invoke->content_type = ex.content_type;
+    invoke->usage = ex.usage;
+    invoke->latency_ms = ex.latency_ms;
+    invoke->request_id = ex.request_id;
+    invoke->source_region = call->options.region;
+    invoke->endpoint = ep.host;
+  }
+  return finish(error);
+}
+
+Error Client::converse(const ConverseRequest& request, const CallOptions& options,
+                       ConverseResponse* out) {
+  out->attempts.clear();
+  std::string body;
+  Status st = build_converse_body(request, &body);
+  if (!st.ok()) return Error{ErrorClass::kClient, "Converse", {}, 0, {}, st.message(), {}, false};
+  Call call;
+  call.op = Op::kConverse;
+  call.operation = "Converse";
+  call.model_id = request.model_id;
+  call.path = model_path(request.model_id, "converse");
+  call.body = body;
+  call.content_type = "application/json";
+  call.accept = "application/json";
+  call.options = options;
+  call.converse = out;
+  call.attempts = &out->attempts;
+  return execute(&call);
+}
+
+Error Client::converse_stream(const ConverseRequest& request, const CallOptions& options,
+                              const StreamCallback& on_event, ConverseResponse* out) {
+  out->attempts.clear();
+  std::string body;
+  Status st = build_converse_body(request, &body);
+  if (!st.ok())
+    return Error{ErrorClass::kClient, "ConverseStream", {}, 0, {}, st.message(), {}, false};
+  Call call;
+  call.op = Op::kConverseStream;
+  call.operation = "ConverseStream";
+  call.model_id = request.model_id;
+  call.path = model_path(request.model_id, "converse-stream");
+  call.body = body;
+  call.content_type = "application/json";
+  call.accept = kEventStreamType;
+  call.options = options;
+  call.on_event = &on_event;
+  call.converse = out;
+  call.attempts = &out->attempts;
+  return execute(&call);
+}
+
+Error Client::invoke_model(const InvokeRequest& request, const CallOptions& options,
+                           InvokeResponse* out) {
+  out->attempts.clear();
+  if (request.model_id.empty())
+    return Error{ErrorClass::kClient, "InvokeModel", {}, 0, {}, "no model ID", {}, false};
+  Call call;
+  call.op = Op::kInvoke;
+  call.operation = "InvokeModel";
+  call.model_id = request.model_id;
+  call.path = model_path(request.model_id, "invoke");
+  call.body = request.body;
+  call.content_type = request.content_type;
+  call.accept = request.accept;
+  call.extra_headers = &request.headers;
+  call.options = options;
+  call.invoke = out;
+  call.attempts = &out->attempts;
+  return execute(&call);
+}
+
+Error Client::invoke_model_with_response_stream(const InvokeRequest& request,
+                                                const CallOptions& options,
+                                                const ChunkCallback& on_chunk,
+                                                InvokeResponse* out) {
+  out->attempts.clear();
+  if (request.model_id.empty()) {
+    return Error{
+        ErrorClass::kClient, "InvokeModelWithResponseStream", {}, 0, {}, "no model ID", {}, false};
+  }
+  Call call;
+  call.op = Op::kInvokeStream;
+  call.operation = "InvokeModelWithResponseStream";
+  call.model_id = request.model_id;
+  call.path = model_path(request.model_id, "invoke-with-response-stream");
+  call.body = request.body;
+  call.content_type = request.content_type;
+  call.accept = request.accept;
+  call.extra_headers = &request.headers;
+  call.options = options;
+  call.on_chunk = &on_chunk;
+  call.invoke = out;
+  call.attempts = &out->attempts;
+  return execute(&call);
+}
+
+}  // namespace bedrock
+}  // namespace edgeroute

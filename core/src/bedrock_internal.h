@@ -1,0 +1,25 @@
+// Helpers shared by the Bedrock client's source files (core/src/bedrock*.cpp only).
+#ifndef EDGEROUTE_CORE_SRC_BEDROCK_INTERNAL_H
+#define EDGEROUTE_CORE_SRC_BEDROCK_INTERNAL_H
+
+#include <cstdint>
+#include <string_view>
+
+#include "edgeroute/bedrock.h"
+
+struct cJSON;
+
+namespace edgeroute {
+namespace bedrock {
+
+// The number member `name` of object as an integer; 0 when absent or not a number.
+std::int64_t json_int(const cJSON* object, const char* name);
+// The string member `name` of object; empty when absent or not a string.
+std::string_view json_string(const cJSON* object, const char* name);
+// Reads a Bedrock "usage" object (inputTokens, ..., cacheWriteInputTokens).
+void read_usage(const cJSON* usage, Usage* out);
+
+}  // namespace bedrock
+}  // namespace edgeroute
+
+#endif  // EDGEROUTE_CORE_SRC_BEDROCK_INTERNAL_H

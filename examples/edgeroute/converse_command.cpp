@@ -1,0 +1,390 @@
+// `edgeroute converse` and `edgeroute invoke`: one Bedrock Runtime call (or --repeat
+// N of them) to one region, over the libcurl transport.
+#include <cjson/cJSON.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "commands.h"
+#include "edgeroute/bedrock.h"
+#include "edgeroute/clock.h"
+#include "edgeroute/credentials.h"
+#include "edgeroute/curl_transport.h"
+#include "edgeroute/mbedtls_crypto.h"
+
+namespace edgeroute {
+namespace tool {
+namespace {
+
+using bedrock::Error;
+
+constexpr std::int64_t kDefaultDeadlineMs = 120000;
+constexpr std::size_t kMaxBodyFileBytes = 16 * 1024 * 1024;
+
+constexpr const char kConnectionUsage[] =
+    "connection options:\n"
+    "  --region REGION               source region (default: AWS_REGION, AWS_DEFAULT_REGION,\n"
+    "                                then the profile's region in the config file)\n"
+    "  --connect-to REGION=HOST:PORT send REGION's requests to HOST:PORT (TLS and signing keep\n"
+    "                                the real host name); repeatable\n"
+    "  --ca-bundle FILE              trusted CA certificates (default: AWS_CA_BUNDLE, system)\n"
+    "  --deadline-ms N               limit for each call, retries included (default 120000)\n"
+    "  --repeat N                    make N calls, one connection kept alive (default 1)\n"
+    "\n"
+    "Credentials: AWS_BEARER_TOKEN_BEDROCK, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY\n"
+    "[/AWS_SESSION_TOKEN], then the shared files of AWS_PROFILE. AWS_ENDPOINT_URL_BEDROCK_RUNTIME\n"
+    "or AWS_ENDPOINT_URL replaces the regional endpoint. Exit status 0 only if every call\n"
+    "succeeded.\n";
+
+constexpr const char kConverseUsage[] =
+    "usage: edgeroute converse --model ID --prompt TEXT [--system TEXT] [--max-tokens N]\n"
+    "                          [--stream] [--json] [connection options]\n"
+    "\n"
+    "Sends one Converse (or, with --stream, ConverseStream) request and prints the answer;\n"
+    "streamed text is printed as it arrives. --json prints one JSON object per call instead:\n"
+    "text, stop_reason, usage, request_id, route, attempts, and error on failure.\n"
+    "\n";
+
+constexpr const char kInvokeUsage[] =
+    "usage: edgeroute invoke --model ID --body FILE|- [--content-type T] [--accept T] [--stream]\n"
+    "                        [connection options]\n"
+    "\n"
+    "Sends the model's native request body (InvokeModel, or InvokeModelWithResponseStream\n"
+    "with --stream) and prints the response body; streamed chunks are printed as they\n"
+    "arrive, one per line.\n"
+    "\n";
+
+// The flags converse and invoke share.
+struct Connection {
+  std::string region;
+  std::vector<bedrock::ConnectTo> connect_to;
+  std::string ca_bundle;
+  std::int64_t deadline_ms = kDefaultDeadlineMs;
+  long repeat = 1;
+};
+
+// Walks argv; value() takes the next argument for a flag.
+class Args {
+ public:
+  Args(const char* command, int argc, char** argv) : command_(command), argc_(argc), argv_(argv) {}
+  bool next(std::string* arg) {
+    if (i_ >= argc_) return false;
+    *arg = argv_[i_++];
+    return true;
+  }
+  bool value(std::string* out) {
+    if (i_ >= argc_) return false;
+    *out = argv_[i_++];
+    return true;
+  }
+  int usage_error(const std::string& what) const {
+    std::fprintf(stderr, "edgeroute %s: %s (see edgeroute %s --help)\n", command_, what.c_str(),
+                 command_);
+    return 2;
+  }
+
+ private:
+  const char* command_;
+  int argc_;
+  char** argv_;
+  int i_ = 0;
+};
+
+bool parse_positive(const std::string& text, long max, long* out) {
+  char* end = nullptr;
+  errno = 0;
+  const long v = std::strtol(text.c_str(), &end, 10);
+  if (errno != 0 || end == text.c_str() || *end != '\0' || v <= 0 || v > max) return false;
+  *out = v;
+  return true;
+}
+
+// Handles a connection flag. Returns 0 when arg was not one, 1 when taken, 2 on a
+// usage error (already reported).
+int connection_flag(const std::string& arg, Args* args, Connection* c) {
+  std::string v;
+  if (arg == "--region") {
+    if (!args->value(&c->region)) return args->usage_error("--region needs a region");
+  } else if (arg == "--connect-to") {
+    bedrock::ConnectTo to;
+    if (!args->value(&v)) return args->usage_error("--connect-to needs REGION=HOST:PORT");
+    const Status st = bedrock::parse_connect_to(v, &to);
+    if (!st.ok()) return args->usage_error(st.message());
+    c->connect_to.push_back(to);
+  } else if (arg == "--ca-bundle") {
+    if (!args->value(&c->ca_bundle)) return args->usage_error("--ca-bundle needs a file");
+  } else if (arg == "--deadline-ms") {
+    long ms = 0;
+    if (!args->value(&v) || !parse_positive(v, 3600L * 1000, &ms)) {
+      return args->usage_error("--deadline-ms needs 1..3600000");
+    }
+    c->deadline_ms = ms;
+  } else if (arg == "--repeat") {
+    if (!args->value(&v) || !parse_positive(v, 1000000, &c->repeat)) {
+      return args->usage_error("--repeat needs a positive count");
+    }
+  } else {
+    return 0;
+  }
+  return 1;
+}
+
+// Everything a call needs, set up from the flags and the environment.
+class Session {
+ public:
+  // Returns 0, or the exit status after reporting the problem.
+  int open(const char* command, const Connection& c) {
+    if (c.region.empty()) {
+      const Status st = resolve_region(process_environment(), ProfileOptions(), &region_);
+      if (!st.ok()) return fail(command, st.message());
+    } else {
+      region_ = c.region;
+    }
+    CurlTransport::Config transport_config;
+    transport_config.ca_bundle = c.ca_bundle;
+    const Status st = CurlTransport::create(transport_config, &transport_);
+    if (!st.ok()) return fail(command, st.message());
+    bedrock::ClientConfig config;
+    config.connect_to = c.connect_to;
+    config.endpoint_url = bedrock::endpoint_url_from_environment(process_environment());
+    client_ = std::make_unique<bedrock::Client>(*transport_, credentials_, system_clock(),
+                                                mbedtls_crypto(), std::move(config));
+    options_.region = region_;
+    options_.deadline_ms = c.deadline_ms;
+    return 0;
+  }
+
+  bedrock::Client& client() { return *client_; }
+  const bedrock::CallOptions& options() const { return options_; }
+
+  static int fail(const char* command, const std::string& what) {
+    std::fprintf(stderr, "edgeroute %s: %s\n", command, what.c_str());
+    return 1;
+  }
+
+ private:
+  std::string region_;
+  DefaultCredentialsChain credentials_{process_environment()};
+  std::unique_ptr<CurlTransport> transport_;
+  std::unique_ptr<bedrock::Client> client_;
+  bedrock::CallOptions options_;
+};
+
+void add_usage(cJSON* parent, const bedrock::Usage& u) {
+  cJSON* usage = cJSON_AddObjectToObject(parent, "usage");
+  cJSON_AddNumberToObject(usage, "input_tokens", static_cast<double>(u.input_tokens));
+  cJSON_AddNumberToObject(usage, "output_tokens", static_cast<double>(u.output_tokens));
+  cJSON_AddNumberToObject(usage, "total_tokens", static_cast<double>(u.total_tokens));
+  cJSON_AddNumberToObject(usage, "cache_read_input_tokens",
+                          static_cast<double>(u.cache_read_input_tokens));
+  cJSON_AddNumberToObject(usage, "cache_write_input_tokens",
+                          static_cast<double>(u.cache_write_input_tokens));
+}
+
+// One JSON line per call (JSON Lines with --repeat).
+void print_json(const bedrock::ConverseResponse& r, const std::string& model,
+                const std::string& region, const Error& error) {
+  std::unique_ptr<cJSON, void (*)(cJSON*)> root(cJSON_CreateObject(), cJSON_Delete);
+  cJSON* o = root.get();
+  cJSON_AddStringToObject(o, "text", r.text.c_str());
+  cJSON_AddStringToObject(o, "stop_reason", r.stop_reason.c_str());
+  add_usage(o, r.usage);
+  cJSON_AddNumberToObject(o, "latency_ms", static_cast<double>(r.latency_ms));
+  cJSON_AddStringToObject(o, "request_id",
+                          error.ok() ? r.request_id.c_str() : error.request_id.c_str());
+  cJSON_AddItemToObject(o, "tool_uses", cJSON_Parse(r.tool_uses_json.c_str()));
+  cJSON* route = cJSON_AddObjectToObject(o, "route");
+  cJSON_AddStringToObject(route, "identifier", model.c_str());
+  cJSON_AddStringToObject(route, "source_region", region.c_str());
+  cJSON_AddStringToObject(route, "endpoint",
+                          error.ok() ? r.endpoint.c_str() : error.endpoint.c_str());
+  cJSON* attempts = cJSON_AddArrayToObject(o, "attempts");
+  for (const bedrock::Attempt& a : r.attempts) {
+    cJSON* item = cJSON_CreateObject();
+    cJSON_AddStringToObject(item, "identifier", a.identifier.c_str());
+    cJSON_AddStringToObject(item, "source_region", a.source_region.c_str());
+    cJSON_AddNumberToObject(item, "status", a.http_status);
+    if (a.error.empty()) {
+      cJSON_AddNullToObject(item, "error");
+    } else {
+      cJSON_AddStringToObject(item, "error", a.error.c_str());
+    }
+    cJSON_AddNumberToObject(item, "ms", static_cast<double>(a.ms));
+    cJSON_AddItemToArray(attempts, item);
+  }
+  if (error.ok()) {
+    cJSON_AddNullToObject(o, "error");
+  } else {
+    cJSON* e = cJSON_AddObjectToObject(o, "error");
+    cJSON_AddStringToObject(e, "type", bedrock::to_string(error.cls));
+    cJSON_AddStringToObject(e, "aws_type", error.error_type.c_str());
+    cJSON_AddNumberToObject(e, "status", error.http_status);
+    cJSON_AddBoolToObject(e, "output_delivered", error.output_delivered);
+    cJSON_AddStringToObject(e, "message", error.to_string().c_str());
+  }
+  char* line = cJSON_PrintUnformatted(o);
+  if (line != nullptr) {
+    std::printf("%s\n", line);
+    cJSON_free(line);
+  }
+  std::fflush(stdout);
+}
+
+bool read_body(const std::string& path, std::string* out, std::string* error) {
+  FILE* f = path == "-" ? stdin : std::fopen(path.c_str(), "rb");
+  if (f == nullptr) {
+    *error = path + ": " + std::strerror(errno);
+    return false;
+  }
+  char buf[8192];
+  std::size_t n = 0;
+  while (error->empty() && (n = std::fread(buf, 1, sizeof buf, f)) > 0) {
+    out->append(buf, n);
+    if (out->size() > kMaxBodyFileBytes) *error = path + ": larger than 16 MiB";
+  }
+  if (error->empty() && std::ferror(f)) *error = path + ": read error";
+  if (f != stdin) std::fclose(f);
+  return error->empty();
+}
+
+}  // namespace
+
+int converse_command(int argc, char** argv) {
+  Args args("converse", argc, argv);
+  Connection connection;
+  bedrock::ConverseRequest request;
+  std::string prompt, arg, v;
+  bool stream = false, json = false;
+  while (args.next(&arg)) {
+    const int taken = connection_flag(arg, &args, &connection);
+    if (taken == 2) return 2;
+    if (taken == 1) continue;
+    if (arg == "--help" || arg == "-h") {
+      std::fputs(kConverseUsage, stdout);
+      std::fputs(kConnectionUsage, stdout);
+      return 0;
+    } else if (arg == "--model") {
+      if (!args.value(&request.model_id)) return args.usage_error("--model needs an ID");
+    } else if (arg == "--prompt") {
+      if (!args.value(&prompt)) return args.usage_error("--prompt needs text");
+    } else if (arg == "--system") {
+      if (!args.value(&v)) return args.usage_error("--system needs text");
+      request.system.push_back(v);
+    } else if (arg == "--max-tokens") {
+      long n = 0;
+      if (!args.value(&v) || !parse_positive(v, 1000000, &n))
+        return args.usage_error("--max-tokens needs a count");
+      request.inference_config.max_tokens = n;
+    } else if (arg == "--stream") {
+      stream = true;
+    } else if (arg == "--json") {
+      json = true;
+    } else {
+      return args.usage_error("unknown argument '" + arg + "'");
+    }
+  }
+  if (request.model_id.empty()) return args.usage_error("--model ID is required");
+  if (prompt.empty()) return args.usage_error("--prompt TEXT is required");
+  request.messages.push_back(bedrock::Message{"user", {bedrock::ContentBlock::of_text(prompt)}});
+
+  Session session;
+  if (const int rc = session.open("converse", connection); rc != 0) return rc;
+  // Text goes out as it arrives, unless the answer is printed as JSON.
+  const bedrock::StreamCallback print_text = [json](const bedrock::StreamEvent& ev) {
+    if (!json && ev.kind == bedrock::StreamEvent::Kind::kTextDelta) {
+      std::fwrite(ev.text.data(), 1, ev.text.size(), stdout);
+      if (std::fflush(stdout) != 0)
+        return Status::error(Code::kIo, "cannot write to standard output");
+    }
+    return Status();
+  };
+  int failures = 0;
+  for (long i = 0; i < connection.repeat; ++i) {
+    bedrock::ConverseResponse response;
+    const Error error =
+        stream ? session.client().converse_stream(request, session.options(), print_text, &response)
+               : session.client().converse(request, session.options(), &response);
+    if (!error.ok()) ++failures;
+    if (json) {
+      print_json(response, request.model_id, session.options().region, error);
+      continue;
+    }
+    if (!stream && error.ok()) std::fwrite(response.text.data(), 1, response.text.size(), stdout);
+    if (error.ok() || error.output_delivered) std::fputc('\n', stdout);
+    std::fflush(stdout);
+    if (!error.ok()) Session::fail("converse", error.to_string());
+  }
+  return failures == 0 ? 0 : 1;
+}
+
+int invoke_command(int argc, char** argv) {
+  Args args("invoke", argc, argv);
+  Connection connection;
+  bedrock::InvokeRequest request;
+  std::string body_path, arg;
+  bool stream = false;
+  while (args.next(&arg)) {
+    const int taken = connection_flag(arg, &args, &connection);
+    if (taken == 2) return 2;
+    if (taken == 1) continue;
+    if (arg == "--help" || arg == "-h") {
+      std::fputs(kInvokeUsage, stdout);
+      std::fputs(kConnectionUsage, stdout);
+      return 0;
+    } else if (arg == "--model") {
+      if (!args.value(&request.model_id)) return args.usage_error("--model needs an ID");
+    } else if (arg == "--body") {
+      if (!args.value(&body_path)) return args.usage_error("--body needs a file or -");
+    } else if (arg == "--content-type") {
+      if (!args.value(&request.content_type))
+        return args.usage_error("--content-type needs a type");
+    } else if (arg == "--accept") {
+      if (!args.value(&request.accept)) return args.usage_error("--accept needs a type");
+    } else if (arg == "--stream") {
+      stream = true;
+    } else {
+      return args.usage_error("unknown argument '" + arg + "'");
+    }
+  }
+  if (request.model_id.empty()) return args.usage_error("--model ID is required");
+  if (body_path.empty()) return args.usage_error("--body FILE|- is required");
+  std::string error_text;
+  if (!read_body(body_path, &request.body, &error_text)) return Session::fail("invoke", error_text);
+
+  Session session;
+  if (const int rc = session.open("invoke", connection); rc != 0) return rc;
+  const bedrock::ChunkCallback print_chunk = [](std::string_view chunk) {
+    std::fwrite(chunk.data(), 1, chunk.size(), stdout);
+    std::fputc('\n', stdout);
+    if (std::fflush(stdout) != 0)
+      return Status::error(Code::kIo, "cannot write to standard output");
+    return Status();
+  };
+  int failures = 0;
+  for (long i = 0; i < connection.repeat; ++i) {
+    bedrock::InvokeResponse response;
+    const Error error = stream
+                            ? session.client().invoke_model_with_response_stream(
+                                  request, session.options(), print_chunk, &response)
+                            : session.client().invoke_model(request, session.options(), &response);
+    if (!error.ok()) {
+      ++failures;
+      Session::fail("invoke", error.to_string());
+      continue;
+    }
+    if (!stream) {
+      std::fwrite(response.body.data(), 1, response.body.size(), stdout);
+      std::fputc('\n', stdout);
+    }
+    std::fflush(stdout);
+  }
+  return failures == 0 ? 0 : 1;
+}
+
+}  // namespace tool
+}  // namespace edgeroute

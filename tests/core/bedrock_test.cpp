@@ -1,0 +1,685 @@
+// The Bedrock Runtime client without a network: error classification, identifiers
+// on the wire, request and response bodies, HTTP dates, and whole calls against a
+// fake Transport that replays canned answers.
+#include "edgeroute/bedrock.h"
+
+#include <cjson/cJSON.h>
+#include <gtest/gtest.h>
+
+#include <deque>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "edgeroute/clock.h"
+#include "edgeroute/eventstream.h"
+#include "edgeroute/mbedtls_crypto.h"
+
+namespace edgeroute {
+namespace bedrock {
+namespace {
+
+constexpr char kHaiku[] = "anthropic.claude-3-haiku-20240307-v1:0";
+constexpr char kAccessKey[] = "AKIDEXAMPLE";
+constexpr char kSecret[] = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+constexpr char kToken[] = "FwoGZXIvYXdzEXAMPLEsessionTOKEN";
+constexpr char kBearer[] = "ABSKZmFrZS1iZWFyZXIta2V5LWZvci11bml0LXRlc3Rz";
+constexpr char kOkBody[] =
+    R"({"output":{"message":{"role":"assistant","content":[{"text":"Hello "},{"text":"there."},)"
+    R"({"toolUse":{"toolUseId":"t1","name":"lookup","input":{"q":1}}}]}},"stopReason":"tool_use",)"
+    R"("usage":{"inputTokens":12,"outputTokens":7,"totalTokens":19,"cacheReadInputTokens":3,)"
+    R"("cacheWriteInputTokens":4},"metrics":{"latencyMs":321}})";
+
+using JsonPtr = std::unique_ptr<cJSON, void (*)(cJSON*)>;
+
+// One canned answer: status and headers, the body in pieces, then the transport's result.
+struct Canned {
+  int status = 200;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::vector<std::string> pieces;
+  Status end;
+};
+
+// What the client sent.
+struct Sent {
+  std::string host, path, connect_host, body;
+  std::uint16_t port = 0, connect_port = 0;
+  bool tls = true;
+  std::map<std::string, std::string> headers;
+};
+
+class FakeTransport final : public Transport {
+ public:
+  Status send(const HttpRequest& r, const HttpTimeouts&, HttpResponseSink* sink,
+              HttpTiming*) override {
+    Sent sent;
+    sent.host = std::string(r.host);
+    sent.port = r.port;
+    sent.tls = r.tls;
+    sent.path = std::string(r.path_and_query);
+    sent.connect_host = std::string(r.connect_host);
+    sent.connect_port = r.connect_port;
+    sent.body.assign(static_cast<const char*>(r.body), r.body_bytes);
+    for (std::size_t i = 0; i < r.header_count; ++i) {
+      sent.headers[std::string(r.headers[i].name)] = std::string(r.headers[i].value);
+    }
+    requests.push_back(sent);
+    if (responses.empty()) return Status::error(Code::kUnavailable, "fake: no canned response");
+    const Canned c = responses.front();
+    responses.pop_front();
+    if (c.status != 0) {
+      Status s = sink->on_status(c.status);
+      for (const auto& h : c.headers) {
+        if (s.ok()) s = sink->on_header(h.first, h.second);
+      }
+      for (const std::string& piece : c.pieces) {
+        if (s.ok()) s = sink->on_body(piece.data(), piece.size());
+      }
+      if (!s.ok()) return s;
+    }
+    return c.end;
+  }
+
+  std::deque<Canned> responses;
+  std::vector<Sent> requests;
+};
+
+class StaticCredentials final : public CredentialsProvider {
+ public:
+  explicit StaticCredentials(AwsCredentials c) : c_(std::move(c)) {}
+  Status get(std::int64_t, AwsCredentials* out) const override {
+    *out = c_;
+    return Status();
+  }
+
+ private:
+  AwsCredentials c_;
+};
+
+// An event-stream frame as Bedrock sends it.
+std::string frame(const std::string& message_type, const std::string& type_header,
+                  const std::string& type, const std::string& payload) {
+  eventstream::Header h[3];
+  h[0].name = ":message-type";
+  h[0].type = eventstream::HeaderType::kString;
+  h[0].bytes = message_type;
+  h[1].name = type_header;
+  h[1].type = eventstream::HeaderType::kString;
+  h[1].bytes = type;
+  h[2].name = ":content-type";
+  h[2].type = eventstream::HeaderType::kString;
+  h[2].bytes = "application/json";
+  std::string out(payload.size() + 512, '\0');
+  std::size_t written = 0;
+  EXPECT_TRUE(
+      eventstream::encode(h, 3, payload.data(), payload.size(), &out[0], out.size(), &written)
+          .ok());
+  out.resize(written);
+  return out;
+}
+std::string event(const std::string& type, const std::string& payload) {
+  return frame("event", ":event-type", type, payload);
+}
+
+ConverseRequest hello_request() {
+  ConverseRequest r;
+  r.model_id = kHaiku;
+  r.messages.push_back(Message{"user", {ContentBlock::of_text("Hello")}});
+  return r;
+}
+
+CallOptions in(const char* region) {
+  CallOptions o;
+  o.region = region;
+  o.deadline_ms = 5000;
+  return o;
+}
+
+class ClientTest : public ::testing::Test {
+ protected:
+  ClientTest() : credentials_(AwsCredentials::sigv4_keys(kAccessKey, kSecret, kToken)) {}
+
+  std::unique_ptr<Client> make(ClientConfig config = ClientConfig()) {
+    return std::make_unique<Client>(transport_, credentials_, clock_, mbedtls_crypto(),
+                                    std::move(config));
+  }
+
+  FakeTransport transport_;
+  StaticCredentials credentials_;
+  ManualClock clock_;  // 2023-11-14T22:13:20Z
+};
+
+// --- classification -----------------------------------------------------------
+
+TEST(BedrockClassify, EveryBedrockErrorName) {
+  struct Row {
+    int status;
+    const char* type;
+    const char* message;
+    ErrorClass expected;
+  };
+  const Row rows[] = {
+      {429, "ThrottlingException", "Too many requests", ErrorClass::kThrottle},
+      {400, "ServiceQuotaExceededException", "quota", ErrorClass::kQuota},
+      {503, "ServiceUnavailableException", "", ErrorClass::kTransient},
+      {500, "InternalServerException", "", ErrorClass::kTransient},
+      {408, "ModelTimeoutException", "", ErrorClass::kTransient},
+      {429, "ModelNotReadyException", "", ErrorClass::kModelNotReady},
+      {400, "ValidationException", "The provided model identifier is invalid.",
+       ErrorClass::kClient},
+      {403, "AccessDeniedException", "", ErrorClass::kClient},
+      {404, "ResourceNotFoundException", "", ErrorClass::kClient},
+      {424, "ModelErrorException", "", ErrorClass::kClient},
+      {424, "ModelStreamErrorException", "", ErrorClass::kClient},
+      {409, "ConflictException", "", ErrorClass::kClient},
+      {403, "UnrecognizedClientException", "The security token included in the request is invalid.",
+       ErrorClass::kAuth},
+      {403, "InvalidSignatureException", "The request signature we calculated does not match",
+       ErrorClass::kAuth},
+      {403, "InvalidSignatureException",
+       "Signature expired: 20231114T221320Z is now earlier than 20231114T222820Z (20231114T223320Z "
+       "- 5 min.)",
+       ErrorClass::kClockSkew},
+      {403, "InvalidSignatureException", "Signature not yet current: X is still later than Y",
+       ErrorClass::kClockSkew},
+      {403, "MissingAuthenticationTokenException", "Missing Authentication Token",
+       ErrorClass::kAuth},
+      {403, "MissingAuthenticationToken", "", ErrorClass::kAuth},
+      {403, "ExpiredTokenException", "", ErrorClass::kAuth},
+      {400, "ExpiredToken", "", ErrorClass::kAuth},
+      {403, "RequestTimeTooSkewed", "", ErrorClass::kClockSkew},
+      // Unknown names fall back to the status.
+      {429, "SomethingNew", "", ErrorClass::kThrottle},
+      {502, "", "", ErrorClass::kTransient},
+      {408, "", "", ErrorClass::kTransient},
+      {401, "", "", ErrorClass::kAuth},
+      {418, "", "", ErrorClass::kClient},
+  };
+  for (const Row& row : rows) {
+    EXPECT_EQ(classify(row.status, row.type, row.message), row.expected)
+        << row.status << " " << row.type << " " << row.message;
+  }
+}
+
+TEST(BedrockClassify, TransportFailuresAreTransient) {
+  EXPECT_EQ(classify_transport(Code::kTimeout), ErrorClass::kTransient);
+  EXPECT_EQ(classify_transport(Code::kUnavailable), ErrorClass::kTransient);
+  EXPECT_EQ(classify_transport(Code::kChecksumMismatch), ErrorClass::kTransient);
+  EXPECT_EQ(classify_transport(Code::kParseError), ErrorClass::kTransient);
+  EXPECT_EQ(classify_transport(Code::kInvalidArgument), ErrorClass::kClient);
+}
+
+TEST(BedrockClassify, ErrorTypeFromHeaderAndBody) {
+  EXPECT_EQ(error_type_from_header(
+                "ThrottlingException:http://internal.amazon.com/coral/com.amazon.bedrock/"),
+            "ThrottlingException");
+  EXPECT_EQ(error_type_from_header("ValidationException"), "ValidationException");
+  std::string message;
+  EXPECT_EQ(error_type_from_body(
+                R"({"__type":"com.amazon.coral.service#ThrottlingException","message":"slow"})",
+                &message),
+            "ThrottlingException");
+  EXPECT_EQ(message, "slow");
+  EXPECT_EQ(error_type_from_body(R"({"code":"ValidationException","Message":"bad"})", &message),
+            "ValidationException");
+  EXPECT_EQ(message, "bad");
+  EXPECT_EQ(error_type_from_body("<html>", &message), "");
+}
+
+TEST(BedrockClassify, ErrorFormatsToOneLine) {
+  Error e{ErrorClass::kThrottle,
+          "Converse",
+          "bedrock-runtime.eu-west-3.amazonaws.com",
+          429,
+          "ThrottlingException",
+          "Too many\nrequests",
+          "req-1",
+          true};
+  EXPECT_EQ(e.to_string(),
+            "Converse bedrock-runtime.eu-west-3.amazonaws.com: throttle: HTTP 429 "
+            "ThrottlingException: Too many "
+            "requests (request ID req-1), after output reached the caller");
+}
+
+// --- identifiers, bodies, dates ------------------------------------------------
+
+TEST(BedrockWire, ModelIdsArePercentEncoded) {
+  EXPECT_EQ(model_path(kHaiku, "converse"),
+            "/model/anthropic.claude-3-haiku-20240307-v1%3A0/converse");
+  EXPECT_EQ(
+      model_path("arn:aws:bedrock:eu-central-1:111122223333:inference-profile/eu.x-v1:0", "invoke"),
+      "/model/arn%3Aaws%3Abedrock%3Aeu-central-1%3A111122223333%3Ainference-profile%2Feu.x-v1%3A0/"
+      "invoke");
+  EXPECT_EQ(percent_encode("a~b_c.d-e f+\xc3\xa9"), "a~b_c.d-e%20f%2B%C3%A9");
+}
+
+TEST(BedrockWire, ConverseBodyHasEveryField) {
+  ConverseRequest r = hello_request();
+  r.messages[0].content.push_back(
+      ContentBlock::of_json(R"({"image":{"format":"png","source":{"bytes":"AAAA"}}})"));
+  r.system = {"Be brief."};
+  r.inference_config.max_tokens = 100;
+  r.inference_config.temperature = 0.5;
+  r.inference_config.top_p = 0.9;
+  r.inference_config.stop_sequences = {"END"};
+  r.tool_config_json = R"({"tools":[]})";
+  r.additional_model_request_fields_json = R"({"top_k":5})";
+  r.request_metadata_json = R"({"team":"edge"})";
+  std::string body;
+  ASSERT_TRUE(build_converse_body(r, &body).ok());
+  JsonPtr root(cJSON_Parse(body.c_str()), cJSON_Delete);
+  ASSERT_TRUE(cJSON_IsObject(root.get())) << body;
+  const cJSON* message = cJSON_GetArrayItem(cJSON_GetObjectItem(root.get(), "messages"), 0);
+  EXPECT_STREQ(cJSON_GetObjectItem(message, "role")->valuestring, "user");
+  const cJSON* content = cJSON_GetObjectItem(message, "content");
+  EXPECT_STREQ(cJSON_GetObjectItem(cJSON_GetArrayItem(content, 0), "text")->valuestring, "Hello");
+  EXPECT_TRUE(cJSON_IsObject(cJSON_GetObjectItem(cJSON_GetArrayItem(content, 1), "image")));
+  EXPECT_STREQ(
+      cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(root.get(), "system"), 0), "text")
+          ->valuestring,
+      "Be brief.");
+  const cJSON* ic = cJSON_GetObjectItem(root.get(), "inferenceConfig");
+  EXPECT_EQ(cJSON_GetObjectItem(ic, "maxTokens")->valueint, 100);
+  EXPECT_DOUBLE_EQ(cJSON_GetObjectItem(ic, "temperature")->valuedouble, 0.5);
+  EXPECT_DOUBLE_EQ(cJSON_GetObjectItem(ic, "topP")->valuedouble, 0.9);
+  EXPECT_STREQ(cJSON_GetArrayItem(cJSON_GetObjectItem(ic, "stopSequences"), 0)->valuestring, "END");
+  EXPECT_TRUE(
+      cJSON_IsArray(cJSON_GetObjectItem(cJSON_GetObjectItem(root.get(), "toolConfig"), "tools")));
+  EXPECT_EQ(
+      cJSON_GetObjectItem(cJSON_GetObjectItem(root.get(), "additionalModelRequestFields"), "top_k")
+          ->valueint,
+      5);
+  EXPECT_STREQ(
+      cJSON_GetObjectItem(cJSON_GetObjectItem(root.get(), "requestMetadata"), "team")->valuestring,
+      "edge");
+}
+
+TEST(BedrockWire, MinimalConverseBodyLeavesOptionalFieldsOut) {
+  std::string body;
+  ASSERT_TRUE(build_converse_body(hello_request(), &body).ok());
+  EXPECT_EQ(body, R"({"messages":[{"role":"user","content":[{"text":"Hello"}]}]})");
+}
+
+TEST(BedrockWire, BadRequestsAreRefusedLocally) {
+  std::string body;
+  ConverseRequest r = hello_request();
+  r.tool_config_json = "{not json";
+  const Status s = build_converse_body(r, &body);
+  EXPECT_EQ(s.code(), Code::kInvalidArgument);
+  EXPECT_STREQ(s.message(), "toolConfig: not valid JSON");
+  r = hello_request();
+  r.messages.clear();
+  EXPECT_EQ(build_converse_body(r, &body).code(), Code::kInvalidArgument);
+}
+
+TEST(BedrockWire, ConverseResponseIsParsed) {
+  ConverseResponse out;
+  ASSERT_TRUE(parse_converse_response(kOkBody, &out).ok());
+  EXPECT_EQ(out.text, "Hello there.");
+  EXPECT_EQ(out.tool_uses_json, R"([{"toolUseId":"t1","name":"lookup","input":{"q":1}}])");
+  EXPECT_EQ(out.stop_reason, "tool_use");
+  EXPECT_EQ(out.usage.input_tokens, 12);
+  EXPECT_EQ(out.usage.output_tokens, 7);
+  EXPECT_EQ(out.usage.total_tokens, 19);
+  EXPECT_EQ(out.usage.cache_read_input_tokens, 3);
+  EXPECT_EQ(out.usage.cache_write_input_tokens, 4);
+  EXPECT_EQ(out.latency_ms, 321);
+}
+
+TEST(BedrockWire, MalformedResponsesAreClearErrors) {
+  ConverseResponse out;
+  Status s = parse_converse_response(R"({"output":{"message":)", &out);
+  EXPECT_EQ(s.code(), Code::kParseError);
+  EXPECT_STREQ(s.message(), "converse response: not a JSON object (21 bytes)");
+  s = parse_converse_response(R"({"stopReason":"end_turn"})", &out);
+  EXPECT_EQ(s.code(), Code::kParseError);
+  EXPECT_STREQ(s.message(), "converse response: no output.message.content array");
+}
+
+TEST(BedrockWire, HttpDates) {
+  std::int64_t t = 0;
+  ASSERT_TRUE(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT", &t));
+  EXPECT_EQ(t, 784111777);
+  ASSERT_TRUE(parse_http_date("Tue, 14 Nov 2023 22:33:20 GMT", &t));
+  EXPECT_EQ(t, 1700001200);
+  ASSERT_TRUE(parse_http_date("Thu, 29 Feb 2024 00:00:00 GMT", &t));
+  EXPECT_EQ(t, 1709164800);
+  EXPECT_FALSE(parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT", &t));
+  EXPECT_FALSE(parse_http_date("Sun, 06 Nov 1994 08:49:37 UTC", &t));
+  EXPECT_FALSE(parse_http_date("Sun, 06 Foo 1994 08:49:37 GMT", &t));
+  EXPECT_FALSE(parse_http_date("Sun, 06 Nov 1994 25:49:37 GMT", &t));
+  EXPECT_FALSE(parse_http_date("", &t));
+}
+
+TEST(BedrockWire, ConnectTo) {
+  ConnectTo c;
+  ASSERT_TRUE(parse_connect_to("eu-central-1=127.0.0.1:4443", &c).ok());
+  EXPECT_EQ(c.region, "eu-central-1");
+  EXPECT_EQ(c.host, "127.0.0.1");
+  EXPECT_EQ(c.port, 4443);
+  EXPECT_FALSE(parse_connect_to("eu-central-1=127.0.0.1", &c).ok());
+  EXPECT_FALSE(parse_connect_to("EU=127.0.0.1:1", &c).ok());
+  EXPECT_FALSE(parse_connect_to("eu-central-1=h:0", &c).ok());
+  EXPECT_FALSE(parse_connect_to("eu-central-1=h:70000", &c).ok());
+}
+
+// --- whole calls over the fake transport ----------------------------------------
+
+TEST_F(ClientTest, ConverseIsSignedAndParsed) {
+  transport_.responses.push_back({200, {{"x-amzn-RequestId", "req-ok"}}, {kOkBody}, Status()});
+  ClientConfig config;
+  config.connect_to.push_back({"eu-central-1", "127.0.0.1", 4443});
+  auto client = make(config);
+  ConverseResponse out;
+  const Error e = client->converse(hello_request(), in("eu-central-1"), &out);
+  ASSERT_TRUE(e.ok()) << e.to_string();
+  ASSERT_EQ(transport_.requests.size(), 1u);
+  const Sent& sent = transport_.requests[0];
+  EXPECT_EQ(sent.host, "bedrock-runtime.eu-central-1.amazonaws.com");
+  EXPECT_EQ(sent.port, 443);
+  EXPECT_EQ(sent.connect_host, "127.0.0.1");
+  EXPECT_EQ(sent.connect_port, 4443);
+  EXPECT_EQ(sent.path, "/model/anthropic.claude-3-haiku-20240307-v1%3A0/converse");
+  EXPECT_EQ(sent.headers.count("Host"), 0u);  // the transport adds it
+  EXPECT_EQ(sent.headers.at("Content-Type"), "application/json");
+  EXPECT_EQ(sent.headers.at("X-Amz-Date"), "20231114T221320Z");
+  EXPECT_EQ(sent.headers.at("X-Amz-Security-Token"), kToken);
+  EXPECT_EQ(sent.headers.at("Authorization")
+                .rfind("AWS4-HMAC-SHA256 "
+                       "Credential=AKIDEXAMPLE/20231114/eu-central-1/bedrock/aws4_request, ",
+                       0),
+            0u);
+  EXPECT_EQ(out.text, "Hello there.");
+  EXPECT_EQ(out.request_id, "req-ok");
+  EXPECT_EQ(out.source_region, "eu-central-1");
+  EXPECT_EQ(out.endpoint, "bedrock-runtime.eu-central-1.amazonaws.com");
+  ASSERT_EQ(out.attempts.size(), 1u);
+  EXPECT_EQ(out.attempts[0].identifier, kHaiku);
+  EXPECT_EQ(out.attempts[0].http_status, 200);
+  EXPECT_EQ(out.attempts[0].error, "");
+}
+
+TEST_F(ClientTest, BearerKeyReplacesSigV4) {
+  StaticCredentials bearer(AwsCredentials::bearer(kBearer));
+  Client client(transport_, bearer, clock_, mbedtls_crypto());
+  transport_.responses.push_back({200, {}, {kOkBody}, Status()});
+  ConverseResponse out;
+  ASSERT_TRUE(client.converse(hello_request(), in("us-east-1"), &out).ok());
+  const Sent& sent = transport_.requests[0];
+  EXPECT_EQ(sent.headers.at("Authorization"), std::string("Bearer ") + kBearer);
+  EXPECT_EQ(sent.headers.count("X-Amz-Date"), 0u);
+}
+
+TEST_F(ClientTest, EndpointOverrideIsUsedForEveryRegionAndSignedWithItsHost) {
+  ClientConfig config;
+  config.endpoint_url = "http://localhost:8080/";
+  auto client = make(config);
+  transport_.responses.push_back({200, {}, {kOkBody}, Status()});
+  ConverseResponse out;
+  ASSERT_TRUE(client->converse(hello_request(), in("eu-west-1"), &out).ok());
+  EXPECT_EQ(transport_.requests[0].host, "localhost");
+  EXPECT_EQ(transport_.requests[0].port, 8080);
+  EXPECT_FALSE(transport_.requests[0].tls);
+  EXPECT_EQ(out.endpoint, "localhost");
+  EXPECT_NE(transport_.requests[0].headers.at("Authorization").find("/eu-west-1/bedrock/"),
+            std::string::npos);
+}
+
+TEST_F(ClientTest, ServiceErrorIsClassifiedAndNamesEverything) {
+  transport_.responses.push_back(
+      {429,
+       {{"x-amzn-RequestId", "req-429"},
+        {"x-amzn-ErrorType", "ThrottlingException:http://internal.amazon.com/coral/"}},
+       {R"({"message":"Too many requests, please wait before trying again."})"},
+       Status()});
+  auto client = make();
+  ConverseResponse out;
+  const Error e = client->converse(hello_request(), in("eu-west-3"), &out);
+  EXPECT_EQ(e.cls, ErrorClass::kThrottle);
+  EXPECT_EQ(e.http_status, 429);
+  EXPECT_EQ(e.error_type, "ThrottlingException");
+  EXPECT_EQ(e.request_id, "req-429");
+  EXPECT_EQ(e.to_string(),
+            "Converse bedrock-runtime.eu-west-3.amazonaws.com: throttle: HTTP 429 "
+            "ThrottlingException: Too many "
+            "requests, please wait before trying again. (request ID req-429)");
+  ASSERT_EQ(out.attempts.size(), 1u);
+  EXPECT_EQ(out.attempts[0].error, "throttle: ThrottlingException");
+  const std::string line = e.to_string();
+  EXPECT_EQ(line.find(kSecret), std::string::npos);
+  EXPECT_EQ(line.find(kToken), std::string::npos);
+}
+
+TEST_F(ClientTest, ErrorTypeFromBodyWhenNoHeader) {
+  transport_.responses.push_back(
+      {400,
+       {},
+       {R"({"__type":"com.amazon#ValidationException","message":"bad model"})"},
+       Status()});
+  ConverseResponse out;
+  const Error e = make()->converse(hello_request(), in("eu-west-1"), &out);
+  EXPECT_EQ(e.cls, ErrorClass::kClient);
+  EXPECT_EQ(e.error_type, "ValidationException");
+  EXPECT_EQ(e.message, "bad model");
+}
+
+TEST_F(ClientTest, MalformedSuccessBodyIsATransientError) {
+  transport_.responses.push_back({200, {}, {"{\"output\": tru"}, Status()});
+  ConverseResponse out;
+  const Error e = make()->converse(hello_request(), in("eu-west-1"), &out);
+  EXPECT_EQ(e.cls, ErrorClass::kTransient);
+  EXPECT_NE(e.message.find("not a JSON object"), std::string::npos) << e.message;
+}
+
+TEST_F(ClientTest, OversizedResponseIsAnError) {
+  ClientConfig config;
+  config.max_response_bytes = 64;
+  transport_.responses.push_back({200, {}, {std::string(40, ' '), std::string(40, ' ')}, Status()});
+  ConverseResponse out;
+  const Error e = make(config)->converse(hello_request(), in("eu-west-1"), &out);
+  EXPECT_EQ(e.cls, ErrorClass::kClient);
+  EXPECT_EQ(e.message, "response over max_response_bytes (64)");
+}
+
+TEST_F(ClientTest, ConnectionErrorIsTransient) {
+  transport_.responses.push_back(
+      {0, {}, {}, Status::error(Code::kUnavailable, "connection refused")});
+  ConverseResponse out;
+  const Error e = make()->converse(hello_request(), in("eu-west-1"), &out);
+  EXPECT_EQ(e.cls, ErrorClass::kTransient);
+  EXPECT_EQ(e.http_status, 0);
+  EXPECT_EQ(e.to_string(),
+            "Converse bedrock-runtime.eu-west-1.amazonaws.com: transient: connection refused");
+}
+
+TEST_F(ClientTest, ClockSkewIsLearnedFromDateAndRetriedOnce) {
+  // The device is 20 minutes behind the server.
+  const char* expired =
+      R"j({"message":"Signature expired: 20231114T221320Z is now earlier than 20231114T222820Z (20231114T223320Z - 5 min.)"})j";
+  transport_.responses.push_back(
+      {403,
+       {{"x-amzn-ErrorType", "InvalidSignatureException:http://internal.amazon.com/"},
+        {"Date", "Tue, 14 Nov 2023 22:33:20 GMT"}},
+       {expired},
+       Status()});
+  transport_.responses.push_back({200, {}, {kOkBody}, Status()});
+  transport_.responses.push_back({200, {}, {kOkBody}, Status()});
+  auto client = make();
+  ConverseResponse out;
+  const Error e = client->converse(hello_request(), in("eu-central-1"), &out);
+  ASSERT_TRUE(e.ok()) << e.to_string();
+  EXPECT_EQ(client->clock_offset_ms(), 20 * 60 * 1000);
+  ASSERT_EQ(out.attempts.size(), 2u);
+  EXPECT_EQ(out.attempts[0].error, "clock_skew: InvalidSignatureException");
+  EXPECT_EQ(out.attempts[1].http_status, 200);
+  EXPECT_EQ(transport_.requests[1].headers.at("X-Amz-Date"), "20231114T223320Z");
+  // Kept for later calls: the next one is signed with the corrected time at once.
+  ASSERT_TRUE(client->converse(hello_request(), in("eu-central-1"), &out).ok());
+  EXPECT_EQ(out.attempts.size(), 1u);
+  EXPECT_EQ(transport_.requests[2].headers.at("X-Amz-Date"), "20231114T223320Z");
+}
+
+TEST_F(ClientTest, ClockSkewWithoutDateIsNotRetried) {
+  transport_.responses.push_back({403,
+                                  {{"x-amzn-ErrorType", "InvalidSignatureException"}},
+                                  {R"({"message":"Signature expired: x"})"},
+                                  Status()});
+  ConverseResponse out;
+  const Error e = make()->converse(hello_request(), in("eu-central-1"), &out);
+  EXPECT_EQ(e.cls, ErrorClass::kClockSkew);
+  EXPECT_EQ(transport_.requests.size(), 1u);
+}
+
+TEST_F(ClientTest, ConverseStreamDeliversEventsInOrder) {
+  const std::string stream =
+      event("messageStart", R"({"role":"assistant","p":"ab"})") +
+      event("contentBlockDelta", R"({"contentBlockIndex":0,"delta":{"text":"Hel"}})") +
+      event("contentBlockDelta", R"({"contentBlockIndex":0,"delta":{"text":"lo"}})") +
+      event("contentBlockStop", R"({"contentBlockIndex":0})") +
+      event("messageStop", R"({"stopReason":"end_turn"})") +
+      event("metadata", R"({"usage":{"inputTokens":5,"outputTokens":2,"totalTokens":7},)"
+                        R"("metrics":{"latencyMs":42}})");
+  // Bytes in awkward pieces, as curl hands them over.
+  Canned c{200,
+           {{"Content-Type", "application/vnd.amazon.eventstream"}, {"x-amzn-RequestId", "req-s"}},
+           {},
+           Status()};
+  for (std::size_t i = 0; i < stream.size(); i += 7) c.pieces.push_back(stream.substr(i, 7));
+  transport_.responses.push_back(c);
+  std::string seen;
+  ConverseResponse out;
+  const Error e = make()->converse_stream(
+      hello_request(), in("eu-central-1"),
+      [&](const StreamEvent& ev) {
+        seen += std::to_string(static_cast<int>(ev.kind)) + ":" + std::string(ev.text) + ";";
+        return Status();
+      },
+      &out);
+  ASSERT_TRUE(e.ok()) << e.to_string();
+  EXPECT_EQ(seen, "0:;2:Hel;2:lo;4:;5:;6:;");
+  EXPECT_EQ(transport_.requests[0].path,
+            "/model/anthropic.claude-3-haiku-20240307-v1%3A0/converse-stream");
+  EXPECT_EQ(out.text, "Hello");
+  EXPECT_EQ(out.stop_reason, "end_turn");
+  EXPECT_EQ(out.usage.total_tokens, 7);
+  EXPECT_EQ(out.latency_ms, 42);
+  EXPECT_EQ(out.request_id, "req-s");
+}
+
+TEST_F(ClientTest, InStreamExceptionSaysOutputWasDelivered) {
+  const std::string stream =
+      event("contentBlockDelta", R"({"contentBlockIndex":0,"delta":{"text":"Hel"}})") +
+      frame("exception", ":exception-type", "throttlingException",
+            R"({"message":"Too many tokens"})");
+  transport_.responses.push_back({200, {}, {stream}, Status()});
+  ConverseResponse out;
+  const Error e = make()->converse_stream(hello_request(), in("us-east-2"), nullptr, &out);
+  EXPECT_EQ(e.cls, ErrorClass::kThrottle);
+  EXPECT_EQ(e.error_type, "ThrottlingException");
+  EXPECT_EQ(e.message, "Too many tokens");
+  EXPECT_TRUE(e.output_delivered);
+  EXPECT_EQ(e.http_status, 200);
+}
+
+TEST_F(ClientTest, TruncatedStreamIsTransient) {
+  const std::string one =
+      event("contentBlockDelta", R"({"contentBlockIndex":0,"delta":{"text":"Hel"}})");
+  transport_.responses.push_back({200, {}, {one + one.substr(0, 10)}, Status()});
+  ConverseResponse out;
+  const Error e = make()->converse_stream(hello_request(), in("us-east-2"), nullptr, &out);
+  EXPECT_EQ(e.cls, ErrorClass::kTransient);
+  EXPECT_TRUE(e.output_delivered);
+  EXPECT_NE(e.message.find("truncated"), std::string::npos) << e.message;
+}
+
+TEST_F(ClientTest, CorruptFrameIsTransient) {
+  std::string one = event("contentBlockDelta", R"({"contentBlockIndex":0,"delta":{"text":"Hel"}})");
+  one[one.size() - 1] = static_cast<char>(one[one.size() - 1] ^ 1);
+  transport_.responses.push_back({200, {}, {one}, Status()});
+  ConverseResponse out;
+  const Error e = make()->converse_stream(hello_request(), in("us-east-1"), nullptr, &out);
+  EXPECT_EQ(e.cls, ErrorClass::kTransient);
+  EXPECT_FALSE(e.output_delivered);
+}
+
+TEST_F(ClientTest, CallbackCanStopTheStream) {
+  transport_.responses.push_back(
+      {200,
+       {},
+       {event("contentBlockDelta", R"({"contentBlockIndex":0,"delta":{"text":"Hel"}})")},
+       Status()});
+  ConverseResponse out;
+  const Error e = make()->converse_stream(
+      hello_request(), in("us-east-1"),
+      [](const StreamEvent&) { return Status::error(Code::kIo, "stdout closed"); }, &out);
+  EXPECT_EQ(e.cls, ErrorClass::kClient);
+  EXPECT_EQ(e.message, "stopped by the callback: stdout closed");
+}
+
+TEST_F(ClientTest, InvokeModelSendsRawBodyAndHeaders) {
+  transport_.responses.push_back({200,
+                                  {{"Content-Type", "application/json"},
+                                   {"X-Amzn-Bedrock-Input-Token-Count", "11"},
+                                   {"X-Amzn-Bedrock-Output-Token-Count", "22"},
+                                   {"X-Amzn-Bedrock-Invocation-Latency", "33"}},
+                                  {R"({"content":[{"type":"text","text":"hi"}]})"},
+                                  Status()});
+  InvokeRequest r;
+  r.model_id = kHaiku;
+  r.body = R"({"anthropic_version":"bedrock-2023-05-31","max_tokens":10,"messages":[]})";
+  r.headers.push_back({"X-Amzn-Bedrock-Trace", "ENABLED"});
+  InvokeResponse out;
+  const Error e = make()->invoke_model(r, in("eu-central-1"), &out);
+  ASSERT_TRUE(e.ok()) << e.to_string();
+  const Sent& sent = transport_.requests[0];
+  EXPECT_EQ(sent.path, "/model/anthropic.claude-3-haiku-20240307-v1%3A0/invoke");
+  EXPECT_EQ(sent.body, r.body);
+  EXPECT_EQ(sent.headers.at("Accept"), "application/json");
+  EXPECT_EQ(sent.headers.at("X-Amzn-Bedrock-Trace"), "ENABLED");
+  EXPECT_NE(sent.headers.at("Authorization").find("x-amzn-bedrock-trace"), std::string::npos);
+  EXPECT_EQ(out.body, R"({"content":[{"type":"text","text":"hi"}]})");
+  EXPECT_EQ(out.usage.input_tokens, 11);
+  EXPECT_EQ(out.usage.output_tokens, 22);
+  EXPECT_EQ(out.latency_ms, 33);
+}
+
+TEST_F(ClientTest, InvokeStreamDecodesBase64Chunks) {
+  // base64("{\"a\":1}") and base64("xy")
+  transport_.responses.push_back({200,
+                                  {},
+                                  {event("chunk", R"({"bytes":"eyJhIjoxfQ==","p":"abc"})") +
+                                   event("chunk", R"({"bytes":"eHk="})")},
+                                  Status()});
+  InvokeRequest r;
+  r.model_id = kHaiku;
+  r.body = "{}";
+  std::vector<std::string> chunks;
+  InvokeResponse out;
+  const Error e = make()->invoke_model_with_response_stream(
+      r, in("eu-central-1"),
+      [&](std::string_view chunk) {
+        chunks.emplace_back(chunk);
+        return Status();
+      },
+      &out);
+  ASSERT_TRUE(e.ok()) << e.to_string();
+  EXPECT_EQ(transport_.requests[0].path,
+            "/model/anthropic.claude-3-haiku-20240307-v1%3A0/invoke-with-response-stream");
+  EXPECT_EQ(transport_.requests[0].headers.at("X-Amzn-Bedrock-Accept"), "application/json");
+  ASSERT_EQ(chunks.size(), 2u);
+  EXPECT_EQ(chunks[0], "{\"a\":1}");
+  EXPECT_EQ(chunks[1], "xy");
+  EXPECT_EQ(out.body, "{\"a\":1}xy");
+}
+
+TEST_F(ClientTest, BadRegionIsRefusedBeforeSending) {
+  ConverseResponse out;
+  const Error e = make()->converse(hello_request(), in("eu-central-1.evil.example/"), &out);
+  EXPECT_EQ(e.cls, ErrorClass::kClient);
+  EXPECT_TRUE(transport_.requests.empty());
+}
+
+}  // namespace
+}  // namespace bedrock
+}  // namespace edgeroute
