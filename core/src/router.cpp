@@ -419,7 +419,7 @@ void Router::explain(std::size_t model, int chosen, int passed_over, bool sticky
 }
 
 Status Router::report(const Route& route, Outcome outcome, std::int64_t rtt_ns, std::int64_t now_ns) {
-  (void)now_ns;  // issue 6: cooldowns and breakers are timed from here
+  (void)now_ns;  // cooldowns and breakers will be timed from here
   std::lock_guard<std::mutex> lock(mutex_);
   if (catalog_ == nullptr || route.candidate >= catalog_->candidate_count() ||
       catalog_->identifier(catalog_->candidate(route.candidate)).data() != route.identifier.data()) {
