@@ -24,6 +24,9 @@
 namespace edgeroute {
 namespace {
 
+// A random index or count in [0, n), as a size_t (32 bits on armhf).
+std::size_t below(Random& rnd, std::size_t n) { return static_cast<std::size_t>(rnd.next_below(n)); }
+
 constexpr int kIterations = 10000;
 constexpr int kPicksPerIteration = 24;
 
@@ -56,7 +59,7 @@ std::vector<std::string> subset(Random& rnd, const std::vector<std::string>& fro
   std::vector<std::string> out;
   while (out.empty()) {
     for (const std::string& s : from) {
-      if (rnd.next_below(3) == 0) out.push_back(s);
+      if (below(rnd, 3) == 0) out.push_back(s);
     }
   }
   return out;
@@ -64,15 +67,15 @@ std::vector<std::string> subset(Random& rnd, const std::vector<std::string>& fro
 
 World make_world(Random& rnd) {
   World w;
-  const std::size_t region_count = 3 + rnd.next_below(10);
+  const std::size_t region_count = 3 + below(rnd, 10);
   for (std::size_t i = 0; i < region_count; ++i) w.regions.push_back("zz-test-" + std::to_string(i + 1));
-  const std::size_t set_count = 1 + rnd.next_below(4);
+  const std::size_t set_count = 1 + below(rnd, 4);
   std::string sets_json;
   for (std::size_t i = 0; i < set_count; ++i) {
     const std::string name = "s" + std::to_string(i);
     for (const std::string& r : subset(rnd, w.regions)) w.sets[name].insert(r);
   }
-  if (rnd.next_below(2) == 0) w.sets["global"] = Regions(w.regions.begin(), w.regions.end());
+  if (below(rnd, 2) == 0) w.sets["global"] = Regions(w.regions.begin(), w.regions.end());
   for (const auto& [name, regions] : w.sets) {
     sets_json += (sets_json.empty() ? "" : ",") + quoted(name) + ":[";
     bool first = true;
@@ -86,7 +89,7 @@ World make_world(Random& rnd) {
   for (const auto& kv : w.sets) set_names.push_back(kv.first);
 
   std::string profiles_json, in_region_json;
-  const std::size_t model_count = 1 + rnd.next_below(3);
+  const std::size_t model_count = 1 + below(rnd, 3);
   for (std::size_t m = 0; m < model_count; ++m) {
     const std::string model = "m" + std::to_string(m);
     w.models.push_back(model);
@@ -97,16 +100,16 @@ World make_world(Random& rnd) {
       w.candidates.push_back({model, model, in_region[i], {in_region[i]}, false});
     }
     in_region_json += "]}";
-    const std::size_t profile_count = rnd.next_below(4);
+    const std::size_t profile_count = below(rnd, 4);
     for (std::size_t p = 0; p < profile_count; ++p) {
-      const std::string geography = set_names[rnd.next_below(set_names.size())];
+      const std::string geography = set_names[below(rnd, set_names.size())];
       const std::string id = geography + ".p" + std::to_string(p) + "." + model;
       std::string sources_json;
       for (const std::string& source : subset(rnd, w.regions)) {
         GenCandidate c{id, model, source, {}, geography == "global"};
         std::string dests_json;
-        if (rnd.next_below(4) == 0) {  // a set reference
-          const std::string set = set_names[rnd.next_below(set_names.size())];
+        if (below(rnd, 4) == 0) {  // a set reference
+          const std::string set = set_names[below(rnd, set_names.size())];
           c.destinations = w.sets[set];
           dests_json = quoted(set);
         } else {
@@ -138,17 +141,17 @@ World make_world(Random& rnd) {
 // A random allow list and what it means, by definition.
 std::string make_allow(Random& rnd, const World& w, Allow* allow) {
   std::string list;
-  const std::size_t items = 1 + rnd.next_below(3);
+  const std::size_t items = 1 + below(rnd, 3);
   for (std::size_t i = 0; i < items; ++i) {
     std::string name;
-    if (rnd.next_below(2) == 0) {
+    if (below(rnd, 2) == 0) {
       auto it = w.sets.begin();
-      std::advance(it, static_cast<long>(rnd.next_below(w.sets.size())));
+      std::advance(it, static_cast<long>(below(rnd, w.sets.size())));
       name = it->first;
       allow->regions.insert(it->second.begin(), it->second.end());
       if (name == "global") allow->global = true;
     } else {
-      name = w.mentioned[rnd.next_below(w.mentioned.size())];
+      name = w.mentioned[below(rnd, w.mentioned.size())];
       allow->regions.insert(name);
     }
     list += (list.empty() ? "" : " , ") + name;
@@ -197,7 +200,7 @@ TEST(RouterProperty, EveryPickSatisfiesThePolicyOverRandomWorlds) {
     ASSERT_TRUE(policy.set_allow(make_allow(rnd, w, &base)).ok());
     for (const std::string& m : w.models) {
       allow_of[m] = base;
-      if (rnd.next_below(4) == 0) {
+      if (below(rnd, 4) == 0) {
         Allow own;
         ASSERT_TRUE(policy.set_model_allow(m, make_allow(rnd, w, &own)).ok());
         allow_of[m] = own;
@@ -217,14 +220,14 @@ TEST(RouterProperty, EveryPickSatisfiesThePolicyOverRandomWorlds) {
     bool expect_init_ok = true;
     std::list<std::string> lists;  // owns the text ModelRouting points at; never moves it
     for (const std::string& m : w.models) {
-      if (rnd.next_below(3) == 0) continue;  // default mode
+      if (below(rnd, 3) == 0) continue;  // default mode
       ModelRouting r;
       r.model = m;
-      r.mode = static_cast<RouteMode>(rnd.next_below(3));
+      r.mode = static_cast<RouteMode>(below(rnd, 3));
       std::string list;
-      if (r.mode != RouteMode::kLatency && rnd.next_below(3) != 0) {
+      if (r.mode != RouteMode::kLatency && below(rnd, 3) != 0) {
         for (const std::string& region : subset(rnd, w.regions)) {
-          const int weight = static_cast<int>(rnd.next_below(4));
+          const int weight = static_cast<int>(below(rnd, 4));
           list += (list.empty() ? "" : ",") + region;
           if (r.mode == RouteMode::kWeighted) list += "=" + std::to_string(weight);
           weight_of[m][region] = weight;
@@ -238,11 +241,11 @@ TEST(RouterProperty, EveryPickSatisfiesThePolicyOverRandomWorlds) {
       routing_of[m] = r;
     }
     RouterOptions options;
-    options.default_mode = static_cast<RouteMode>(rnd.next_below(3));
+    options.default_mode = static_cast<RouteMode>(below(rnd, 3));
     options.models = routing.data();
     options.model_count = routing.size();
-    options.probes.best_few = static_cast<std::uint32_t>(1 + rnd.next_below(4));
-    options.probes.budget_bytes_per_hour = 1000 + rnd.next_below(40000);
+    options.probes.best_few = static_cast<std::uint32_t>(1 + below(rnd, 4));
+    options.probes.budget_bytes_per_hour = 1000 + below(rnd, 40000);
     const Status init = router->init(policy, options);
     ASSERT_EQ(init.ok(), expect_init_ok) << init.message();
     if (!init.ok()) {
@@ -254,12 +257,12 @@ TEST(RouterProperty, EveryPickSatisfiesThePolicyOverRandomWorlds) {
       ASSERT_TRUE(router->init(policy, options).ok());
     }
 
-    std::int64_t now = static_cast<std::int64_t>(rnd.next_below(1000000)) * 1000000;
+    std::int64_t now = static_cast<std::int64_t>(below(rnd, 1000000)) * 1000000;
     for (int p = 0; p < kPicksPerIteration; ++p) {
-      now += static_cast<std::int64_t>(rnd.next_below(120000)) * 1000000;
+      now += static_cast<std::int64_t>(below(rnd, 120000)) * 1000000;
       router->tick(now, rnd.next_u64(), prober);
-      const std::string& model = w.models[rnd.next_below(w.models.size())];
-      const std::string session = rnd.next_below(2) ? "s" + std::to_string(rnd.next_below(4)) : "";
+      const std::string& model = w.models[below(rnd, w.models.size())];
+      const std::string session = below(rnd, 2) ? "s" + std::to_string(below(rnd, 4)) : "";
       Route route;
       const Status s = router->pick(model, session, now, rnd.next_u64(), &route);
       // The sources the mode may use: allowed, and listed with weight where lists apply.
@@ -292,8 +295,8 @@ TEST(RouterProperty, EveryPickSatisfiesThePolicyOverRandomWorlds) {
       ASSERT_TRUE(eligible.count(source)) << id << " @ " << source << " is not eligible in this mode";
       ASSERT_TRUE(policy.check_route(route.identifier, route.source_region).ok());
       ASSERT_EQ(route.host, "bedrock-runtime." + source + ".amazonaws.com");
-      const Outcome outcome = static_cast<Outcome>(rnd.next_below(5));
-      const std::int64_t rtt = rnd.next_below(2) ? static_cast<std::int64_t>(1 + rnd.next_below(300)) * 1000000 : 0;
+      const Outcome outcome = static_cast<Outcome>(below(rnd, 5));
+      const std::int64_t rtt = below(rnd, 2) ? static_cast<std::int64_t>(1 + below(rnd, 300)) * 1000000 : 0;
       ASSERT_TRUE(router->report(route, outcome, rtt, now).ok());
       ++picks_checked;
     }
