@@ -7,7 +7,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "commands.h"
@@ -25,6 +27,7 @@ using bedrock::Error;
 
 constexpr std::int64_t kDefaultDeadlineMs = 120000;
 constexpr std::size_t kMaxBodyFileBytes = 16 * 1024 * 1024;
+constexpr long kMaxConcurrency = 64;
 
 constexpr const char kConnectionUsage[] =
     "connection options:\n"
@@ -43,20 +46,25 @@ constexpr const char kConnectionUsage[] =
 
 constexpr const char kConverseUsage[] =
     "usage: edgeroute converse --model ID --prompt TEXT [--system TEXT] [--max-tokens N]\n"
-    "                          [--stream] [--json] [connection options]\n"
+    "                          [--stream] [--json] [--concurrency K] [connection options]\n"
     "\n"
     "Sends one Converse (or, with --stream, ConverseStream) request and prints the answer;\n"
     "streamed text is printed as it arrives. --json prints one JSON object per call instead:\n"
     "text, stop_reason, usage, request_id, route, attempts, and error on failure.\n"
+    "--concurrency K (1..64) spreads the --repeat N calls over K threads, each with its own\n"
+    "client and connection; each answer (or JSON line) is printed whole when its call ends,\n"
+    "in the order the calls finish.\n"
     "\n";
 
 constexpr const char kInvokeUsage[] =
     "usage: edgeroute invoke --model ID --body FILE|- [--content-type T] [--accept T] [--stream]\n"
-    "                        [connection options]\n"
+    "                        [--json] [connection options]\n"
     "\n"
     "Sends the model's native request body (InvokeModel, or InvokeModelWithResponseStream\n"
     "with --stream) and prints the response body; streamed chunks are printed as they\n"
-    "arrive, one per line.\n"
+    "arrive, one per line. --json prints one JSON object per call instead: body (a string),\n"
+    "chunks (with --stream), content_type, usage, request_id, route, attempts, and error on\n"
+    "failure.\n"
     "\n";
 
 // The flags converse and invoke share.
@@ -186,25 +194,24 @@ void add_usage(cJSON* parent, const bedrock::Usage& u) {
                           static_cast<double>(u.cache_write_input_tokens));
 }
 
-// One JSON line per call (JSON Lines with --repeat).
-void print_json(const bedrock::ConverseResponse& r, const std::string& model,
-                const std::string& region, const Error& error) {
-  std::unique_ptr<cJSON, void (*)(cJSON*)> root(cJSON_CreateObject(), cJSON_Delete);
-  cJSON* o = root.get();
-  cJSON_AddStringToObject(o, "text", r.text.c_str());
-  cJSON_AddStringToObject(o, "stop_reason", r.stop_reason.c_str());
-  add_usage(o, r.usage);
-  cJSON_AddNumberToObject(o, "latency_ms", static_cast<double>(r.latency_ms));
-  cJSON_AddStringToObject(o, "request_id",
-                          error.ok() ? r.request_id.c_str() : error.request_id.c_str());
-  cJSON_AddItemToObject(o, "tool_uses", cJSON_Parse(r.tool_uses_json.c_str()));
+using JsonPtr = std::unique_ptr<cJSON, void (*)(cJSON*)>;
+
+// Serializes output: each answer or JSON line goes out whole, also from several threads.
+std::mutex& output_mutex() {
+  static std::mutex mu;
+  return mu;
+}
+
+// route, attempts and error: what converse and invoke lines share.
+void add_outcome(cJSON* o, const std::string& model, const std::string& region,
+                 const std::string& endpoint, const std::vector<bedrock::Attempt>& list,
+                 const Error& error) {
   cJSON* route = cJSON_AddObjectToObject(o, "route");
   cJSON_AddStringToObject(route, "identifier", model.c_str());
   cJSON_AddStringToObject(route, "source_region", region.c_str());
-  cJSON_AddStringToObject(route, "endpoint",
-                          error.ok() ? r.endpoint.c_str() : error.endpoint.c_str());
+  cJSON_AddStringToObject(route, "endpoint", error.ok() ? endpoint.c_str() : error.endpoint.c_str());
   cJSON* attempts = cJSON_AddArrayToObject(o, "attempts");
-  for (const bedrock::Attempt& a : r.attempts) {
+  for (const bedrock::Attempt& a : list) {
     cJSON* item = cJSON_CreateObject();
     cJSON_AddStringToObject(item, "identifier", a.identifier.c_str());
     cJSON_AddStringToObject(item, "source_region", a.source_region.c_str());
@@ -227,12 +234,52 @@ void print_json(const bedrock::ConverseResponse& r, const std::string& model,
     cJSON_AddBoolToObject(e, "output_delivered", error.output_delivered);
     cJSON_AddStringToObject(e, "message", error.to_string().c_str());
   }
-  char* line = cJSON_PrintUnformatted(o);
+}
+
+// Prints one line and flushes, under the output mutex.
+void print_line(const JsonPtr& root) {
+  char* line = cJSON_PrintUnformatted(root.get());
+  std::lock_guard<std::mutex> lock(output_mutex());
   if (line != nullptr) {
     std::printf("%s\n", line);
     cJSON_free(line);
   }
   std::fflush(stdout);
+}
+
+// One JSON line per call (JSON Lines with --repeat).
+void print_json(const bedrock::ConverseResponse& r, const std::string& model,
+                const std::string& region, const Error& error) {
+  JsonPtr root(cJSON_CreateObject(), cJSON_Delete);
+  cJSON* o = root.get();
+  cJSON_AddStringToObject(o, "text", r.text.c_str());
+  cJSON_AddStringToObject(o, "stop_reason", r.stop_reason.c_str());
+  add_usage(o, r.usage);
+  cJSON_AddNumberToObject(o, "latency_ms", static_cast<double>(r.latency_ms));
+  cJSON_AddStringToObject(o, "request_id",
+                          error.ok() ? r.request_id.c_str() : error.request_id.c_str());
+  cJSON_AddItemToObject(o, "tool_uses", cJSON_Parse(r.tool_uses_json.c_str()));
+  add_outcome(o, model, region, r.endpoint, r.attempts, error);
+  print_line(root);
+}
+
+// The same for invoke: the body as a string, and with --stream each chunk.
+void print_invoke_json(const bedrock::InvokeResponse& r, const std::vector<std::string>* chunks,
+                       const std::string& model, const std::string& region, const Error& error) {
+  JsonPtr root(cJSON_CreateObject(), cJSON_Delete);
+  cJSON* o = root.get();
+  cJSON_AddStringToObject(o, "body", r.body.c_str());
+  if (chunks != nullptr) {
+    cJSON* list = cJSON_AddArrayToObject(o, "chunks");
+    for (const std::string& c : *chunks) cJSON_AddItemToArray(list, cJSON_CreateString(c.c_str()));
+  }
+  cJSON_AddStringToObject(o, "content_type", r.content_type.c_str());
+  add_usage(o, r.usage);
+  cJSON_AddNumberToObject(o, "latency_ms", static_cast<double>(r.latency_ms));
+  cJSON_AddStringToObject(o, "request_id",
+                          error.ok() ? r.request_id.c_str() : error.request_id.c_str());
+  add_outcome(o, model, region, r.endpoint, r.attempts, error);
+  print_line(root);
 }
 
 bool read_body(const std::string& path, std::string* out, std::string* error) {
@@ -260,6 +307,7 @@ int converse_command(int argc, char** argv) {
   bedrock::ConverseRequest request;
   std::string prompt, arg, v;
   bool stream = false, json = false;
+  long concurrency = 1;
   while (args.next(&arg)) {
     const int taken = connection_flag(arg, &args, &connection);
     if (taken == 2) return 2;
@@ -284,42 +332,65 @@ int converse_command(int argc, char** argv) {
       stream = true;
     } else if (arg == "--json") {
       json = true;
+    } else if (arg == "--concurrency") {
+      if (!args.value(&v) || !parse_positive(v, kMaxConcurrency, &concurrency))
+        return args.usage_error("--concurrency needs 1..64");
     } else {
       return args.usage_error("unknown argument '" + arg + "'");
     }
   }
   if (request.model_id.empty()) return args.usage_error("--model ID is required");
   if (prompt.empty()) return args.usage_error("--prompt TEXT is required");
+  if (concurrency > connection.repeat) concurrency = connection.repeat;
   request.messages.push_back(bedrock::Message{"user", {bedrock::ContentBlock::of_text(prompt)}});
 
-  Session session;
-  if (const int rc = session.open("converse", connection); rc != 0) return rc;
-  // Text goes out as it arrives, unless the answer is printed as JSON.
-  const bedrock::StreamCallback print_text = [json](const bedrock::StreamEvent& ev) {
-    if (!json && ev.kind == bedrock::StreamEvent::Kind::kTextDelta) {
+  // One session (client, transport, connection) per thread, all opened up front.
+  std::vector<std::unique_ptr<Session>> sessions;
+  for (long t = 0; t < concurrency; ++t) {
+    sessions.push_back(std::make_unique<Session>());
+    if (const int rc = sessions.back()->open("converse", connection); rc != 0) return rc;
+  }
+  // Text goes out as it arrives, unless the answer is printed as JSON or several
+  // threads share stdout (then each answer is printed whole when its call ends).
+  const bool live = !json && concurrency == 1;
+  const bedrock::StreamCallback print_text = [live](const bedrock::StreamEvent& ev) {
+    if (live && ev.kind == bedrock::StreamEvent::Kind::kTextDelta) {
       std::fwrite(ev.text.data(), 1, ev.text.size(), stdout);
       if (std::fflush(stdout) != 0)
         return Status::error(Code::kIo, "cannot write to standard output");
     }
     return Status();
   };
-  int failures = 0;
-  for (long i = 0; i < connection.repeat; ++i) {
-    bedrock::ConverseResponse response;
-    const Error error =
-        stream ? session.client().converse_stream(request, session.options(), print_text, &response)
-               : session.client().converse(request, session.options(), &response);
-    if (!error.ok()) ++failures;
-    if (json) {
-      print_json(response, request.model_id, session.options().region, error);
-      continue;
+  // Session t makes calls t, t + K, t + 2K, ... of the N.
+  std::vector<int> failures(static_cast<std::size_t>(concurrency), 0);
+  const auto run = [&](long t) {
+    Session& session = *sessions[static_cast<std::size_t>(t)];
+    for (long i = t; i < connection.repeat; i += concurrency) {
+      bedrock::ConverseResponse response;
+      const Error error = stream ? session.client().converse_stream(request, session.options(),
+                                                                    print_text, &response)
+                                 : session.client().converse(request, session.options(), &response);
+      if (!error.ok()) ++failures[static_cast<std::size_t>(t)];
+      if (json) {
+        print_json(response, request.model_id, session.options().region, error);
+        continue;
+      }
+      std::lock_guard<std::mutex> lock(output_mutex());
+      // Streamed text already went out live; otherwise print what was received.
+      if ((!stream || !live) && (error.ok() || error.output_delivered))
+        std::fwrite(response.text.data(), 1, response.text.size(), stdout);
+      if (error.ok() || error.output_delivered) std::fputc('\n', stdout);
+      std::fflush(stdout);
+      if (!error.ok()) Session::fail("converse", error.to_string());
     }
-    if (!stream && error.ok()) std::fwrite(response.text.data(), 1, response.text.size(), stdout);
-    if (error.ok() || error.output_delivered) std::fputc('\n', stdout);
-    std::fflush(stdout);
-    if (!error.ok()) Session::fail("converse", error.to_string());
-  }
-  return failures == 0 ? 0 : 1;
+  };
+  std::vector<std::thread> threads;
+  for (long t = 1; t < concurrency; ++t) threads.emplace_back(run, t);
+  run(0);
+  for (std::thread& th : threads) th.join();
+  int failed = 0;
+  for (const int f : failures) failed += f;
+  return failed == 0 ? 0 : 1;
 }
 
 int invoke_command(int argc, char** argv) {
@@ -327,7 +398,7 @@ int invoke_command(int argc, char** argv) {
   Connection connection;
   bedrock::InvokeRequest request;
   std::string body_path, arg;
-  bool stream = false;
+  bool stream = false, json = false;
   while (args.next(&arg)) {
     const int taken = connection_flag(arg, &args, &connection);
     if (taken == 2) return 2;
@@ -347,6 +418,8 @@ int invoke_command(int argc, char** argv) {
       if (!args.value(&request.accept)) return args.usage_error("--accept needs a type");
     } else if (arg == "--stream") {
       stream = true;
+    } else if (arg == "--json") {
+      json = true;
     } else {
       return args.usage_error("unknown argument '" + arg + "'");
     }
@@ -358,7 +431,13 @@ int invoke_command(int argc, char** argv) {
 
   Session session;
   if (const int rc = session.open("invoke", connection); rc != 0) return rc;
-  const bedrock::ChunkCallback print_chunk = [](std::string_view chunk) {
+  // With --json the chunks are kept for the call's JSON line instead of printed.
+  std::vector<std::string> chunks;
+  const bedrock::ChunkCallback print_chunk = [json, &chunks](std::string_view chunk) {
+    if (json) {
+      chunks.emplace_back(chunk);
+      return Status();
+    }
     std::fwrite(chunk.data(), 1, chunk.size(), stdout);
     std::fputc('\n', stdout);
     if (std::fflush(stdout) != 0)
@@ -368,10 +447,17 @@ int invoke_command(int argc, char** argv) {
   int failures = 0;
   for (long i = 0; i < connection.repeat; ++i) {
     bedrock::InvokeResponse response;
+    chunks.clear();
     const Error error = stream
                             ? session.client().invoke_model_with_response_stream(
                                   request, session.options(), print_chunk, &response)
                             : session.client().invoke_model(request, session.options(), &response);
+    if (json) {
+      if (!error.ok()) ++failures;
+      print_invoke_json(response, stream ? &chunks : nullptr, request.model_id,
+                        session.options().region, error);
+      continue;
+    }
     if (!error.ok()) {
       ++failures;
       Session::fail("invoke", error.to_string());

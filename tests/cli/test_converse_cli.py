@@ -1,6 +1,6 @@
 """`edgeroute converse` and `edgeroute invoke` as a user runs them, against the
 Bedrock simulator (tests/sim/worlds/test.json): plain, --stream, --json, errors,
-a bearer key, and no secret in any output.
+--repeat with --concurrency, invoke --json, a bearer key, and no secret in any output.
 
 Run: python3 tests/cli/test_converse_cli.py --tool build/host/examples/edgeroute --source-dir .
 """
@@ -149,10 +149,76 @@ class ConverseCli(unittest.TestCase):
         self.assertEqual(events[0]["type"], "message_start")
         self.assertIn("message_stop", [e["type"] for e in events])
 
+    def test_concurrency_json_lines_are_whole(self):
+        for mode in ([], ["--stream"]):
+            p = self.converse("--json", "--repeat", "6", "--concurrency", "3", *mode)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            lines = p.stdout.splitlines()
+            self.assertEqual(len(lines), 6, p.stdout)
+            outs = [json.loads(line) for line in lines]  # each line one whole object
+            for out in outs:
+                self.assertIn("Hello from eu-central-1", out["text"])
+                self.assertIsNone(out["error"])
+                self.assertEqual(out["attempts"][0]["status"], 200)
+            self.assertEqual(len({out["request_id"] for out in outs}), 6)
+
+    def test_concurrency_plain_answers_are_whole(self):
+        for mode in ([], ["--stream"]):
+            p = self.converse("--repeat", "4", "--concurrency", "4", *mode)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertEqual(p.stdout.count("Hello from eu-central-1"), 4, p.stdout)
+            for line in p.stdout.splitlines():
+                if line:
+                    self.assertLessEqual(line.count("Hello from"), 1, p.stdout)
+
+    def test_concurrency_failures_set_the_exit_status(self):
+        p = self.converse("--json", "--repeat", "3", "--concurrency", "2", region="eu-west-3")
+        self.assertEqual(p.returncode, 1)
+        outs = [json.loads(line) for line in p.stdout.splitlines()]
+        self.assertEqual(len(outs), 3)
+        self.assertTrue(all(out["error"]["type"] == "throttle" for out in outs))
+
+    def test_invoke_json(self):
+        body = json.dumps({"anthropic_version": "bedrock-2023-05-31", "max_tokens": 32,
+                           "messages": [{"role": "user", "content": "Which region?"}]})
+        args = ["invoke", "--model", HAIKU, "--body", "-", "--json", "--region", "eu-central-1",
+                *self.connection("eu-central-1")]
+        p = self.run_tool(args + ["--repeat", "2"], self.keys(), stdin=body)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        outs = [json.loads(line) for line in p.stdout.splitlines()]
+        self.assertEqual(len(outs), 2)
+        for out in outs:
+            self.assertIn("Hello from eu-central-1", json.loads(out["body"])["content"][0]["text"])
+            self.assertNotIn("chunks", out)
+            self.assertTrue(out["request_id"])
+            self.assertEqual(out["route"], {"identifier": HAIKU, "source_region": "eu-central-1",
+                                            "endpoint": "bedrock-runtime.eu-central-1.amazonaws.com"})
+            self.assertEqual(out["attempts"][0]["status"], 200)
+            self.assertIsNone(out["error"])
+        p = self.run_tool(args + ["--stream"], self.keys(), stdin=body)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        out = json.loads(p.stdout)  # one line: the chunks are in it, not printed
+        events = [json.loads(chunk) for chunk in out["chunks"]]
+        self.assertEqual(events[0]["type"], "message_start")
+        self.assertIn("message_stop", [e["type"] for e in events])
+        self.assertIsNone(out["error"])
+
+    def test_invoke_json_error(self):
+        p = self.run_tool(["invoke", "--model", HAIKU, "--body", "-", "--json", "--region", "eu-west-3",
+                           *self.connection("eu-west-3")], self.keys(),
+                          stdin=json.dumps({"anthropic_version": "bedrock-2023-05-31", "max_tokens": 32,
+                                            "messages": [{"role": "user", "content": "hi"}]}))
+        self.assertEqual(p.returncode, 1)
+        out = json.loads(p.stdout)
+        self.assertEqual(out["error"]["type"], "throttle")
+        self.assertEqual(out["attempts"][0]["status"], 429)
+
     def test_bad_flags(self):
         for args in (["converse", "--prompt", "x"], ["converse", "--model", HAIKU],
                      ["converse", "--model", HAIKU, "--prompt", "x", "--connect-to", "nope"],
                      ["converse", "--model", HAIKU, "--prompt", "x", "--repeat", "0"],
+                     ["converse", "--model", HAIKU, "--prompt", "x", "--concurrency", "0"],
+                     ["converse", "--model", HAIKU, "--prompt", "x", "--concurrency", "65"],
                      ["invoke", "--model", HAIKU]):
             p = self.run_tool(args, self.keys())
             self.assertEqual(p.returncode, 2, args)
