@@ -1,8 +1,10 @@
 // `edgeroute converse` and `edgeroute invoke`: one Bedrock Runtime call (or --repeat
-// N of them) to one region, over the libcurl transport.
+// N of them) to one region, or routed under a residency policy (--allow), over the
+// libcurl transport.
 #include <cjson/cJSON.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -18,6 +20,9 @@
 #include "edgeroute/credentials.h"
 #include "edgeroute/curl_transport.h"
 #include "edgeroute/mbedtls_crypto.h"
+#include "edgeroute/random.h"
+#include "edgeroute/router.h"
+#include "routing_flags.h"
 
 namespace edgeroute {
 namespace tool {
@@ -42,7 +47,11 @@ constexpr const char kConnectionUsage[] =
     "Credentials: AWS_BEARER_TOKEN_BEDROCK, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY\n"
     "[/AWS_SESSION_TOKEN], then the shared files of AWS_PROFILE. AWS_ENDPOINT_URL_BEDROCK_RUNTIME\n"
     "or AWS_ENDPOINT_URL replaces the regional endpoint. Exit status 0 only if every call\n"
-    "succeeded.\n";
+    "succeeded.\n"
+    "\n"
+    "routing options: without --region, --allow routes each call -- the router picks an\n"
+    "allowed (identifier, source region) of the --model's family, and the call is refused\n"
+    "unless the policy allows that pair; with --region, that region must be allowed.\n";
 
 constexpr const char kConverseUsage[] =
     "usage: edgeroute converse --model ID --prompt TEXT [--system TEXT] [--max-tokens N]\n"
@@ -74,6 +83,7 @@ struct Connection {
   std::string ca_bundle;
   std::int64_t deadline_ms = kDefaultDeadlineMs;
   long repeat = 1;
+  RoutingFlags routing;
 };
 
 // Walks argv; value() takes the next argument for a flag.
@@ -137,18 +147,163 @@ int connection_flag(const std::string& arg, Args* args, Connection* c) {
       return args->usage_error("--repeat needs a positive count");
     }
   } else {
-    return 0;
+    std::string error;
+    const int taken = routing_flag(
+        arg, [args](std::string* value) { return args->value(value); }, true, &c->routing, &error);
+    if (taken == 2) return args->usage_error(error);
+    return taken;
   }
   return 1;
 }
+
+// The usage of the connection and routing flags, for --help.
+void print_connection_usage() {
+  std::fputs(kConnectionUsage, stdout);
+  std::fputs(routing_flags_usage(true).c_str(), stdout);
+  std::fputs(kCatalogFlagsUsage, stdout);
+}
+
+// Checks the routing flags against the rest; returns 0 or the exit status after
+// reporting the problem.
+int check_routing_usage(const Args& args, const Connection& c) {
+  const RoutingFlags& r = c.routing;
+  if (r.allow.empty()) {
+    if (r.any_besides_allow()) {
+      return args.usage_error(
+          "--mode, --order, --weights, --session, --probe and --catalog route calls: they need --allow LIST");
+    }
+    return 0;
+  }
+  if (!c.region.empty() && (r.mode_given || !r.order.empty() || !r.weights.empty())) {
+    return args.usage_error("--region fixes the source region: --mode, --order and --weights need routing without it");
+  }
+  std::string error;
+  if (!check_routing_flags(r, &error)) return args.usage_error(error);
+  return 0;
+}
+
+// Routed calls (--allow): the catalog, policy and router every thread shares.
+class Routing {
+ public:
+  // Returns 0, or the exit status after reporting the problem.
+  int open(const char* command, const Connection& c, const std::string& model) {
+    if (c.routing.allow.empty()) return 0;
+    command_ = command;
+    const RoutingFlags& flags = c.routing;
+    std::string error;
+    int rc = setup_routing(flags, model, &setup_, &error, c.region);
+    if (rc == 2) return usage(error);
+    if (rc >= 0) return fail(error);
+    if (!setup_.allowed.ok()) return fail(std::string("--allow ") + flags.allow + ": " + setup_.allowed.message());
+    session_ = c.routing.session;
+    if (c.routing.probe) {
+      std::vector<ConnectTo> connect_to;
+      for (const bedrock::ConnectTo& to : c.connect_to) connect_to.push_back(ConnectTo{to.region, to.host, to.port});
+      ProbeSummary summary;
+      std::string probe_error;
+      rc = run_probes(connect_to, c.ca_bundle, *setup_.catalog, setup_.router.get(), &base_ns_, &summary,
+                      &probe_error, &error);
+      if (rc == 2) return usage(error);
+      if (rc >= 0) return fail(error);
+      if (!probe_error.empty()) std::fprintf(stderr, "edgeroute %s: probe: %s\n", command_, probe_error.c_str());
+    }
+    start_ = std::chrono::steady_clock::now();
+    return 0;
+  }
+
+  bool active() const { return setup_.router != nullptr; }
+
+  // Picks the route of one call into *identifier and options->region. Not OK (and
+  // nothing may be sent) when no allowed candidate is left or the pick fails the
+  // residency check repeated here, right before the request is built.
+  Error pick(const char* operation, bedrock::CallOptions* options, std::string* identifier, Route* route) {
+    Status st = setup_.router->pick(setup_.model, session_, now_ns(), random(), route);
+    if (!st.ok()) return refusal(operation, "", std::string("no route: ") + st.message());
+    st = setup_.policy->check_route(route->identifier, route->source_region);
+    if (!st.ok()) {
+      return refusal(operation, std::string(route->host), std::string("refused to send: ") + st.message());
+    }
+    options->region = std::string(route->source_region);
+    *identifier = std::string(route->identifier);
+    return Error();
+  }
+
+  // Tells the router how the call went. The passive latency sample is the last
+  // attempt's wall time less the time the service says it spent (metrics.latencyMs):
+  // the network's share, and no sample when the service did not say.
+  void report(const Route& route, const Error& error, const std::vector<bedrock::Attempt>& attempts,
+              std::int64_t service_ms) {
+    std::int64_t rtt_ns = 0;
+    if (error.ok() && !attempts.empty() && service_ms > 0 && attempts.back().ms > service_ms) {
+      rtt_ns = (attempts.back().ms - service_ms) * 1000 * 1000;
+    }
+    (void)setup_.router->report(route, outcome(error), rtt_ns, now_ns());
+  }
+
+ private:
+  static Outcome outcome(const Error& error) {
+    switch (error.cls) {
+      case bedrock::ErrorClass::kNone: return Outcome::kSuccess;
+      case bedrock::ErrorClass::kThrottle:
+      case bedrock::ErrorClass::kQuota: return Outcome::kThrottled;
+      case bedrock::ErrorClass::kTransient:
+      case bedrock::ErrorClass::kModelNotReady: return Outcome::kUnavailable;
+      case bedrock::ErrorClass::kClient:
+      case bedrock::ErrorClass::kAuth:
+      case bedrock::ErrorClass::kClockSkew: return Outcome::kClientError;
+    }
+    return Outcome::kClientError;
+  }
+
+  static Error refusal(const char* operation, const std::string& endpoint, const std::string& message) {
+    Error e;
+    e.cls = bedrock::ErrorClass::kClient;
+    e.operation = operation;
+    e.endpoint = endpoint;
+    e.message = message;
+    return e;
+  }
+
+  // The router's clock: after the probe rounds' simulated time, real time.
+  std::int64_t now_ns() const {
+    return base_ns_ + std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start_)
+                          .count();
+  }
+
+  std::uint64_t random() {
+    std::lock_guard<std::mutex> lock(random_mutex_);
+    return random_.next_u64();
+  }
+
+  int usage(const std::string& what) const {
+    std::fprintf(stderr, "edgeroute %s: %s (see edgeroute %s --help)\n", command_, what.c_str(), command_);
+    return 2;
+  }
+  int fail(const std::string& what) const {
+    std::fprintf(stderr, "edgeroute %s: %s\n", command_, what.c_str());
+    return 1;
+  }
+
+  const char* command_ = "";
+  RoutingSetup setup_;
+  std::string session_;
+  std::int64_t base_ns_ = 0;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  std::mutex random_mutex_;
+  Random random_ = Random::from_os();
+};
 
 // Everything a call needs, set up from the flags and the environment.
 class Session {
  public:
   // Returns 0, or the exit status after reporting the problem.
+  // Routed sessions (--allow) take each call's region from the router.
   int open(const char* command, const Connection& c) {
-    if (c.region.empty()) {
+    if (c.region.empty() && c.routing.allow.empty()) {
       const Status st = resolve_region(process_environment(), ProfileOptions(), &region_);
+      if (st.code() == Code::kNotFound) {
+        return fail(command, std::string(st.message()) + ", give --region, or route the call with --allow LIST");
+      }
       if (!st.ok()) return fail(command, st.message());
     } else {
       region_ = c.region;
@@ -314,7 +469,7 @@ int converse_command(int argc, char** argv) {
     if (taken == 1) continue;
     if (arg == "--help" || arg == "-h") {
       std::fputs(kConverseUsage, stdout);
-      std::fputs(kConnectionUsage, stdout);
+      print_connection_usage();
       return 0;
     } else if (arg == "--model") {
       if (!args.value(&request.model_id)) return args.usage_error("--model needs an ID");
@@ -342,7 +497,11 @@ int converse_command(int argc, char** argv) {
   if (request.model_id.empty()) return args.usage_error("--model ID is required");
   if (prompt.empty()) return args.usage_error("--prompt TEXT is required");
   if (concurrency > connection.repeat) concurrency = connection.repeat;
+  if (const int rc = check_routing_usage(args, connection); rc != 0) return rc;
   request.messages.push_back(bedrock::Message{"user", {bedrock::ContentBlock::of_text(prompt)}});
+
+  Routing routing;
+  if (const int rc = routing.open("converse", connection, request.model_id); rc != 0) return rc;
 
   // One session (client, transport, connection) per thread, all opened up front.
   std::vector<std::unique_ptr<Session>> sessions;
@@ -367,12 +526,21 @@ int converse_command(int argc, char** argv) {
     Session& session = *sessions[static_cast<std::size_t>(t)];
     for (long i = t; i < connection.repeat; i += concurrency) {
       bedrock::ConverseResponse response;
-      const Error error = stream ? session.client().converse_stream(request, session.options(),
-                                                                    print_text, &response)
-                                 : session.client().converse(request, session.options(), &response);
+      bedrock::ConverseRequest call = request;
+      bedrock::CallOptions options = session.options();
+      Route route;
+      Error error;
+      if (routing.active()) {
+        error = routing.pick(stream ? "ConverseStream" : "Converse", &options, &call.model_id, &route);
+      }
+      if (error.ok()) {
+        error = stream ? session.client().converse_stream(call, options, print_text, &response)
+                       : session.client().converse(call, options, &response);
+        if (routing.active()) routing.report(route, error, response.attempts, response.latency_ms);
+      }
       if (!error.ok()) ++failures[static_cast<std::size_t>(t)];
       if (json) {
-        print_json(response, request.model_id, session.options().region, error);
+        print_json(response, call.model_id, options.region, error);
         continue;
       }
       std::lock_guard<std::mutex> lock(output_mutex());
@@ -405,7 +573,7 @@ int invoke_command(int argc, char** argv) {
     if (taken == 1) continue;
     if (arg == "--help" || arg == "-h") {
       std::fputs(kInvokeUsage, stdout);
-      std::fputs(kConnectionUsage, stdout);
+      print_connection_usage();
       return 0;
     } else if (arg == "--model") {
       if (!args.value(&request.model_id)) return args.usage_error("--model needs an ID");
@@ -428,7 +596,10 @@ int invoke_command(int argc, char** argv) {
   if (body_path.empty()) return args.usage_error("--body FILE|- is required");
   std::string error_text;
   if (!read_body(body_path, &request.body, &error_text)) return Session::fail("invoke", error_text);
+  if (const int rc = check_routing_usage(args, connection); rc != 0) return rc;
 
+  Routing routing;
+  if (const int rc = routing.open("invoke", connection, request.model_id); rc != 0) return rc;
   Session session;
   if (const int rc = session.open("invoke", connection); rc != 0) return rc;
   // With --json the chunks are kept for the call's JSON line instead of printed.
@@ -448,14 +619,22 @@ int invoke_command(int argc, char** argv) {
   for (long i = 0; i < connection.repeat; ++i) {
     bedrock::InvokeResponse response;
     chunks.clear();
-    const Error error = stream
-                            ? session.client().invoke_model_with_response_stream(
-                                  request, session.options(), print_chunk, &response)
-                            : session.client().invoke_model(request, session.options(), &response);
+    bedrock::InvokeRequest call = request;
+    bedrock::CallOptions options = session.options();
+    Route route;
+    Error error;
+    if (routing.active()) {
+      error = routing.pick(stream ? "InvokeModelWithResponseStream" : "InvokeModel", &options, &call.model_id,
+                           &route);
+    }
+    if (error.ok()) {
+      error = stream ? session.client().invoke_model_with_response_stream(call, options, print_chunk, &response)
+                     : session.client().invoke_model(call, options, &response);
+      if (routing.active()) routing.report(route, error, response.attempts, response.latency_ms);
+    }
     if (json) {
       if (!error.ok()) ++failures;
-      print_invoke_json(response, stream ? &chunks : nullptr, request.model_id,
-                        session.options().region, error);
+      print_invoke_json(response, stream ? &chunks : nullptr, call.model_id, options.region, error);
       continue;
     }
     if (!error.ok()) {

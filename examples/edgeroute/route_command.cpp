@@ -15,11 +15,7 @@
 #include "edgeroute/policy.h"
 #include "edgeroute/random.h"
 #include "edgeroute/router.h"
-#include "tool_catalog.h"
-#if EDGEROUTE_TOOL_HAVE_CURL
-#include "edgeroute/curl_transport.h"
-#include "edgeroute/http_prober.h"
-#endif
+#include "routing_flags.h"
 
 namespace edgeroute {
 namespace tool {
@@ -36,21 +32,9 @@ constexpr const char kRouteUsage[] =
     "endpoint's RTT, its rank, and the one chosen.\n"
     "\n"
     "  --model ID             base model ID, e.g. anthropic.claude-3-7-sonnet-20250219-v1:0\n"
-    "  --allow LIST           region sets and regions data may be processed in (eu,us-east-1);\n"
-    "                         global profiles need `global` itself\n"
-    "  --mode MODE            latency (default), failover or weighted\n"
-    "  --order LIST           failover: source regions, primary first\n"
-    "  --weights R=W,...      weighted: traffic share per source region\n"
     "  --json                 print the table as JSON\n"
-    "  --probe                measure each allowed endpoint's RTT first: a few rounds of\n"
-    "                         unauthenticated GET / (cold: connect time, warm: first byte)\n"
     "  --connect-to R=H:P     probe region R at host H, port P (e.g. a simulator)\n"
     "  --ca-bundle FILE       PEM trust store for the probes\n";
-
-// Probe rounds per run: the first measures cold connections (connect time), the
-// rest warm ones (first byte); three samples keep one slow handshake from
-// deciding the ranking.
-constexpr int kProbeRounds = 3;
 
 int usage_error(const std::string& what) {
   std::fprintf(stderr, "edgeroute route: %s (see edgeroute route --help)\n", what.c_str());
@@ -62,34 +46,10 @@ int fail(const std::string& what) {
   return 1;
 }
 
-struct ConnectTo {
-  std::string region, host;
-  std::uint16_t port = 0;
-};
-
-// REGION=HOST:PORT; false when malformed.
-bool parse_connect_to(const std::string& text, ConnectTo* out) {
-  const std::size_t equals = text.find('=');
-  const std::size_t colon = text.rfind(':');
-  if (equals == std::string::npos || equals == 0 || colon == std::string::npos || colon <= equals + 1 ||
-      colon + 1 == text.size()) {
-    return false;
-  }
-  char* end = nullptr;
-  const unsigned long port = std::strtoul(text.c_str() + colon + 1, &end, 10);
-  if (*end != '\0' || port == 0 || port > 65535) return false;
-  out->region = text.substr(0, equals);
-  out->host = text.substr(equals + 1, colon - equals - 1);
-  out->port = static_cast<std::uint16_t>(port);
-  return true;
-}
-
 struct Options {
-  std::string model, allow, order, weights, ca_bundle;
-  RouteMode mode = RouteMode::kLatency;
-  CatalogFiles catalog;
+  std::string model, ca_bundle;
+  RoutingFlags routing;
   bool json = false;
-  bool probe = false;
   std::vector<ConnectTo> connect_to;
 };
 
@@ -103,42 +63,30 @@ int parse(int argc, char** argv, Options* o) {
       value = argv[++i];
       return true;
     };
+    std::string error;
+    const int routing = routing_flag(
+        arg,
+        [&](std::string* v) {
+          if (!take()) return false;
+          *v = value;
+          return true;
+        },
+        false, &o->routing, &error);
+    if (routing == 2) return usage_error(error);
+    if (routing == 1) continue;
     if (arg == "--help" || arg == "-h") {
       std::fputs(kRouteUsage, stdout);
+      std::fputs(routing_flags_usage(false).c_str(), stdout);
       std::fputs(kCatalogFlagsUsage, stdout);
       return 0;
     } else if (arg == "--json") {
       o->json = true;
-    } else if (arg == "--probe") {
-      o->probe = true;
-    } else if (arg == "--model" || arg == "--allow" || arg == "--order" || arg == "--weights" ||
-               arg == "--ca-bundle" || arg == "--catalog" || arg == "--catalog-extend" || arg == "--mode" ||
-               arg == "--connect-to") {
+    } else if (arg == "--model" || arg == "--ca-bundle" || arg == "--connect-to") {
       if (!take() || value.empty()) return usage_error(arg + " needs a value");
       if (arg == "--model") {
         o->model = value;
-      } else if (arg == "--allow") {
-        o->allow = value;
-      } else if (arg == "--order") {
-        o->order = value;
-      } else if (arg == "--weights") {
-        o->weights = value;
       } else if (arg == "--ca-bundle") {
         o->ca_bundle = value;
-      } else if (arg == "--catalog") {
-        o->catalog.replace = value;
-      } else if (arg == "--catalog-extend") {
-        o->catalog.extend.push_back(value);
-      } else if (arg == "--mode") {
-        if (value == "latency") {
-          o->mode = RouteMode::kLatency;
-        } else if (value == "failover") {
-          o->mode = RouteMode::kFailover;
-        } else if (value == "weighted") {
-          o->mode = RouteMode::kWeighted;
-        } else {
-          return usage_error("--mode '" + value + "': expected latency, failover or weighted");
-        }
       } else {
         ConnectTo c;
         if (!parse_connect_to(value, &c)) return usage_error("--connect-to '" + value + "': expected REGION=HOST:PORT");
@@ -149,59 +97,14 @@ int parse(int argc, char** argv, Options* o) {
     }
   }
   if (o->model.empty()) return usage_error("give --model ID");
-  if (o->allow.empty()) return usage_error("no residency policy: give --allow (e.g. --allow eu)");
-  if (!o->order.empty() && o->mode != RouteMode::kFailover) return usage_error("--order needs --mode failover");
-  if (!o->weights.empty() && o->mode != RouteMode::kWeighted) return usage_error("--weights needs --mode weighted");
-  if ((!o->connect_to.empty() || !o->ca_bundle.empty()) && !o->probe) {
+  if (o->routing.allow.empty()) return usage_error("no residency policy: give --allow (e.g. --allow eu)");
+  std::string error;
+  if (!check_routing_flags(o->routing, &error)) return usage_error(error);
+  if ((!o->connect_to.empty() || !o->ca_bundle.empty()) && !o->routing.probe) {
     return usage_error("--connect-to and --ca-bundle need --probe");
   }
   return -1;
 }
-
-struct ProbeSummary {
-  bool ran = false;
-  int rounds = 0;
-  std::uint32_t probes = 0;
-  std::uint64_t bytes = 0;
-};
-
-#if EDGEROUTE_TOOL_HAVE_CURL
-// Runs kProbeRounds full sweeps of the allowed endpoints. The router's clock is
-// simulated (an hour per round) so that every round is due and within the byte
-// budget at once; the probes themselves are real and back to back.
-int run_probes(const Options& o, const Catalog& catalog, Router* router, std::int64_t* now_ns,
-               ProbeSummary* summary) {
-  CurlTransport::Config config;
-  config.ca_bundle = o.ca_bundle;
-  // Keep every probed endpoint's connection warm between rounds.
-  config.max_connections = catalog.region_count() > 0 ? catalog.region_count() : 1;
-  std::unique_ptr<CurlTransport> transport;
-  Status status = CurlTransport::create(config, &transport);
-  if (!status.ok()) return fail(status.message());
-  HttpTimeouts timeouts;
-  timeouts.connect_ms = 3000;
-  timeouts.first_byte_ms = 3000;
-  timeouts.idle_ms = 3000;
-  const auto prober = std::make_unique<HttpProber>(*transport, catalog, timeouts);
-  for (const ConnectTo& c : o.connect_to) {
-    status = prober->connect_to(c.region, c.host, c.port);
-    if (!status.ok()) return usage_error(status.message());
-  }
-  constexpr std::int64_t kHourNs = 3600LL * 1000 * 1000 * 1000;
-  Random random = Random::from_os();
-  for (int round = 0; round < kProbeRounds; ++round) {
-    *now_ns = round * kHourNs;
-    router->tick(*now_ns, random.next_u64(), *prober);
-  }
-  const ProbeStats stats = router->probe_stats();
-  summary->ran = true;
-  summary->rounds = kProbeRounds;
-  summary->probes = stats.probes_sent;
-  summary->bytes = stats.bytes_total;
-  if (!prober->last_error().ok()) std::fprintf(stderr, "edgeroute route: probe: %s\n", prober->last_error().message());
-  return -1;
-}
-#endif
 
 std::string destinations(const Catalog& catalog, const Candidate& c) {
   std::string out;
@@ -246,7 +149,7 @@ bool eligible(const PickExplanation::Entry& e) {
 
 void print_table(const Options& o, const Catalog& catalog, const Policy& policy, const Router& router,
                  const PickExplanation& why, const ProbeSummary& probes) {
-  std::printf("model    %s\npolicy   allow %s\nmode     %s\ncatalog  %s\n", o.model.c_str(), o.allow.c_str(),
+  std::printf("model    %s\npolicy   allow %s\nmode     %s\ncatalog  %s\n", o.model.c_str(), o.routing.allow.c_str(),
               to_string(why.mode),
               catalog.snapshot_date().empty() ? "(undated)" : std::string(catalog.snapshot_date()).c_str());
   if (probes.ran) {
@@ -271,7 +174,7 @@ void print_json(const Options& o, const Catalog& catalog, const Policy& policy, 
                 const PickExplanation& why, const ProbeSummary& probes) {
   std::unique_ptr<cJSON, decltype(&cJSON_Delete)> root(cJSON_CreateObject(), cJSON_Delete);
   cJSON_AddStringToObject(root.get(), "model", o.model.c_str());
-  cJSON_AddStringToObject(root.get(), "allow", o.allow.c_str());
+  cJSON_AddStringToObject(root.get(), "allow", o.routing.allow.c_str());
   cJSON_AddStringToObject(root.get(), "mode", to_string(why.mode));
   cJSON_AddStringToObject(root.get(), "snapshot", std::string(catalog.snapshot_date()).c_str());
   if (probes.ran) {
@@ -338,50 +241,33 @@ int route_command(int argc, char** argv) {
   const int parsed = parse(argc, argv, &o);
   if (parsed >= 0) return parsed;
 #if !EDGEROUTE_TOOL_HAVE_CURL
-  if (o.probe) return usage_error("--probe needs the libcurl transport, which this build lacks");
+  if (o.routing.probe) return usage_error("--probe needs the libcurl transport, which this build lacks");
 #endif
   std::string error;
-  const std::unique_ptr<Catalog> catalog = load_tool_catalog(o.catalog, &error);
-  if (!catalog) return fail(error);
-  if (catalog->find_model(o.model) == Catalog::kNone) {
-    return fail("model " + o.model + " is not in the catalog (see edgeroute catalog show)");
-  }
-  const auto policy = std::make_unique<Policy>(*catalog);
-  Status status = policy->set_allow(o.allow);
-  if (!status.ok()) return usage_error(std::string("--allow: ") + status.message());
-
-  // When the policy leaves the model nothing, init() would refuse the model's
-  // settings; the table is still the answer to "why not", so it is built with
-  // the defaults and printed before the refusal.
-  const Status allowed = policy->require_candidate(static_cast<std::size_t>(catalog->find_model(o.model)));
-  ModelRouting routing;
-  routing.model = o.model;
-  routing.mode = o.mode;
-  routing.order = o.order;
-  routing.weights = o.weights;
-  RouterOptions options;
-  options.default_mode = o.mode;
-  options.models = allowed.ok() ? &routing : nullptr;
-  options.model_count = allowed.ok() ? 1 : 0;
-  // Every round sweeps all allowed endpoints, and a one-off run is not held to
-  // a gateway's hourly byte budget.
-  options.probes.full_sweep_interval_ms = 1;
-  options.probes.budget_bytes_per_hour = UINT64_MAX;
-  const auto router = std::make_unique<Router>();
-  status = router->init(*policy, options);
-  if (!status.ok()) return usage_error(status.message());
+  RoutingSetup setup;
+  const int set_up = setup_routing(o.routing, o.model, &setup, &error);
+  if (set_up == 2) return usage_error(error);
+  if (set_up >= 0) return fail(error);
+  const Catalog* catalog = setup.catalog.get();
+  const Policy* policy = setup.policy.get();
+  Router* router = setup.router.get();
+  const Status& allowed = setup.allowed;
 
   std::int64_t now_ns = 0;
   ProbeSummary probes;
 #if EDGEROUTE_TOOL_HAVE_CURL
-  if (o.probe && allowed.ok()) {
-    const int probe_status = run_probes(o, *catalog, router.get(), &now_ns, &probes);
-    if (probe_status >= 0) return probe_status;
+  if (o.routing.probe && allowed.ok()) {
+    std::string probe_error;
+    const int probe_status =
+        run_probes(o.connect_to, o.ca_bundle, *catalog, router, &now_ns, &probes, &probe_error, &error);
+    if (probe_status == 2) return usage_error(error);
+    if (probe_status >= 0) return fail(error);
+    if (!probe_error.empty()) std::fprintf(stderr, "edgeroute route: probe: %s\n", probe_error.c_str());
   }
 #endif
   Route route;
   const auto why = std::make_unique<PickExplanation>();
-  const Status picked = router->pick(o.model, "", now_ns, Random::from_os().next_u64(), &route, why.get());
+  const Status picked = router->pick(setup.model, "", now_ns, Random::from_os().next_u64(), &route, why.get());
   if (o.json) {
     print_json(o, *catalog, *policy, *router, *why, probes);
   } else {

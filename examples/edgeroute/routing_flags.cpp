@@ -1,0 +1,226 @@
+// The routing flags and router set-up the tool's commands share: see routing_flags.h.
+#include "routing_flags.h"
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "edgeroute/random.h"
+#if EDGEROUTE_TOOL_HAVE_CURL
+#include "edgeroute/curl_transport.h"
+#include "edgeroute/http_prober.h"
+#endif
+
+namespace edgeroute {
+namespace tool {
+
+namespace {
+
+// Probe rounds per run: the first measures cold connections (connect time), the
+// rest warm ones (first byte); three samples keep one slow handshake from
+// deciding the ranking.
+constexpr int kProbeRounds = 3;
+
+}  // namespace
+
+std::string routing_flags_usage(bool with_session) {
+  std::string usage =
+      "  --allow LIST           region sets and regions data may be processed in (eu,us-east-1);\n"
+      "                         global profiles need `global` itself\n"
+      "  --mode MODE            latency (default), failover or weighted\n"
+      "  --order LIST           failover: source regions, primary first\n"
+      "  --weights R=W,...      weighted: traffic share per source region\n";
+  if (with_session) {
+    usage +=
+        "  --session KEY          keep the calls of one conversation on one candidate while\n"
+        "                         it stays usable (warm prompt caches)\n";
+  }
+  usage +=
+      "  --probe                measure each allowed endpoint's RTT first: a few rounds of\n"
+      "                         unauthenticated GET / (cold: connect time, warm: first byte)\n";
+  return usage;
+}
+
+int routing_flag(const std::string& arg, const std::function<bool(std::string*)>& value,
+                 bool with_session, RoutingFlags* flags, std::string* error) {
+  if (arg == "--probe") {
+    flags->probe = true;
+    return 1;
+  }
+  std::string* target = nullptr;
+  if (arg == "--allow") {
+    target = &flags->allow;
+  } else if (arg == "--order") {
+    target = &flags->order;
+  } else if (arg == "--weights") {
+    target = &flags->weights;
+  } else if (arg == "--catalog") {
+    target = &flags->catalog.replace;
+  } else if (arg == "--session" && with_session) {
+    target = &flags->session;
+  } else if (arg != "--catalog-extend" && arg != "--mode") {
+    return 0;
+  }
+  std::string v;
+  if (!value(&v) || v.empty()) {
+    *error = arg + " needs a value";
+    return 2;
+  }
+  if (target != nullptr) {
+    *target = v;
+  } else if (arg == "--catalog-extend") {
+    flags->catalog.extend.push_back(v);
+  } else {
+    flags->mode_given = true;
+    if (v == "latency") {
+      flags->mode = RouteMode::kLatency;
+    } else if (v == "failover") {
+      flags->mode = RouteMode::kFailover;
+    } else if (v == "weighted") {
+      flags->mode = RouteMode::kWeighted;
+    } else {
+      *error = "--mode '" + v + "': expected latency, failover or weighted";
+      return 2;
+    }
+  }
+  return 1;
+}
+
+bool check_routing_flags(const RoutingFlags& flags, std::string* error) {
+  if (!flags.order.empty() && flags.mode != RouteMode::kFailover) {
+    *error = "--order needs --mode failover";
+    return false;
+  }
+  if (!flags.weights.empty() && flags.mode != RouteMode::kWeighted) {
+    *error = "--weights needs --mode weighted";
+    return false;
+  }
+  return true;
+}
+
+bool parse_connect_to(const std::string& text, ConnectTo* out) {
+  const std::size_t equals = text.find('=');
+  const std::size_t colon = text.rfind(':');
+  if (equals == std::string::npos || equals == 0 || colon == std::string::npos ||
+      colon <= equals + 1 || colon + 1 == text.size()) {
+    return false;
+  }
+  char* end = nullptr;
+  const unsigned long port = std::strtoul(text.c_str() + colon + 1, &end, 10);
+  if (*end != '\0' || port == 0 || port > 65535) return false;
+  out->region = text.substr(0, equals);
+  out->host = text.substr(equals + 1, colon - equals - 1);
+  out->port = static_cast<std::uint16_t>(port);
+  return true;
+}
+
+int setup_routing(const RoutingFlags& flags, const std::string& model_id, RoutingSetup* out,
+                  std::string* error, const std::string& pin_region) {
+  out->catalog = load_tool_catalog(flags.catalog, error);
+  if (!out->catalog) return 1;
+  const Catalog& catalog = *out->catalog;
+  // A profile or in-region identifier stands for its base model: the router
+  // picks the identifier.
+  int model = catalog.find_model(model_id);
+  for (std::size_t i = 0; model == Catalog::kNone && i < catalog.candidate_count(); ++i) {
+    const Candidate& c = catalog.candidate(i);
+    if (catalog.identifier(c) == model_id) model = c.model;
+  }
+  if (model == Catalog::kNone) {
+    *error = "model " + model_id + " is not in the catalog (see edgeroute catalog show)";
+    return 1;
+  }
+  out->model = std::string(catalog.model_name(static_cast<std::size_t>(model)));
+  out->policy = std::make_unique<Policy>(catalog);
+  Status status = out->policy->set_allow(flags.allow);
+  if (!status.ok()) {
+    *error = std::string("--allow: ") + status.message();
+    return 2;
+  }
+  // When the policy leaves the model nothing, init() would refuse the model's
+  // settings; the router is still built with the defaults so that `route` can
+  // explain why.
+  out->allowed = out->policy->require_candidate(static_cast<std::size_t>(model));
+  out->routing.model = out->model;
+  out->routing.mode = flags.mode;
+  out->routing.order = flags.order;
+  out->routing.weights = flags.weights;
+  if (!pin_region.empty() && out->allowed.ok()) {
+    bool allowed_there = false;
+    const std::size_t first = catalog.model_first_candidate(static_cast<std::size_t>(model));
+    const std::size_t count = catalog.model_candidate_count(static_cast<std::size_t>(model));
+    for (std::size_t i = first; i < first + count && !allowed_there; ++i) {
+      const Candidate& c = catalog.candidate(i);
+      allowed_there =
+          catalog.region_name(c.source_region) == pin_region && out->policy->check(c).allowed();
+    }
+    if (!allowed_there) {
+      *error = "--region " + pin_region + " is not allowed for " + out->model + " under --allow " +
+               flags.allow + " (see edgeroute route)";
+      return 2;
+    }
+    out->order = pin_region;
+    out->routing.mode = RouteMode::kFailover;
+    out->routing.order = out->order;
+    out->routing.weights = std::string_view();
+  }
+  RouterOptions options;
+  options.default_mode = out->routing.mode;
+  options.models = out->allowed.ok() ? &out->routing : nullptr;
+  options.model_count = out->allowed.ok() ? 1 : 0;
+  // Every round sweeps all allowed endpoints, and a one-off run is not held to
+  // a gateway's hourly byte budget.
+  options.probes.full_sweep_interval_ms = 1;
+  options.probes.budget_bytes_per_hour = UINT64_MAX;
+  out->router = std::make_unique<Router>();
+  status = out->router->init(*out->policy, options);
+  if (!status.ok()) {
+    *error = status.message();
+    return 2;
+  }
+  return -1;
+}
+
+#if EDGEROUTE_TOOL_HAVE_CURL
+int run_probes(const std::vector<ConnectTo>& connect_to, const std::string& ca_bundle,
+               const Catalog& catalog, Router* router, std::int64_t* now_ns, ProbeSummary* summary,
+               std::string* probe_error, std::string* error) {
+  CurlTransport::Config config;
+  config.ca_bundle = ca_bundle;
+  // Keep every probed endpoint's connection warm between rounds.
+  config.max_connections = catalog.region_count() > 0 ? catalog.region_count() : 1;
+  std::unique_ptr<CurlTransport> transport;
+  Status status = CurlTransport::create(config, &transport);
+  if (!status.ok()) {
+    *error = status.message();
+    return 1;
+  }
+  HttpTimeouts timeouts;
+  timeouts.connect_ms = 3000;
+  timeouts.first_byte_ms = 3000;
+  timeouts.idle_ms = 3000;
+  const auto prober = std::make_unique<HttpProber>(*transport, catalog, timeouts);
+  for (const ConnectTo& c : connect_to) {
+    status = prober->connect_to(c.region, c.host, c.port);
+    if (!status.ok()) {
+      *error = status.message();
+      return 2;
+    }
+  }
+  constexpr std::int64_t kHourNs = 3600LL * 1000 * 1000 * 1000;
+  Random random = Random::from_os();
+  for (int round = 0; round < kProbeRounds; ++round) {
+    *now_ns = round * kHourNs;
+    router->tick(*now_ns, random.next_u64(), *prober);
+  }
+  const ProbeStats stats = router->probe_stats();
+  summary->ran = true;
+  summary->rounds = kProbeRounds;
+  summary->probes = stats.probes_sent;
+  summary->bytes = stats.bytes_total;
+  if (!prober->last_error().ok()) *probe_error = prober->last_error().message();
+  return -1;
+}
+#endif
+
+}  // namespace tool
+}  // namespace edgeroute

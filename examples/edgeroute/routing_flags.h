@@ -1,0 +1,100 @@
+// The routing flags `route`, `converse` and `invoke` share (--allow, --mode,
+// --order, --weights, --catalog, --catalog-extend, --session, --probe), and the
+// Catalog + Policy + Router they set up, with the optional probe rounds.
+#ifndef EDGEROUTE_EXAMPLES_ROUTING_FLAGS_H
+#define EDGEROUTE_EXAMPLES_ROUTING_FLAGS_H
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "edgeroute/catalog.h"
+#include "edgeroute/policy.h"
+#include "edgeroute/router.h"
+#include "edgeroute/status.h"
+#include "tool_catalog.h"
+
+namespace edgeroute {
+namespace tool {
+
+struct RoutingFlags {
+  std::string allow, order, weights, session;
+  RouteMode mode = RouteMode::kLatency;
+  bool mode_given = false;
+  CatalogFiles catalog;
+  bool probe = false;
+  // Whether any routing flag but --allow was given (they mean nothing without it).
+  bool any_besides_allow() const {
+    return mode_given || !order.empty() || !weights.empty() || !session.empty() || probe ||
+           !catalog.replace.empty() || !catalog.extend.empty();
+  }
+};
+
+// The usage lines of the flags (without --catalog/--catalog-extend: kCatalogFlagsUsage).
+// The session line only where with_session.
+std::string routing_flags_usage(bool with_session);
+
+// Handles one routing flag. `value` takes the flag's argument (false: none left).
+// Returns 0 when arg is not a routing flag (or --session and !with_session), 1 when
+// taken, 2 on a usage error (the message in *error).
+int routing_flag(const std::string& arg, const std::function<bool(std::string*)>& value,
+                 bool with_session, RoutingFlags* flags, std::string* error);
+
+// The combinations that are usage errors (--order without --mode failover, ...).
+bool check_routing_flags(const RoutingFlags& flags, std::string* error);
+
+struct ConnectTo {
+  std::string region, host;
+  std::uint16_t port = 0;
+};
+
+// REGION=HOST:PORT; false when malformed.
+bool parse_connect_to(const std::string& text, ConnectTo* out);
+
+// The catalog, policy and router for calls of one model, in that order of
+// lifetime (the router refers to the policy, the policy to the catalog).
+struct RoutingSetup {
+  std::unique_ptr<Catalog> catalog;
+  std::unique_ptr<Policy> policy;
+  std::unique_ptr<Router> router;
+  std::string model;     // the base model ID the router picks for
+  Status allowed;        // the policy's require_candidate() for it
+  std::string order;     // the failover order when pinned to a region
+  ModelRouting routing;  // points into the flags, `model` and `order`
+};
+
+// Loads the catalog, sets the policy and initializes the router for `model_id`
+// (a base model ID, or an identifier of the catalog, which stands for its base
+// model). When the policy leaves the model nothing, the router is still built
+// (with the defaults) and out->allowed says why. Returns -1 when done, else the
+// exit status (1 failed, 2 bad usage) with the one-line reason in *error.
+// A non-empty pin_region fixes the source region (`--region` with `--allow`):
+// a usage error unless the policy allows a candidate of the model there, and the
+// router then picks among that region's candidates only.
+int setup_routing(const RoutingFlags& flags, const std::string& model_id, RoutingSetup* out,
+                  std::string* error, const std::string& pin_region = std::string());
+
+struct ProbeSummary {
+  bool ran = false;
+  int rounds = 0;
+  std::uint32_t probes = 0;
+  std::uint64_t bytes = 0;
+};
+
+#if EDGEROUTE_TOOL_HAVE_CURL
+// Runs a few full probe sweeps of the allowed endpoints over the libcurl
+// transport. The router's clock is simulated (an hour per round) so that every
+// round is due; *now_ns is the last round's time. A probe's transport error goes
+// to *probe_error (the run still succeeds). Returns -1 when done, else the exit
+// status with the reason in *error.
+int run_probes(const std::vector<ConnectTo>& connect_to, const std::string& ca_bundle,
+               const Catalog& catalog, Router* router, std::int64_t* now_ns, ProbeSummary* summary,
+               std::string* probe_error, std::string* error);
+#endif
+
+}  // namespace tool
+}  // namespace edgeroute
+
+#endif  // EDGEROUTE_EXAMPLES_ROUTING_FLAGS_H
