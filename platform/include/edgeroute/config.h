@@ -97,6 +97,13 @@
 #define EDGEROUTE_ROUTER_STICKY_SLOTS 256
 #endif
 
+// --- Endpoint health (cooldown, circuit breaker, adaptive rate, retry budget) -----
+// Buckets of a circuit breaker's sliding failure-rate window, count. Each endpoint
+// keeps one breaker of about 16 bytes per bucket.
+#ifndef EDGEROUTE_HEALTH_WINDOW_BUCKETS
+#define EDGEROUTE_HEALTH_WINDOW_BUCKETS 10
+#endif
+
 namespace edgeroute {
 namespace limits {
 
@@ -148,6 +155,11 @@ static_assert(kRouterMaxIdBytes >= 64 && kRouterMaxIdBytes <= 255,
 static_assert(kRouterMaxNameBytes >= 16 && kRouterMaxNameBytes <= 255,
               "region names such as ap-southeast-4 must fit");
 static_assert(kRouterStickySlots >= 4, "sticky routing probes four slots per key");
+
+constexpr std::size_t kHealthWindowBuckets = EDGEROUTE_HEALTH_WINDOW_BUCKETS;
+
+static_assert(kHealthWindowBuckets >= 2 && kHealthWindowBuckets <= 1000,
+              "a sliding window needs at least two buckets; more than 1000 wastes memory");
 
 }  // namespace limits
 }  // namespace edgeroute
