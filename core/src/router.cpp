@@ -3,6 +3,8 @@
 // fixed table, scanned linearly (a model has at most a few dozen candidates).
 #include "edgeroute/router.h"
 
+#include <cstdio>
+
 namespace edgeroute {
 namespace {
 
@@ -36,7 +38,60 @@ std::uint64_t hash_key(std::string_view key, std::size_t model) {
   return h;
 }
 
+// splitmix64: report()'s cooldown jitter when the caller gives no random number.
+std::uint64_t splitmix64(std::uint64_t* state) {
+  std::uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+// ns from now, in whole ms rounded up (0 when past).
+long long ms_until(std::int64_t until_ns, std::int64_t now_ns) {
+  if (until_ns <= now_ns) return 0;
+  return static_cast<long long>((until_ns - now_ns + kNsPerMs - 1) / kNsPerMs);
+}
+
 }  // namespace
+
+OutcomeClass to_outcome_class(Outcome outcome) {
+  switch (outcome) {
+    case Outcome::kSuccess: return OutcomeClass::kSuccess;
+    case Outcome::kThrottled: return OutcomeClass::kThrottle;
+    case Outcome::kUnavailable:
+    case Outcome::kTimeout: return OutcomeClass::kTransient;
+    case Outcome::kClientError: return OutcomeClass::kClient;
+  }
+  return OutcomeClass::kClient;
+}
+
+const char* to_string(EndpointCondition condition) {
+  switch (condition) {
+    case EndpointCondition::kUsable: return "usable";
+    case EndpointCondition::kCooling: return "cooling";
+    case EndpointCondition::kCircuitOpen: return "circuit_open";
+    case EndpointCondition::kTrialInFlight: return "trial_in_flight";
+  }
+  return "unknown";
+}
+
+std::size_t describe_health(const PickExplanation& why, const PickExplanation::Entry& entry, char* buf,
+                            std::size_t capacity) {
+  int n = 0;
+  switch (entry.health) {
+    case EndpointCondition::kUsable: n = std::snprintf(buf, capacity, "usable"); break;
+    case EndpointCondition::kCooling:
+      n = std::snprintf(buf, capacity, "cooling until %lld (%lld ms)", static_cast<long long>(entry.health_until_ns),
+                        ms_until(entry.health_until_ns, why.now_ns));
+      break;
+    case EndpointCondition::kCircuitOpen:
+      n = std::snprintf(buf, capacity, "circuit open until %lld (%lld ms)",
+                        static_cast<long long>(entry.health_until_ns), ms_until(entry.health_until_ns, why.now_ns));
+      break;
+    case EndpointCondition::kTrialInFlight: n = std::snprintf(buf, capacity, "trial in flight"); break;
+  }
+  return n > 0 ? static_cast<std::size_t>(n) : 0;
+}
 
 const char* to_string(RouteMode mode) {
   switch (mode) {
@@ -129,7 +184,12 @@ Status Router::init(const Policy& policy, const RouterOptions& options) {
     verdicts_[i] = policy.check(catalog_->candidate(i));
     candidate_stats_[i] = CandidateStats();
   }
-  for (std::size_t r = 0; r < limits::kRouterMaxRegions; ++r) endpoints_[r] = Endpoint();
+  for (std::size_t r = 0; r < limits::kRouterMaxRegions; ++r) {
+    endpoints_[r] = Endpoint();
+    endpoints_[r].health = EndpointHealth(options_.cooldown);
+    endpoints_[r].breaker = CircuitBreaker(options_.breaker);
+  }
+  jitter_state_ = 0x65646765726f7574ull;  // fixed seed: deterministic under test
   for (std::size_t i = 0; i < catalog_->candidate_count(); ++i) {
     if (verdicts_[i].allowed()) endpoints_[catalog_->candidate(i).source_region].probed = true;
   }
@@ -226,8 +286,8 @@ Status Router::configure_model(const ModelRouting& routing) {
 // ---------------------------------------------------------------------------
 // Selection
 
-bool Router::eligible(const ModelState& state, const Candidate& c, std::size_t index) const {
-  // Issue 6 adds health here (cooldown, open circuit); the policy comes first.
+// Allowed by the policy and used by the model's mode (health aside).
+bool Router::listed(const ModelState& state, const Candidate& c, std::size_t index) const {
   if (!verdicts_[index].allowed()) return false;
   switch (state.mode) {
     case RouteMode::kLatency: return true;
@@ -235,6 +295,93 @@ bool Router::eligible(const ModelState& state, const Candidate& c, std::size_t i
     case RouteMode::kWeighted: return state.weight[c.source_region] != 0;
   }
   return false;
+}
+
+// The policy comes first, then the mode (listed(), spelled out: this runs for
+// every candidate of every pick), then health: neither guard of the endpoint keeps
+// a call out now (available() is side-effect free).
+bool Router::eligible(const ModelState& state, const Candidate& c, std::size_t index, std::int64_t now_ns) const {
+  if (!verdicts_[index].allowed()) return false;
+  bool in_mode = false;
+  switch (state.mode) {
+    case RouteMode::kLatency: in_mode = true; break;
+    case RouteMode::kFailover: in_mode = state.order[c.source_region] != kUnlisted; break;
+    case RouteMode::kWeighted: in_mode = state.weight[c.source_region] != 0; break;
+  }
+  if (!in_mode) return false;
+  const Endpoint& e = endpoints_[c.source_region];
+  return !e.guarded || (e.health.available(now_ns) && e.breaker.available(now_ns));
+}
+
+EndpointCondition Router::condition(std::size_t region, std::int64_t now_ns, std::int64_t* until_ns) const {
+  const Endpoint& e = endpoints_[region];
+  *until_ns = 0;
+  if (!e.guarded) return EndpointCondition::kUsable;
+  // Where both guards keep it out, the later end is when it is due.
+  const bool cooling = e.health.state(now_ns) == EndpointHealth::State::kCooling;
+  const bool open = e.breaker.state(now_ns) == CircuitBreaker::State::kOpen;
+  if (cooling || open) {
+    const std::int64_t cool_until = cooling ? e.health.cooling_until_ns() : 0;
+    const std::int64_t open_until = open ? e.breaker.open_until_ns() : 0;
+    *until_ns = cool_until > open_until ? cool_until : open_until;
+    return cool_until >= open_until ? EndpointCondition::kCooling : EndpointCondition::kCircuitOpen;
+  }
+  if (!e.health.available(now_ns) || !e.breaker.available(now_ns)) return EndpointCondition::kTrialInFlight;
+  return EndpointCondition::kUsable;
+}
+
+// Every listed candidate is unhealthy: name each with its state, and when the
+// earliest is due. Formatted on the stack (no heap); cut to the status's size.
+Status Router::unavailable(std::size_t model, std::string_view model_id, std::int64_t now_ns) const {
+  char text[limits::kStatusMessageBytes];
+  text[0] = '\0';
+  std::size_t used = 0;
+  const auto append = [&](const char* format, auto... args) {
+    const std::size_t room = sizeof text - used;
+    if (room <= 1) return;
+    const int n = std::snprintf(text + used, room, format, args...);
+    if (n > 0) used += static_cast<std::size_t>(n) < room ? static_cast<std::size_t>(n) : room - 1;
+  };
+  const ModelState& state = models_[model];
+  const std::size_t first = catalog_->model_first_candidate(model);
+  const std::size_t end = first + catalog_->model_candidate_count(model);
+  // When the earliest is due comes first: a long list is cut at the end.
+  std::int64_t earliest = INT64_MAX;
+  for (std::size_t i = first; i < end; ++i) {
+    const Candidate& c = catalog_->candidate(i);
+    std::int64_t until = 0;
+    if (listed(state, c, i) && condition(c.source_region, now_ns, &until) != EndpointCondition::kTrialInFlight &&
+        until > 0 && until < earliest) {
+      earliest = until;
+    }
+  }
+  append("router: no allowed candidate of %.*s usable", static_cast<int>(model_id.size()), model_id.data());
+  if (earliest != INT64_MAX) {
+    append("; earliest due in %lld ms:", ms_until(earliest, now_ns));
+  } else {
+    append("; due when a half-open trial is reported:");
+  }
+  for (std::size_t i = first; i < end; ++i) {
+    const Candidate& c = catalog_->candidate(i);
+    if (!listed(state, c, i)) continue;
+    std::int64_t until = 0;
+    const EndpointCondition cond = condition(c.source_region, now_ns, &until);
+    const std::string_view id = catalog_->identifier(c);
+    const std::string_view src = catalog_->region_name(c.source_region);
+    if (cond == EndpointCondition::kCooling || cond == EndpointCondition::kCircuitOpen) {
+      append(" %.*s@%.*s %s %lldms", static_cast<int>(id.size()), id.data(), static_cast<int>(src.size()), src.data(),
+             cond == EndpointCondition::kCooling ? "cooling" : "open", ms_until(until, now_ns));
+    } else {
+      append(" %.*s@%.*s %s", static_cast<int>(id.size()), id.data(), static_cast<int>(src.size()), src.data(),
+             cond == EndpointCondition::kTrialInFlight ? "trial in flight" : "usable");
+    }
+  }
+  if (used + 1 >= sizeof text) {  // cut: say so (explain() has every candidate)
+    text[sizeof text - 4] = '.';
+    text[sizeof text - 3] = '.';
+    text[sizeof text - 2] = '.';
+  }
+  return Status::error(Code::kUnavailable, "%s", text);
 }
 
 std::int64_t Router::srtt(const Candidate& c) const {
@@ -261,7 +408,7 @@ std::int64_t Router::hysteresis_ns(std::int64_t current_ns) const {
 
 // The chosen candidate index or -1. *passed_over: the better-ranked candidate that
 // hysteresis passed over, or -1.
-int Router::choose(std::size_t model, std::uint64_t random, int* passed_over) {
+int Router::choose(std::size_t model, std::uint64_t random, std::int64_t now_ns, int* passed_over) {
   ModelState& state = models_[model];
   const std::size_t first = catalog_->model_first_candidate(model);
   const std::size_t end = first + catalog_->model_candidate_count(model);
@@ -272,7 +419,7 @@ int Router::choose(std::size_t model, std::uint64_t random, int* passed_over) {
     std::uint64_t total = 0;
     for (std::size_t i = first; i < end; ++i) {
       const Candidate& c = catalog_->candidate(i);
-      if (!eligible(state, c, i) || counted.test(c.source_region)) continue;
+      if (!eligible(state, c, i, now_ns) || counted.test(c.source_region)) continue;
       counted.set(c.source_region);
       total += state.weight[c.source_region];
     }
@@ -281,7 +428,7 @@ int Router::choose(std::size_t model, std::uint64_t random, int* passed_over) {
     RegionMask seen;
     for (std::size_t i = first; i < end; ++i) {
       const Candidate& c = catalog_->candidate(i);
-      if (!eligible(state, c, i) || seen.test(c.source_region)) continue;
+      if (!eligible(state, c, i, now_ns) || seen.test(c.source_region)) continue;
       seen.set(c.source_region);
       if (draw < state.weight[c.source_region]) return static_cast<int>(i);
       draw -= state.weight[c.source_region];
@@ -292,7 +439,7 @@ int Router::choose(std::size_t model, std::uint64_t random, int* passed_over) {
   std::int64_t best_key = 0;
   for (std::size_t i = first; i < end; ++i) {
     const Candidate& c = catalog_->candidate(i);
-    if (!eligible(state, c, i)) continue;
+    if (!eligible(state, c, i, now_ns)) continue;
     const std::int64_t key = preference(state, c);
     if (best < 0 || key < best_key) {
       best = static_cast<int>(i);
@@ -303,7 +450,8 @@ int Router::choose(std::size_t model, std::uint64_t random, int* passed_over) {
   // Hysteresis: stay unless the best is clearly faster than the current choice.
   const int incumbent = state.incumbent;
   if (incumbent >= 0 && incumbent != best &&
-      eligible(state, catalog_->candidate(static_cast<std::size_t>(incumbent)), static_cast<std::size_t>(incumbent))) {
+      eligible(state, catalog_->candidate(static_cast<std::size_t>(incumbent)), static_cast<std::size_t>(incumbent),
+               now_ns)) {
     const std::int64_t current = srtt(catalog_->candidate(static_cast<std::size_t>(incumbent)));
     if (current == best_key ||
         (current != kUnmeasured && current - best_key <= hysteresis_ns(current))) {
@@ -353,15 +501,23 @@ Status Router::pick(std::string_view model_id, std::string_view session_key, std
   if (!session_key.empty()) {
     const std::uint64_t key_hash = hash_key(session_key, model);
     slot = sticky_slot(key_hash, model, now_ns, &sticky);
-    if (sticky && !eligible(models_[model], catalog_->candidate(slot->candidate), slot->candidate)) sticky = false;
+    if (sticky && !eligible(models_[model], catalog_->candidate(slot->candidate), slot->candidate, now_ns)) {
+      sticky = false;
+    }
     if (sticky) chosen = slot->candidate;
     slot->key_hash = key_hash;
     slot->model = static_cast<std::uint16_t>(model);
   }
-  if (chosen < 0) chosen = choose(model, random, &passed_over);
-  if (why != nullptr) explain(model, chosen, passed_over, sticky, why);
+  if (chosen < 0) chosen = choose(model, random, now_ns, &passed_over);
+  if (why != nullptr) explain(model, chosen, passed_over, sticky, now_ns, why);
   if (chosen < 0) {
     if (slot != nullptr) slot->used = false;
+    const ModelState& state = models_[model];
+    const std::size_t first = catalog_->model_first_candidate(model);
+    const std::size_t end = first + catalog_->model_candidate_count(model);
+    for (std::size_t i = first; i < end; ++i) {
+      if (listed(state, catalog_->candidate(i), i)) return unavailable(model, model_id, now_ns);
+    }
     return Status::error(Code::kPermissionDenied,
                          "router: no allowed candidate of %.*s is eligible in %s mode",
                          static_cast<int>(model_id.size()), model_id.data(), to_string(models_[model].mode));
@@ -376,39 +532,48 @@ Status Router::pick(std::string_view model_id, std::string_view session_key, std
   route->source_region = catalog_->region_name(c.source_region);
   route->host = catalog_->region_host(c.source_region);
   route->candidate = static_cast<std::uint16_t>(chosen);
+  // eligible() saw both guards available under this lock, so neither denies; a
+  // half-open endpoint gives its single trial to this call.
+  Endpoint& endpoint = endpoints_[c.source_region];
+  route->cooldown_trial = endpoint.guarded && endpoint.health.acquire(now_ns) == Admission::kTrial;
+  route->breaker_trial = endpoint.guarded && endpoint.breaker.acquire(now_ns) == Admission::kTrial;
   ++candidate_stats_[chosen].picks;
   return Status();
 }
 
-void Router::explain(std::size_t model, int chosen, int passed_over, bool sticky, PickExplanation* why) const {
+void Router::explain(std::size_t model, int chosen, int passed_over, bool sticky, std::int64_t now_ns,
+                     PickExplanation* why) const {
   const ModelState& state = models_[model];
   const std::size_t first = catalog_->model_first_candidate(model);
   const std::size_t end = first + catalog_->model_candidate_count(model);
   why->mode = state.mode;
   why->sticky = sticky;
+  why->now_ns = now_ns;
   why->count = 0;
+  // Eligibility and preference once per candidate; ranks compare the arrays.
+  bool ok[limits::kRouterMaxCandidatesPerModel];
+  std::int64_t key[limits::kRouterMaxCandidatesPerModel];
   for (std::size_t i = first; i < end; ++i) {
     const Candidate& c = catalog_->candidate(i);
-    PickExplanation::Entry& e = why->entries[why->count++];
+    const std::size_t k = why->count++;
+    PickExplanation::Entry& e = why->entries[k];
     e.candidate = static_cast<std::uint16_t>(i);
     e.verdict = verdicts_[i];
     e.srtt_ns = srtt(c) == kUnmeasured ? -1 : srtt(c);
     e.rank = 0;
-    const bool ok = eligible(state, c, i);
-    if (ok) {
-      const std::int64_t key = preference(state, c);
-      for (std::size_t j = first; j < end; ++j) {
-        const Candidate& o = catalog_->candidate(j);
-        if (j == i || !eligible(state, o, j)) continue;
-        const std::int64_t other = preference(state, o);
-        if (other < key || (other == key && j < i)) ++e.rank;
-      }
-    }
+    e.health = EndpointCondition::kUsable;
+    e.health_until_ns = 0;
+    const bool in_mode = listed(state, c, i);
+    if (in_mode) e.health = condition(c.source_region, now_ns, &e.health_until_ns);
+    ok[k] = in_mode && e.health == EndpointCondition::kUsable;
+    key[k] = ok[k] ? preference(state, c) : 0;
     if (static_cast<int>(i) == chosen) {
       e.reason = SkipReason::kChosen;
     } else if (!verdicts_[i].allowed()) {
       e.reason = SkipReason::kPolicy;
-    } else if (!ok) {
+    } else if (in_mode && !ok[k]) {
+      e.reason = SkipReason::kRankedLower;  // skipped for health: see e.health
+    } else if (!ok[k]) {
       e.reason = state.mode == RouteMode::kFailover ? SkipReason::kNotInOrder : SkipReason::kZeroWeight;
     } else if (static_cast<int>(i) == passed_over) {
       e.reason = SkipReason::kHysteresis;
@@ -416,10 +581,30 @@ void Router::explain(std::size_t model, int chosen, int passed_over, bool sticky
       e.reason = SkipReason::kRankedLower;
     }
   }
+  for (std::size_t a = 0; a < why->count; ++a) {
+    if (!ok[a]) continue;
+    for (std::size_t b = 0; b < why->count; ++b) {
+      if (b == a || !ok[b]) continue;
+      if (key[b] < key[a] || (key[b] == key[a] && b < a)) ++why->entries[a].rank;
+    }
+  }
 }
 
 Status Router::report(const Route& route, Outcome outcome, std::int64_t rtt_ns, std::int64_t now_ns) {
-  (void)now_ns;  // cooldowns and breakers will be timed from here
+  return report_locked(route, to_outcome_class(outcome), rtt_ns, now_ns, nullptr);
+}
+
+Status Router::report(const Route& route, OutcomeClass outcome, std::int64_t rtt_ns, std::int64_t now_ns,
+                      std::int64_t retry_after_ms, double random_unit) {
+  HealthReport health;
+  health.retry_after_ms = retry_after_ms;
+  health.random_unit = random_unit;
+  return report_locked(route, outcome, rtt_ns, now_ns, &health);
+}
+
+// health == nullptr: the legacy report, counters and latency only.
+Status Router::report_locked(const Route& route, OutcomeClass outcome, std::int64_t rtt_ns, std::int64_t now_ns,
+                             const HealthReport* health) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (catalog_ == nullptr || route.candidate >= catalog_->candidate_count() ||
       catalog_->identifier(catalog_->candidate(route.candidate)).data() != route.identifier.data()) {
@@ -427,13 +612,30 @@ Status Router::report(const Route& route, Outcome outcome, std::int64_t rtt_ns, 
   }
   CandidateStats& stats = candidate_stats_[route.candidate];
   switch (outcome) {
-    case Outcome::kSuccess: ++stats.successes; break;
-    case Outcome::kThrottled: ++stats.throttles; break;
-    case Outcome::kUnavailable:
-    case Outcome::kTimeout: ++stats.failures; break;
-    case Outcome::kClientError: break;  // the request's fault, not the endpoint's
+    case OutcomeClass::kSuccess: ++stats.successes; break;
+    case OutcomeClass::kThrottle:
+    case OutcomeClass::kQuota: ++stats.throttles; break;
+    case OutcomeClass::kModelNotReady:
+    case OutcomeClass::kTransient: ++stats.failures; break;
+    case OutcomeClass::kClient:
+    case OutcomeClass::kAuth:
+    case OutcomeClass::kClockSkew: break;  // the request's (or client's) fault, not the endpoint's
   }
-  if (rtt_ns > 0) endpoints_[catalog_->candidate(route.candidate).source_region].latency.add(rtt_ns);
+  Endpoint& endpoint = endpoints_[catalog_->candidate(route.candidate).source_region];
+  if (rtt_ns > 0) endpoint.latency.add(rtt_ns);
+  if (health == nullptr) return Status();
+  Report r;
+  r.outcome = outcome;
+  r.retry_after_ms = health->retry_after_ms;
+  // NaN or < 0: the router draws the jitter itself.
+  r.random_unit = health->random_unit >= 0.0 ? health->random_unit
+                                     : static_cast<double>(splitmix64(&jitter_state_) >> 11) * 0x1.0p-53;
+  r.trial = route.cooldown_trial;
+  endpoint.health.record(r, now_ns);
+  r.trial = route.breaker_trial;
+  endpoint.breaker.record(r, now_ns);
+  endpoint.guarded = endpoint.health.consecutive_throttles() > 0 ||
+                     endpoint.breaker.state(now_ns) != CircuitBreaker::State::kClosed;
   return Status();
 }
 
@@ -551,7 +753,9 @@ std::size_t Router::tick(std::int64_t now_ns, std::uint64_t random, Prober& prob
   return batch_size;
 }
 
-EndpointStats Router::endpoint_stats(std::size_t region) const {
+EndpointStats Router::endpoint_stats(std::size_t region) const { return endpoint_stats(region, INT64_MIN); }
+
+EndpointStats Router::endpoint_stats(std::size_t region, std::int64_t now_ns) const {
   std::lock_guard<std::mutex> lock(mutex_);
   EndpointStats s;
   if (region >= limits::kRouterMaxRegions) return s;
@@ -563,6 +767,10 @@ EndpointStats Router::endpoint_stats(std::size_t region) const {
   s.rejected = e.latency.rejected();
   s.probes = e.probes;
   s.probe_failures = e.probe_failures;
+  if (now_ns != INT64_MIN) s.health = condition(region, now_ns, &s.health_until_ns);
+  s.consecutive_throttles = e.health.consecutive_throttles();
+  s.total_throttles = e.health.total_throttles();
+  s.breaker_trips = e.breaker.trips();
   return s;
 }
 

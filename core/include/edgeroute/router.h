@@ -24,6 +24,7 @@
 
 #include "edgeroute/catalog.h"
 #include "edgeroute/config.h"
+#include "edgeroute/health.h"
 #include "edgeroute/policy.h"
 #include "edgeroute/status.h"
 
@@ -80,6 +81,12 @@ struct RouterOptions {
   // A session key idle this long forgets its candidate (prompt caches last minutes).
   std::int64_t sticky_idle_ms = 900000;
   ProbeOptions probes;
+  // Per-endpoint (source region) health, see edgeroute/health.h and
+  // docs/routing.md "Endpoint health": a throttled endpoint cools down (full-jitter
+  // backoff, or x-amz-retry-after) and transient failures open its breaker; either
+  // way its candidates are skipped until a single half-open trial succeeds.
+  CooldownOptions cooldown;
+  BreakerOptions breaker;
 };
 
 // Smoothed round-trip time of one endpoint: EWMA (gain 1/4, RFC 6298's variance)
@@ -120,6 +127,10 @@ struct Route {
   std::string_view source_region;  // SigV4 region
   std::string_view host;           // bedrock-runtime.<source_region>.amazonaws.com
   std::uint16_t candidate = 0;     // catalog candidate index, for report()
+  // This call is the endpoint's single half-open trial (of the cooldown, of the
+  // breaker): report() hands these back so only the trial's outcome decides.
+  bool cooldown_trial = false;
+  bool breaker_trial = false;
 };
 
 // What happened to a call, as the client classifies it.
@@ -130,6 +141,18 @@ enum class Outcome : std::uint8_t {
   kTimeout,
   kClientError,  // other 4xx: the request's fault, not the endpoint's
 };
+// How the older, coarser Outcome maps onto OutcomeClass (kUnavailable and kTimeout
+// are transient; kClientError never counts against the endpoint).
+OutcomeClass to_outcome_class(Outcome outcome);
+
+// The health of a candidate's source endpoint when pick() looked at it.
+enum class EndpointCondition : std::uint8_t {
+  kUsable,         // healthy, or half-open with its trial free
+  kCooling,        // throttled: skipped until health_until_ns
+  kCircuitOpen,    // transient failures opened the breaker: skipped until health_until_ns
+  kTrialInFlight,  // half-open, and the single trial is out: skipped until it is reported
+};
+const char* to_string(EndpointCondition condition);
 
 // Why a candidate was not the one picked.
 enum class SkipReason : std::uint8_t {
@@ -151,12 +174,25 @@ struct PickExplanation {
     Verdict verdict;
     std::int64_t srtt_ns = -1;  // of its source endpoint; -1 when not measured
     std::uint16_t rank = 0;     // place in this mode's preference among eligible ones
+    // Not kUsable: the candidate is allowed (and listed in this mode) but was
+    // skipped for its endpoint's health; reason is then kRankedLower and rank 0.
+    // health_until_ns: when cooling / open ends (0 for kUsable / kTrialInFlight).
+    EndpointCondition health = EndpointCondition::kUsable;
+    std::int64_t health_until_ns = 0;
   };
   RouteMode mode = RouteMode::kLatency;
   bool sticky = false;  // the session key decided
+  std::int64_t now_ns = 0;  // the pick's time, for health_until_ns
   std::size_t count = 0;
   Entry entries[limits::kRouterMaxCandidatesPerModel];
 };
+
+// One entry's health in words, relative to the pick: "usable",
+// "cooling until T (480 ms)", "circuit open until T (9000 ms)", "trial in flight"
+// (T in monotonic ns). Returns the bytes needed (excluding the NUL); the text is
+// cut, NUL-terminated, when `capacity` is smaller.
+std::size_t describe_health(const PickExplanation& why, const PickExplanation::Entry& entry, char* buf,
+                            std::size_t capacity);
 
 struct ProbeResult {
   bool answered = false;       // any HTTP answer (or completed handshake) counts
@@ -182,6 +218,12 @@ struct EndpointStats {
   std::uint32_t rejected = 0;  // outliers
   std::uint32_t probes = 0;
   std::uint32_t probe_failures = 0;
+  // Health at the time asked (see EndpointCondition).
+  EndpointCondition health = EndpointCondition::kUsable;
+  std::int64_t health_until_ns = 0;
+  std::uint32_t consecutive_throttles = 0;
+  std::uint32_t total_throttles = 0;
+  std::uint32_t breaker_trips = 0;
 };
 
 struct ProbeStats {
@@ -216,7 +258,12 @@ class Router {
   // Chooses the candidate for one call of `model` (base model ID). A non-empty
   // session_key keeps the session on its previous candidate while that remains
   // usable. `random` is any uniformly random number (weighted mode draws with it).
-  // kNotFound: unknown model; kPermissionDenied: nothing allowed and eligible.
+  // Candidates whose endpoint is cooling, has its breaker open, or has its single
+  // half-open trial out are skipped; when the pick is such a trial, route says so.
+  // kNotFound: unknown model; kPermissionDenied: nothing allowed and listed in this
+  // mode; kUnavailable: every such candidate is unhealthy -- the message names each
+  // with its state and says when the earliest is due (a disallowed candidate is
+  // never picked instead).
   // `why`, when given, receives every candidate of the model with its reason.
   Status pick(std::string_view model, std::string_view session_key, std::int64_t now_ns,
               std::uint64_t random, Route* route, PickExplanation* why = nullptr);
@@ -224,14 +271,26 @@ class Router {
   // The outcome of a call made on `route`. rtt_ns > 0 is a passive latency sample:
   // a network round trip (connect time of a new connection, say), never the time
   // to the first token. kInvalidArgument when the route did not come from pick().
+  // The legacy report: counters (by to_outcome_class(outcome)) and the latency
+  // sample only -- it does NOT feed the endpoint's cooldown or breaker. Outcome
+  // cannot carry x-amz-retry-after and folds model-not-ready into kUnavailable;
+  // callers move to the OutcomeClass overload below to get health.
   Status report(const Route& route, Outcome outcome, std::int64_t rtt_ns, std::int64_t now_ns);
+  // The outcome, classified; it updates the endpoint's cooldown and breaker
+  // (kClient, kAuth and kClockSkew never count against it). retry_after_ms: the
+  // response's x-amz-retry-after, < 0 when absent. random_unit in [0, 1) jitters a
+  // cooldown; < 0 (the default) lets the router draw one from its own generator.
+  Status report(const Route& route, OutcomeClass outcome, std::int64_t rtt_ns, std::int64_t now_ns,
+                std::int64_t retry_after_ms = -1, double random_unit = -1.0);
 
   // Runs a probe round when one is due: at the first call every endpoint, then the
   // best few, spacing out while the ranking is stable, within the byte budget.
   // Returns the number of probes performed. `random` jitters the next round.
   std::size_t tick(std::int64_t now_ns, std::uint64_t random, Prober& prober);
 
+  // Without now_ns the health fields stay kUsable / 0 (the counters are filled).
   EndpointStats endpoint_stats(std::size_t region) const;
+  EndpointStats endpoint_stats(std::size_t region, std::int64_t now_ns) const;
   ProbeStats probe_stats() const;
   CandidateStats candidate_stats(std::size_t candidate) const;
 
@@ -251,6 +310,11 @@ class Router {
     std::uint32_t probes = 0;
     std::uint32_t probe_failures = 0;
     std::uint32_t last_probe_bytes = 0;
+    EndpointHealth health;
+    CircuitBreaker breaker;
+    // False while the cooldown is healthy and the breaker closed (both only change
+    // in report()): pick() then skips asking them, the common case stays cheap.
+    bool guarded = false;
   };
   struct StickyEntry {
     std::uint64_t key_hash = 0;
@@ -260,14 +324,24 @@ class Router {
     bool used = false;
   };
 
+  struct HealthReport {
+    std::int64_t retry_after_ms = -1;
+    double random_unit = -1.0;
+  };
+  Status report_locked(const Route& route, OutcomeClass outcome, std::int64_t rtt_ns, std::int64_t now_ns,
+                       const HealthReport* health);
   Status configure_model(const ModelRouting& routing);
-  bool eligible(const ModelState& state, const Candidate& c, std::size_t index) const;
+  bool listed(const ModelState& state, const Candidate& c, std::size_t index) const;
+  bool eligible(const ModelState& state, const Candidate& c, std::size_t index, std::int64_t now_ns) const;
+  EndpointCondition condition(std::size_t region, std::int64_t now_ns, std::int64_t* until_ns) const;
+  Status unavailable(std::size_t model, std::string_view model_id, std::int64_t now_ns) const;
   std::int64_t preference(const ModelState& state, const Candidate& c) const;
   std::int64_t srtt(const Candidate& c) const;
   std::int64_t hysteresis_ns(std::int64_t current_ns) const;
-  int choose(std::size_t model, std::uint64_t random, int* passed_over);
+  int choose(std::size_t model, std::uint64_t random, std::int64_t now_ns, int* passed_over);
   StickyEntry* sticky_slot(std::uint64_t key_hash, std::size_t model, std::int64_t now_ns, bool* hit);
-  void explain(std::size_t model, int chosen, int passed_over, bool sticky, PickExplanation* why) const;
+  void explain(std::size_t model, int chosen, int passed_over, bool sticky, std::int64_t now_ns,
+               PickExplanation* why) const;
   std::size_t ranking(std::uint16_t* top, std::size_t capacity) const;
 
   const Policy* policy_ = nullptr;
@@ -280,6 +354,7 @@ class Router {
   ModelState models_[limits::kRouterMaxModels];
   Endpoint endpoints_[limits::kRouterMaxRegions];
   StickyEntry sticky_[limits::kRouterStickySlots];
+  std::uint64_t jitter_state_ = 0;  // report()'s own cooldown jitter (splitmix64)
 
   // Probe scheduling.
   static constexpr std::size_t kMaxBestFew = 8;
