@@ -3,6 +3,7 @@
 // fixed table, scanned linearly (a model has at most a few dozen candidates).
 #include "edgeroute/router.h"
 
+#include <cstdarg>
 #include <cstdio>
 
 namespace edgeroute {
@@ -330,18 +331,30 @@ EndpointCondition Router::condition(std::size_t region, std::int64_t now_ns, std
   return EndpointCondition::kUsable;
 }
 
+namespace {
+
+// snprintf at *used into buf, cut at the end of buf; *used stops at cap - 1.
+#if defined(__GNUC__)
+__attribute__((format(printf, 4, 5)))
+#endif
+void append_format(char* buf, std::size_t cap, std::size_t* used, const char* format, ...) {
+  const std::size_t room = cap - *used;
+  if (room <= 1) return;
+  va_list args;
+  va_start(args, format);
+  const int n = std::vsnprintf(buf + *used, room, format, args);
+  va_end(args);
+  if (n > 0) *used += static_cast<std::size_t>(n) < room ? static_cast<std::size_t>(n) : room - 1;
+}
+
+}  // namespace
+
 // Every listed candidate is unhealthy: name each with its state, and when the
 // earliest is due. Formatted on the stack (no heap); cut to the status's size.
 Status Router::unavailable(std::size_t model, std::string_view model_id, std::int64_t now_ns) const {
   char text[limits::kStatusMessageBytes];
   text[0] = '\0';
   std::size_t used = 0;
-  const auto append = [&](const char* format, auto... args) {
-    const std::size_t room = sizeof text - used;
-    if (room <= 1) return;
-    const int n = std::snprintf(text + used, room, format, args...);
-    if (n > 0) used += static_cast<std::size_t>(n) < room ? static_cast<std::size_t>(n) : room - 1;
-  };
   const ModelState& state = models_[model];
   const std::size_t first = catalog_->model_first_candidate(model);
   const std::size_t end = first + catalog_->model_candidate_count(model);
@@ -355,11 +368,11 @@ Status Router::unavailable(std::size_t model, std::string_view model_id, std::in
       earliest = until;
     }
   }
-  append("router: no allowed candidate of %.*s usable", static_cast<int>(model_id.size()), model_id.data());
+  append_format(text, sizeof text, &used, "router: no allowed candidate of %.*s usable", static_cast<int>(model_id.size()), model_id.data());
   if (earliest != INT64_MAX) {
-    append("; earliest due in %lld ms:", ms_until(earliest, now_ns));
+    append_format(text, sizeof text, &used, "; earliest due in %lld ms:", ms_until(earliest, now_ns));
   } else {
-    append("; due when a half-open trial is reported:");
+    append_format(text, sizeof text, &used, "; due when a half-open trial is reported:");
   }
   for (std::size_t i = first; i < end; ++i) {
     const Candidate& c = catalog_->candidate(i);
@@ -369,10 +382,10 @@ Status Router::unavailable(std::size_t model, std::string_view model_id, std::in
     const std::string_view id = catalog_->identifier(c);
     const std::string_view src = catalog_->region_name(c.source_region);
     if (cond == EndpointCondition::kCooling || cond == EndpointCondition::kCircuitOpen) {
-      append(" %.*s@%.*s %s %lldms", static_cast<int>(id.size()), id.data(), static_cast<int>(src.size()), src.data(),
+      append_format(text, sizeof text, &used, " %.*s@%.*s %s %lldms", static_cast<int>(id.size()), id.data(), static_cast<int>(src.size()), src.data(),
              cond == EndpointCondition::kCooling ? "cooling" : "open", ms_until(until, now_ns));
     } else {
-      append(" %.*s@%.*s %s", static_cast<int>(id.size()), id.data(), static_cast<int>(src.size()), src.data(),
+      append_format(text, sizeof text, &used, " %.*s@%.*s %s", static_cast<int>(id.size()), id.data(), static_cast<int>(src.size()), src.data(),
              cond == EndpointCondition::kTrialInFlight ? "trial in flight" : "usable");
     }
   }

@@ -237,22 +237,23 @@ class Routing {
     if (error.ok() && !attempts.empty() && service_ms > 0 && attempts.back().ms > service_ms) {
       rtt_ns = (attempts.back().ms - service_ms) * 1000 * 1000;
     }
+    // The classified outcome feeds the endpoint's cooldown and breaker.
     (void)setup_.router->report(route, outcome(error), rtt_ns, now_ns());
   }
 
  private:
-  static Outcome outcome(const Error& error) {
+  static OutcomeClass outcome(const Error& error) {
     switch (error.cls) {
-      case bedrock::ErrorClass::kNone: return Outcome::kSuccess;
-      case bedrock::ErrorClass::kThrottle:
-      case bedrock::ErrorClass::kQuota: return Outcome::kThrottled;
-      case bedrock::ErrorClass::kTransient:
-      case bedrock::ErrorClass::kModelNotReady: return Outcome::kUnavailable;
-      case bedrock::ErrorClass::kClient:
-      case bedrock::ErrorClass::kAuth:
-      case bedrock::ErrorClass::kClockSkew: return Outcome::kClientError;
+      case bedrock::ErrorClass::kNone: return OutcomeClass::kSuccess;
+      case bedrock::ErrorClass::kThrottle: return OutcomeClass::kThrottle;
+      case bedrock::ErrorClass::kQuota: return OutcomeClass::kQuota;
+      case bedrock::ErrorClass::kTransient: return OutcomeClass::kTransient;
+      case bedrock::ErrorClass::kModelNotReady: return OutcomeClass::kModelNotReady;
+      case bedrock::ErrorClass::kClient: return OutcomeClass::kClient;
+      case bedrock::ErrorClass::kAuth: return OutcomeClass::kAuth;
+      case bedrock::ErrorClass::kClockSkew: return OutcomeClass::kClockSkew;
     }
-    return Outcome::kClientError;
+    return OutcomeClass::kClient;
   }
 
   static Error refusal(const char* operation, const std::string& endpoint, const std::string& message) {
