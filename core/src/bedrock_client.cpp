@@ -78,10 +78,12 @@ bool base64_decode(std::string_view in, std::string* out) {
 
 // Where one call goes.
 struct Endpoint {
-  std::string host;  // signed and sent as Host; TLS name
+  std::string host;  // TLS name and the transport's host ("::1" for an IPv6 literal)
   std::uint16_t port = 443;
   bool tls = true;
-  std::string host_header;   // host, or host:port for a non-default port
+  std::string host_header;   // signed as Host: host, or host:port for a non-default port
+  std::string path_prefix;   // from endpoint_url, put before every /model/... path
+  std::string display;       // for Error::endpoint: host, "[::1]" for an IPv6 literal
   std::string connect_host;  // connect_to target, else empty
   std::uint16_t connect_port = 0;
 };
@@ -97,49 +99,38 @@ Status resolve_endpoint(const ClientConfig& config, std::string_view region, End
                            static_cast<int>(region.size()), region.data());
     }
   }
-  if (config.endpoint_url.empty()) {
-    ep->host = "bedrock-runtime.";
-    ep->host.append(region).append(".amazonaws.com");
-    for (const ConnectTo& c : config.connect_to) {
-      if (c.region == region) {
-        ep->connect_host = c.host;
-        ep->connect_port = c.port;
-      }
-    }
-  } else {
-    std::string_view url = config.endpoint_url;
-    if (url.substr(0, 8) == "https://") {
-      url.remove_prefix(8);
-    } else if (url.substr(0, 7) == "http://") {
-      url.remove_prefix(7);
-      ep->tls = false;
-      ep->port = 80;
-    } else {
-      return Status::error(Code::kInvalidArgument,
-                           "endpoint URL must start with https:// or http://");
-    }
-    while (!url.empty() && url.back() == '/') url.remove_suffix(1);
-    if (url.find_first_of("/?#@[") != std::string_view::npos) {
-      return Status::error(Code::kInvalidArgument,
-                           "endpoint URL: only scheme://host[:port] is supported");
-    }
-    const std::size_t colon = url.find(':');
-    if (colon != std::string_view::npos) {
-      const std::int64_t port = parse_int(url.substr(colon + 1));
-      if (port <= 0 || port > 65535)
-        return Status::error(Code::kInvalidArgument, "endpoint URL: bad port");
-      ep->port = static_cast<std::uint16_t>(port);
-      url = url.substr(0, colon);
-    }
-    if (url.empty()) return Status::error(Code::kInvalidArgument, "endpoint URL: no host");
-    ep->host = std::string(url);
+  if (!config.endpoint_url.empty()) {
+    EndpointUrl url;
+    Status st = parse_endpoint_url(config.endpoint_url, &url);
+    if (!st.ok()) return st;
+    ep->host = std::move(url.host);
+    ep->port = url.port;
+    ep->tls = url.tls;
+    ep->host_header = std::move(url.host_header);
+    ep->path_prefix = std::move(url.path_prefix);
+    ep->display = ep->host.find(':') != std::string::npos ? "[" + ep->host + "]" : ep->host;
+    return Status();
   }
+  ep->host = "bedrock-runtime.";
+  ep->host.append(region).append(".amazonaws.com");
   ep->host_header = ep->host;
-  // curl leaves the port out of Host when it is the scheme's default, and the
-  // signature must cover exactly what is sent.
-  if (ep->port != (ep->tls ? 443 : 80))
-    ep->host_header.append(":").append(std::to_string(ep->port));
+  ep->display = ep->host;
+  for (const ConnectTo& c : config.connect_to) {
+    if (c.region == region) {
+      ep->connect_host = c.host;
+      ep->connect_port = c.port;
+    }
+  }
   return Status();
+}
+
+// A request refused before anything was sent.
+Error local_error(const char* operation, const char* message) {
+  Error e;
+  e.cls = ErrorClass::kClient;
+  e.operation = operation;
+  e.message = message;
+  return e;
 }
 
 // "throttlingException" (the stream's spelling) -> "ThrottlingException".
@@ -208,6 +199,8 @@ class Exchange final : public HttpResponseSink, public eventstream::MessageHandl
       usage.output_tokens = parse_int(value);
     } else if (equals_ignore_case(name, "x-amzn-bedrock-invocation-latency")) {
       latency_ms = parse_int(value);
+    } else if (equals_ignore_case(name, "x-amz-retry-after")) {
+      retry_after_ms = parse_retry_after_ms(value);
     }
     return Status();
   }
@@ -245,10 +238,18 @@ class Exchange final : public HttpResponseSink, public eventstream::MessageHandl
 
   bool streaming() const { return is_stream(op_) && status == 200; }
 
+  // After a stream ended cleanly: a tool use still open means the stream lost its end.
+  Status finish_stream() const {
+    if (!tool_open_) return Status();
+    return Status::error(Code::kParseError, "event stream: ended inside tool use %.*s",
+                         kMaxToolIdChars, tool_id_.c_str());
+  }
+
   int status = 0;
   std::string request_id, error_type, date, content_type, body;
   Usage usage;
   std::int64_t latency_ms = 0;
+  std::int64_t retry_after_ms = -1;
   // An exception event inside a successful stream.
   std::string stream_error_type, stream_error_message;
   bool output_delivered = false;
@@ -257,6 +258,50 @@ class Exchange final : public HttpResponseSink, public eventstream::MessageHandl
   std::string callback_message;
 
  private:
+  // IDs in messages are cut to this many characters, so the rest of the line shows.
+  static constexpr int kMaxToolIdChars = 64;
+
+  // What a stream keeps: text, finished tool uses and the open tool use's input.
+  std::size_t kept_bytes() const {
+    const std::size_t tools =
+        converse_->tool_uses_json.size() > 2 ? converse_->tool_uses_json.size() : 0;
+    return converse_->text.size() + tools + tool_input_.size();
+  }
+
+  // Joins the open tool use's input pieces and adds the tool use to tool_uses_json,
+  // shaped as Converse returns it.
+  Status close_tool_use() {
+    tool_open_ = false;
+    const std::string_view input = tool_input_.empty() ? std::string_view("{}") : tool_input_;
+    cJSON* parsed = cJSON_ParseWithLength(input.data(), input.size());
+    if (parsed == nullptr) {
+      return Status::error(Code::kParseError,
+                           "event stream: input of tool use %.*s is not valid JSON (%zu bytes)",
+                           kMaxToolIdChars, tool_id_.c_str(), tool_input_.size());
+    }
+    JsonPtr tool_use(cJSON_CreateObject(), cJSON_Delete);
+    cJSON_AddStringToObject(tool_use.get(), "toolUseId", tool_id_.c_str());
+    cJSON_AddStringToObject(tool_use.get(), "name", tool_name_.c_str());
+    cJSON_AddItemToObject(tool_use.get(), "input", parsed);
+    if (!tool_type_.empty()) cJSON_AddStringToObject(tool_use.get(), "type", tool_type_.c_str());
+    char* printed = cJSON_PrintUnformatted(tool_use.get());
+    if (printed == nullptr)
+      return Status::error(Code::kInternal, "event stream: cannot print a tool use");
+    const std::string_view item(printed);
+    std::string& json = converse_->tool_uses_json;
+    const std::size_t kept = kept_bytes() - tool_input_.size();
+    if (kept + item.size() + 1 > max_bytes_) {
+      cJSON_free(printed);
+      return oversize();
+    }
+    json.pop_back();  // the closing ']'
+    if (json.size() > 1) json.push_back(',');
+    json.append(item).push_back(']');
+    cJSON_free(printed);
+    tool_input_.clear();
+    return Status();
+  }
+
   Status oversize() {
     oversized = true;
     return Status::error(Code::kLimitExceeded, "response over max_response_bytes (%zu)",
@@ -288,6 +333,22 @@ class Exchange final : public HttpResponseSink, public eventstream::MessageHandl
       ev.kind = StreamEvent::Kind::kContentBlockStart;
       ev.tool_use_id = json_string(tool_use, "toolUseId");
       ev.tool_name = json_string(tool_use, "name");
+      if (cJSON_IsObject(tool_use)) {
+        // Content blocks arrive one after another; a second start before the first
+        // stop means frames were lost.
+        if (tool_open_) {
+          return Status::error(Code::kParseError,
+                               "event stream: tool use %.*s started inside tool use %.*s",
+                               kMaxToolIdChars, std::string(ev.tool_use_id).c_str(),
+                               kMaxToolIdChars, tool_id_.c_str());
+        }
+        tool_open_ = true;
+        tool_index_ = ev.content_block_index;
+        tool_id_ = std::string(ev.tool_use_id);
+        tool_name_ = std::string(ev.tool_name);
+        tool_type_ = std::string(json_string(tool_use, "type"));
+        tool_input_.clear();
+      }
     } else if (type == "contentBlockDelta") {
       const cJSON* delta = cJSON_GetObjectItemCaseSensitive(payload, "delta");
       const cJSON* text = cJSON_GetObjectItemCaseSensitive(delta, "text");
@@ -295,16 +356,28 @@ class Exchange final : public HttpResponseSink, public eventstream::MessageHandl
       if (cJSON_IsString(text)) {
         ev.kind = StreamEvent::Kind::kTextDelta;
         ev.text = text->valuestring;
-        if (converse_->text.size() + ev.text.size() > max_bytes_) return oversize();
+        if (kept_bytes() + ev.text.size() > max_bytes_) return oversize();
         converse_->text.append(ev.text);
       } else if (cJSON_IsObject(tool_use)) {
         ev.kind = StreamEvent::Kind::kToolUseDelta;
         ev.text = json_string(tool_use, "input");
+        if (!tool_open_ || ev.content_block_index != tool_index_) {
+          return Status::error(Code::kParseError,
+                               "event stream: tool-use input for content block %lld, which "
+                               "started no tool use",
+                               static_cast<long long>(ev.content_block_index));
+        }
+        if (kept_bytes() + ev.text.size() > max_bytes_) return oversize();
+        tool_input_.append(ev.text);
       } else {
         return Status();  // reasoning and other deltas this client does not surface
       }
     } else if (type == "contentBlockStop") {
       ev.kind = StreamEvent::Kind::kContentBlockStop;
+      if (tool_open_ && ev.content_block_index == tool_index_) {
+        const Status s = close_tool_use();
+        if (!s.ok()) return s;
+      }
     } else if (type == "messageStop") {
       ev.kind = StreamEvent::Kind::kMessageStop;
       converse_->stop_reason = std::string(json_string(payload, "stopReason"));
@@ -347,6 +420,11 @@ class Exchange final : public HttpResponseSink, public eventstream::MessageHandl
   ConverseResponse* converse_;
   InvokeResponse* invoke_;
   std::string chunk_;  // the decoded chunk, reused
+  // The ConverseStream tool use between its contentBlockStart and contentBlockStop.
+  bool tool_open_ = false;
+  std::int64_t tool_index_ = 0;
+  std::string tool_id_, tool_name_, tool_type_;
+  std::string tool_input_;  // its input pieces, joined
 };
 
 }  // namespace
@@ -408,7 +486,7 @@ Error Client::execute_once(Call* call, bool* retry_for_skew) {
 
   Endpoint ep;
   Status st = resolve_endpoint(config_, call->options.region, &ep);
-  error.endpoint = ep.host;
+  error.endpoint = ep.display;
   if (!st.ok()) {
     error.cls = ErrorClass::kClient;
     error.message = st.message();
@@ -433,6 +511,8 @@ Error Client::execute_once(Call* call, bool* retry_for_skew) {
   if (call->extra_headers != nullptr) {
     for (const auto& h : *call->extra_headers) signed_headers.push_back({h.first, h.second});
   }
+  // An endpoint URL's path prefix is part of the path as sent and as signed.
+  const std::string path_and_prefix = ep.path_prefix + call->path;
   std::vector<HttpHeader> headers;
   for (std::size_t i = 1; i < signed_headers.size(); ++i)
     headers.push_back({signed_headers[i].name, signed_headers[i].value});
@@ -444,7 +524,7 @@ Error Client::execute_once(Call* call, bool* retry_for_skew) {
     headers.push_back({"Authorization", bearer});
   } else {
     const sigv4::Request request{"POST",
-                                 call->path,
+                                 path_and_prefix,
                                  {},
                                  signed_headers.data(),
                                  signed_headers.size(),
@@ -478,7 +558,7 @@ Error Client::execute_once(Call* call, bool* retry_for_skew) {
   request.host = ep.host;
   request.port = ep.port;
   request.tls = ep.tls;
-  request.path_and_query = call->path;
+  request.path_and_query = path_and_prefix;
   request.connect_host = ep.connect_host;
   request.connect_port = ep.connect_port;
   request.headers = headers.data();
@@ -500,6 +580,7 @@ Error Client::execute_once(Call* call, bool* retry_for_skew) {
   error.http_status = ex.status;
   error.request_id = ex.request_id;
   error.output_delivered = ex.output_delivered;
+  error.retry_after_ms = ex.retry_after_ms;
   if (!st.ok()) {
     if (!ex.stream_error_type.empty()) {
       error.error_type = ex.stream_error_type;
@@ -514,6 +595,7 @@ Error Client::execute_once(Call* call, bool* retry_for_skew) {
     } else {
       error.cls = classify_transport(st.code());
       error.message = st.message();
+      error.timed_out = st.code() == Code::kTimeout;
     }
     return finish(error);
   }
@@ -533,6 +615,7 @@ Error Client::execute_once(Call* call, bool* retry_for_skew) {
 
   if (ex.streaming()) {
     st = decoder_->finish();
+    if (st.ok()) st = ex.finish_stream();
     if (!st.ok()) {
       error.cls = ErrorClass::kTransient;
       error.message = st.message();
@@ -552,14 +635,14 @@ Error Client::execute_once(Call* call, bool* retry_for_skew) {
   if (converse != nullptr) {
     converse->request_id = ex.request_id;
     converse->source_region = call->options.region;
-    converse->endpoint = ep.host;
+    converse->endpoint = ep.display;
   } else {
     invoke->content_type = ex.content_type;
     invoke->usage = ex.usage;
     invoke->latency_ms = ex.latency_ms;
     invoke->request_id = ex.request_id;
     invoke->source_region = call->options.region;
-    invoke->endpoint = ep.host;
+    invoke->endpoint = ep.display;
   }
   return finish(error);
 }
@@ -569,7 +652,7 @@ Error Client::converse(const ConverseRequest& request, const CallOptions& option
   out->attempts.clear();
   std::string body;
   Status st = build_converse_body(request, &body);
-  if (!st.ok()) return Error{ErrorClass::kClient, "Converse", {}, 0, {}, st.message(), {}, false};
+  if (!st.ok()) return local_error("Converse", st.message());
   Call call;
   call.op = Op::kConverse;
   call.operation = "Converse";
@@ -589,8 +672,7 @@ Error Client::converse_stream(const ConverseRequest& request, const CallOptions&
   out->attempts.clear();
   std::string body;
   Status st = build_converse_body(request, &body);
-  if (!st.ok())
-    return Error{ErrorClass::kClient, "ConverseStream", {}, 0, {}, st.message(), {}, false};
+  if (!st.ok()) return local_error("ConverseStream", st.message());
   Call call;
   call.op = Op::kConverseStream;
   call.operation = "ConverseStream";
@@ -609,8 +691,7 @@ Error Client::converse_stream(const ConverseRequest& request, const CallOptions&
 Error Client::invoke_model(const InvokeRequest& request, const CallOptions& options,
                            InvokeResponse* out) {
   out->attempts.clear();
-  if (request.model_id.empty())
-    return Error{ErrorClass::kClient, "InvokeModel", {}, 0, {}, "no model ID", {}, false};
+  if (request.model_id.empty()) return local_error("InvokeModel", "no model ID");
   Call call;
   call.op = Op::kInvoke;
   call.operation = "InvokeModel";
@@ -631,10 +712,7 @@ Error Client::invoke_model_with_response_stream(const InvokeRequest& request,
                                                 const ChunkCallback& on_chunk,
                                                 InvokeResponse* out) {
   out->attempts.clear();
-  if (request.model_id.empty()) {
-    return Error{
-        ErrorClass::kClient, "InvokeModelWithResponseStream", {}, 0, {}, "no model ID", {}, false};
-  }
+  if (request.model_id.empty()) return local_error("InvokeModelWithResponseStream", "no model ID");
   Call call;
   call.op = Op::kInvokeStream;
   call.operation = "InvokeModelWithResponseStream";

@@ -15,6 +15,7 @@
 #include "edgeroute/clock.h"
 #include "edgeroute/eventstream.h"
 #include "edgeroute/mbedtls_crypto.h"
+#include "edgeroute/sigv4.h"
 
 namespace edgeroute {
 namespace bedrock {
@@ -120,6 +121,27 @@ std::string frame(const std::string& message_type, const std::string& type_heade
 }
 std::string event(const std::string& type, const std::string& payload) {
   return frame("event", ":event-type", type, payload);
+}
+
+// What the client should have sent as Authorization for a Converse of hello_request()
+// with these Host and path; *canonical gets the canonical request, to show what was
+// covered.
+std::string expected_authorization(const std::string& host_header, const std::string& path,
+                                   const std::string& body, std::string* canonical) {
+  const sigv4::Header headers[] = {
+      {"Host", host_header}, {"Content-Type", "application/json"}, {"Accept", "application/json"}};
+  const sigv4::Request request{"POST", path, {}, headers, 3, body.data(), body.size()};
+  sigv4::Options options;
+  options.region = "eu-west-1";
+  options.service = "bedrock";
+  options.time_unix_s = ManualClock().utc_unix_ms() / 1000;
+  const sigv4::Credentials keys{kAccessKey, kSecret, kToken};
+  std::vector<char> buf(sigv4::required_buffer_bytes(request, options, keys));
+  sigv4::Signer signer(mbedtls_crypto());
+  sigv4::SignedRequest signed_request;
+  EXPECT_TRUE(signer.sign(request, options, keys, buf.data(), buf.size(), &signed_request).ok());
+  *canonical = std::string(signed_request.canonical_request);
+  return std::string(signed_request.authorization);
 }
 
 ConverseRequest hello_request() {
@@ -228,18 +250,38 @@ TEST(BedrockClassify, ErrorTypeFromHeaderAndBody) {
 }
 
 TEST(BedrockClassify, ErrorFormatsToOneLine) {
-  Error e{ErrorClass::kThrottle,
-          "Converse",
-          "bedrock-runtime.eu-west-3.amazonaws.com",
-          429,
-          "ThrottlingException",
-          "Too many\nrequests",
-          "req-1",
-          true};
-  EXPECT_EQ(e.to_string(),
-            "Converse bedrock-runtime.eu-west-3.amazonaws.com: throttle: HTTP 429 "
-            "ThrottlingException: Too many "
-            "requests (request ID req-1), after output reached the caller");
+  Error e;
+  e.cls = ErrorClass::kThrottle;
+  e.operation = "Converse";
+  e.endpoint = "bedrock-runtime.eu-west-3.amazonaws.com";
+  e.http_status = 429;
+  e.error_type = "ThrottlingException";
+  e.message = "Too many\nrequests";
+  e.request_id = "req-1";
+  e.output_delivered = true;
+  const std::string expected =
+      "Converse bedrock-runtime.eu-west-3.amazonaws.com: throttle: HTTP 429 "
+      "ThrottlingException: Too many "
+      "requests (request ID req-1), after output reached the caller";
+  EXPECT_EQ(e.to_string(), expected);
+  // Retry-after and the timeout flag are for the router, not the line.
+  e.retry_after_ms = 1500;
+  e.timed_out = true;
+  EXPECT_EQ(e.to_string(), expected);
+}
+
+TEST(BedrockClassify, RetryAfterValues) {
+  EXPECT_EQ(parse_retry_after_ms("1500"), 1500);
+  EXPECT_EQ(parse_retry_after_ms("0"), 0);
+  EXPECT_EQ(parse_retry_after_ms(""), -1);
+  EXPECT_EQ(parse_retry_after_ms("soon"), -1);
+  EXPECT_EQ(parse_retry_after_ms("-5"), -1);
+  EXPECT_EQ(parse_retry_after_ms("1.5"), -1);
+  EXPECT_EQ(parse_retry_after_ms("15s"), -1);
+  EXPECT_EQ(parse_retry_after_ms(std::to_string(kMaxRetryAfterMs)), kMaxRetryAfterMs);
+  EXPECT_EQ(parse_retry_after_ms(std::to_string(kMaxRetryAfterMs + 1)), kMaxRetryAfterMs);
+  // Would overflow 64 bits: still just "too long".
+  EXPECT_EQ(parse_retry_after_ms("99999999999999999999999999"), kMaxRetryAfterMs);
 }
 
 // --- identifiers, bodies, dates ------------------------------------------------
@@ -352,6 +394,98 @@ TEST(BedrockWire, HttpDates) {
   EXPECT_FALSE(parse_http_date("", &t));
 }
 
+TEST(BedrockWire, EndpointUrlForms) {
+  struct Row {
+    const char* url;
+    bool tls;
+    const char* host;
+    std::uint16_t port;
+    const char* host_header;
+    const char* path_prefix;
+  };
+  const Row rows[] = {
+      {"https://gw.example", true, "gw.example", 443, "gw.example", ""},
+      {"HTTPS://gw.example:443/", true, "gw.example", 443, "gw.example", ""},
+      {"https://gw.example:8443", true, "gw.example", 8443, "gw.example:8443", ""},
+      {"https://[::1]:8443", true, "::1", 8443, "[::1]:8443", ""},
+      {"https://[2001:db8::7]", true, "2001:db8::7", 443, "[2001:db8::7]", ""},
+      {"https://gw.example/bedrock", true, "gw.example", 443, "gw.example", "/bedrock"},
+      {"https://gw.example:9000/a/b%20c/", true, "gw.example", 9000, "gw.example:9000", "/a/b%20c"},
+      {"http://localhost:8080/", false, "localhost", 8080, "localhost:8080", ""},
+      {"http://127.0.0.1", false, "127.0.0.1", 80, "127.0.0.1", ""},
+      {"http://127.10.0.3:81/p", false, "127.10.0.3", 81, "127.10.0.3:81", "/p"},
+      {"http://[::1]:8080", false, "::1", 8080, "[::1]:8080", ""},
+  };
+  for (const Row& row : rows) {
+    SCOPED_TRACE(row.url);
+    EndpointUrl url;
+    const Status s = parse_endpoint_url(row.url, &url);
+    ASSERT_TRUE(s.ok()) << s.message();
+    EXPECT_EQ(url.tls, row.tls);
+    EXPECT_EQ(url.host, row.host);
+    EXPECT_EQ(url.port, row.port);
+    EXPECT_EQ(url.host_header, row.host_header);
+    EXPECT_EQ(url.path_prefix, row.path_prefix);
+  }
+}
+
+TEST(BedrockWire, EndpointUrlRefusals) {
+  struct Row {
+    const char* url;
+    const char* message;
+  };
+  const Row rows[] = {
+      {"ftp://gw.example", "endpoint URL: must start with https://"},
+      {"gw.example", "endpoint URL: must start with https://"},
+      {"http://gw.example",
+       "endpoint URL: http:// only for a loopback host (127.0.0.0/8, [::1], "
+       "localhost); use https://"},
+      {"http://128.0.0.1",
+       "endpoint URL: http:// only for a loopback host (127.0.0.0/8, [::1], "
+       "localhost); use https://"},
+      {"http://127.0.0.1.evil.example",
+       "endpoint URL: http:// only for a loopback host (127.0.0.0/8, [::1], localhost); use "
+       "https://"},
+      {"http://localhost.evil.example",
+       "endpoint URL: http:// only for a loopback host (127.0.0.0/8, [::1], localhost); use "
+       "https://"},
+      {"https://edge:hunter2@gw.example",
+       "endpoint URL: user name or password (user:pass@) is not allowed"},
+      {"https://gw.example/bedrock?x=1",
+       "endpoint URL: a query (?) or fragment (#) is not allowed"},
+      {"https://gw.example?x=1", "endpoint URL: a query (?) or fragment (#) is not allowed"},
+      {"https://gw.example/#top", "endpoint URL: a query (?) or fragment (#) is not allowed"},
+      {"https://", "endpoint URL: no host"},
+      {"https://:8443", "endpoint URL: no host"},
+      {"https://[]:8443", "endpoint URL: bad IPv6 address"},
+      {"https://[::1", "endpoint URL: IPv6 address without ']'"},
+      {"https://[::1]x", "endpoint URL: unexpected text after ']'"},
+      {"https://[fe80::1%25eth0]", "endpoint URL: bad IPv6 address"},
+      {"https://gw example", "endpoint URL: the host has a character not allowed in a host name"},
+      {"https://gw.example:", "endpoint URL: port must be 1..65535"},
+      {"https://gw.example:0", "endpoint URL: port must be 1..65535"},
+      {"https://gw.example:65536", "endpoint URL: port must be 1..65535"},
+      {"https://gw.example:84x3", "endpoint URL: port must be 1..65535"},
+      {"https://[::1]:", "endpoint URL: port must be 1..65535"},
+      {"https://gw.example/a b",
+       "endpoint URL: the path has a character that must be "
+       "percent-encoded"},
+      {"https://gw.example/a%2",
+       "endpoint URL: the path has a character that must be "
+       "percent-encoded"},
+      {"https://gw.example//bedrock", "endpoint URL: the path has an empty, '.' or '..' segment"},
+      {"https://gw.example/a/../b", "endpoint URL: the path has an empty, '.' or '..' segment"},
+  };
+  for (const Row& row : rows) {
+    SCOPED_TRACE(row.url);
+    EndpointUrl url;
+    const Status s = parse_endpoint_url(row.url, &url);
+    EXPECT_EQ(s.code(), Code::kInvalidArgument);
+    EXPECT_STREQ(s.message(), row.message);
+    EXPECT_EQ(std::string(s.message()).find("hunter2"), std::string::npos);
+  }
+}
+
 TEST(BedrockWire, ConnectTo) {
   ConnectTo c;
   ASSERT_TRUE(parse_connect_to("eu-central-1=127.0.0.1:4443", &c).ok());
@@ -424,6 +558,121 @@ TEST_F(ClientTest, EndpointOverrideIsUsedForEveryRegionAndSignedWithItsHost) {
   EXPECT_EQ(out.endpoint, "localhost");
   EXPECT_NE(transport_.requests[0].headers.at("Authorization").find("/eu-west-1/bedrock/"),
             std::string::npos);
+}
+
+TEST_F(ClientTest, EndpointUrlWithIpv6HostIsSignedWithTheBracketedHost) {
+  ClientConfig config;
+  config.endpoint_url = "https://[::1]:8443";
+  transport_.responses.push_back({200, {}, {kOkBody}, Status()});
+  ConverseResponse out;
+  const Error e = make(config)->converse(hello_request(), in("eu-west-1"), &out);
+  ASSERT_TRUE(e.ok()) << e.to_string();
+  const Sent& sent = transport_.requests[0];
+  EXPECT_EQ(sent.host, "::1");  // the transport adds the brackets to its URL
+  EXPECT_EQ(sent.port, 8443);
+  EXPECT_TRUE(sent.tls);
+  EXPECT_EQ(sent.path, "/model/anthropic.claude-3-haiku-20240307-v1%3A0/converse");
+  EXPECT_EQ(out.endpoint, "[::1]");
+  std::string canonical;
+  EXPECT_EQ(sent.headers.at("Authorization"),
+            expected_authorization("[::1]:8443", sent.path, sent.body, &canonical));
+  EXPECT_NE(canonical.find("\nhost:[::1]:8443\n"), std::string::npos) << canonical;
+}
+
+TEST_F(ClientTest, EndpointUrlPathPrefixIsSentAndSigned) {
+  ClientConfig config;
+  config.endpoint_url = "https://gw.example/bedrock/";
+  transport_.responses.push_back({200, {}, {kOkBody}, Status()});
+  ConverseResponse out;
+  const Error e = make(config)->converse(hello_request(), in("eu-west-1"), &out);
+  ASSERT_TRUE(e.ok()) << e.to_string();
+  const Sent& sent = transport_.requests[0];
+  EXPECT_EQ(sent.host, "gw.example");
+  EXPECT_EQ(sent.port, 443);
+  EXPECT_EQ(sent.path, "/bedrock/model/anthropic.claude-3-haiku-20240307-v1%3A0/converse");
+  std::string canonical;
+  EXPECT_EQ(sent.headers.at("Authorization"),
+            expected_authorization("gw.example", sent.path, sent.body, &canonical));
+  // Double-encoded, as for every non-S3 service.
+  EXPECT_EQ(canonical.rfind("POST\n/bedrock/model/anthropic.claude-3-haiku-20240307-v1%253A0/"
+                            "converse\n",
+                            0),
+            0u)
+      << canonical;
+}
+
+TEST_F(ClientTest, BadEndpointUrlFailsTheCallBeforeSending) {
+  ClientConfig config;
+  config.endpoint_url = "https://edge:hunter2@gw.example";
+  ConverseResponse out;
+  const Error e = make(config)->converse(hello_request(), in("eu-west-1"), &out);
+  EXPECT_EQ(e.cls, ErrorClass::kClient);
+  EXPECT_EQ(e.message, "endpoint URL: user name or password (user:pass@) is not allowed");
+  EXPECT_EQ(e.to_string().find("hunter2"), std::string::npos);
+  EXPECT_TRUE(transport_.requests.empty());
+  config.endpoint_url = "http://gw.example";
+  EXPECT_EQ(make(config)->converse(hello_request(), in("eu-west-1"), &out).cls,
+            ErrorClass::kClient);
+  EXPECT_TRUE(transport_.requests.empty());
+}
+
+TEST_F(ClientTest, RetryAfterIsKeptFromAnyAnswer) {
+  transport_.responses.push_back(
+      {429,
+       {{"x-amzn-ErrorType", "ThrottlingException"}, {"X-Amz-Retry-After", "2500"}},
+       {R"({"message":"slow down"})"},
+       Status()});
+  transport_.responses.push_back(
+      {503, {{"x-amz-retry-after", "soon"}}, {R"({"message":"busy"})"}, Status()});
+  transport_.responses.push_back({500, {}, {R"({"message":"oops"})"}, Status()});
+  // An in-stream throttle: the header came with the 200 that opened the stream.
+  transport_.responses.push_back(
+      {200,
+       {{"x-amz-retry-after", "86400000"}},
+       {frame("exception", ":exception-type", "throttlingException", R"({"message":"tokens"})")},
+       Status()});
+  auto client = make();
+  ConverseResponse out;
+  Error e = client->converse(hello_request(), in("eu-west-1"), &out);
+  EXPECT_EQ(e.cls, ErrorClass::kThrottle);
+  EXPECT_EQ(e.retry_after_ms, 2500);
+  e = client->converse(hello_request(), in("eu-west-1"), &out);
+  EXPECT_EQ(e.cls, ErrorClass::kTransient);
+  EXPECT_EQ(e.retry_after_ms, -1);  // malformed
+  e = client->converse(hello_request(), in("eu-west-1"), &out);
+  EXPECT_EQ(e.retry_after_ms, -1);  // absent
+  e = client->converse_stream(hello_request(), in("eu-west-1"), nullptr, &out);
+  EXPECT_EQ(e.cls, ErrorClass::kThrottle);
+  EXPECT_EQ(e.retry_after_ms, kMaxRetryAfterMs);  // a day, cut to the limit
+}
+
+TEST_F(ClientTest, TimeoutIsMarkedAsSuch) {
+  transport_.responses.push_back(
+      {0, {}, {}, Status::error(Code::kTimeout, "no response from h within first_byte_ms=100")});
+  transport_.responses.push_back(
+      {0, {}, {}, Status::error(Code::kUnavailable, "connection refused")});
+  // The caller's callback may fail with kTimeout for its own reasons: not a transport timeout.
+  transport_.responses.push_back(
+      {200,
+       {},
+       {event("contentBlockDelta", R"({"contentBlockIndex":0,"delta":{"text":"Hel"}})")},
+       Status()});
+  auto client = make();
+  ConverseResponse out;
+  Error e = client->converse(hello_request(), in("eu-west-1"), &out);
+  EXPECT_EQ(e.cls, ErrorClass::kTransient);
+  EXPECT_TRUE(e.timed_out);
+  EXPECT_EQ(e.to_string(),
+            "Converse bedrock-runtime.eu-west-1.amazonaws.com: transient: no response from h "
+            "within first_byte_ms=100");
+  e = client->converse(hello_request(), in("eu-west-1"), &out);
+  EXPECT_EQ(e.cls, ErrorClass::kTransient);
+  EXPECT_FALSE(e.timed_out);
+  e = client->converse_stream(
+      hello_request(), in("eu-west-1"),
+      [](const StreamEvent&) { return Status::error(Code::kTimeout, "display too slow"); }, &out);
+  EXPECT_EQ(e.cls, ErrorClass::kClient);
+  EXPECT_FALSE(e.timed_out);
 }
 
 TEST_F(ClientTest, ServiceErrorIsClassifiedAndNamesEverything) {
@@ -565,6 +814,111 @@ TEST_F(ClientTest, ConverseStreamDeliversEventsInOrder) {
   EXPECT_EQ(out.usage.total_tokens, 7);
   EXPECT_EQ(out.latency_ms, 42);
   EXPECT_EQ(out.request_id, "req-s");
+}
+
+// A ConverseStream that uses a tool: text, then a tool use whose input arrives in pieces.
+std::string tool_use_stream(const std::string& input_a, const std::string& input_b) {
+  return event("messageStart", R"({"role":"assistant"})") +
+         event("contentBlockDelta", R"({"contentBlockIndex":0,"delta":{"text":"Hello "}})") +
+         event("contentBlockDelta", R"({"contentBlockIndex":0,"delta":{"text":"there."}})") +
+         event("contentBlockStop", R"({"contentBlockIndex":0})") +
+         event(
+             "contentBlockStart",
+             R"({"contentBlockIndex":1,"start":{"toolUse":{"toolUseId":"t1","name":"lookup"}}})") +
+         event("contentBlockDelta",
+               R"({"contentBlockIndex":1,"delta":{"toolUse":{"input":")" + input_a + R"("}}})") +
+         event("contentBlockDelta",
+               R"({"contentBlockIndex":1,"delta":{"toolUse":{"input":")" + input_b + R"("}}})") +
+         event("contentBlockStop", R"({"contentBlockIndex":1})") +
+         event("messageStop", R"({"stopReason":"tool_use"})");
+}
+
+TEST_F(ClientTest, StreamedToolUseMatchesConverse) {
+  transport_.responses.push_back({200, {}, {tool_use_stream(R"({\"q\")", ":1}")}, Status()});
+  std::string pieces;
+  ConverseResponse out;
+  const Error e = make()->converse_stream(
+      hello_request(), in("eu-central-1"),
+      [&](const StreamEvent& ev) {
+        if (ev.kind == StreamEvent::Kind::kToolUseDelta) pieces.append(ev.text);
+        return Status();
+      },
+      &out);
+  ASSERT_TRUE(e.ok()) << e.to_string();
+  EXPECT_EQ(pieces, R"({"q":1})");  // the callback still sees every piece
+  ConverseResponse whole;
+  ASSERT_TRUE(parse_converse_response(kOkBody, &whole).ok());
+  EXPECT_EQ(out.tool_uses_json, whole.tool_uses_json);
+  EXPECT_EQ(out.text, whole.text);
+  EXPECT_EQ(out.stop_reason, "tool_use");
+}
+
+TEST_F(ClientTest, StreamedToolUsesWithoutInputAndWithType) {
+  const std::string stream =
+      event("contentBlockStart",
+            R"({"contentBlockIndex":0,"start":{"toolUse":{"toolUseId":"a","name":"now"}}})") +
+      event("contentBlockStop", R"({"contentBlockIndex":0})") +
+      event("contentBlockStart",
+            R"({"contentBlockIndex":1,"start":{"toolUse":)"
+            R"({"toolUseId":"b","name":"search","type":"server_tool_use"}}})") +
+      event("contentBlockDelta",
+            R"({"contentBlockIndex":1,"delta":{"toolUse":{"input":"{\"q\":[\"x\"]}"}}})") +
+      event("contentBlockStop", R"({"contentBlockIndex":1})");
+  transport_.responses.push_back({200, {}, {stream}, Status()});
+  ConverseResponse out;
+  const Error e = make()->converse_stream(hello_request(), in("eu-central-1"), nullptr, &out);
+  ASSERT_TRUE(e.ok()) << e.to_string();
+  EXPECT_EQ(out.tool_uses_json,
+            R"([{"toolUseId":"a","name":"now","input":{}},)"
+            R"({"toolUseId":"b","name":"search","input":{"q":["x"]},"type":"server_tool_use"}])");
+}
+
+TEST_F(ClientTest, StreamedToolUseWithBrokenInputIsTransient) {
+  transport_.responses.push_back({200, {}, {tool_use_stream(R"({\"q\")", ":")}, Status()});
+  ConverseResponse out;
+  const Error e = make()->converse_stream(hello_request(), in("eu-central-1"), nullptr, &out);
+  EXPECT_EQ(e.cls, ErrorClass::kTransient);
+  EXPECT_EQ(e.message, "event stream: input of tool use t1 is not valid JSON (5 bytes)");
+  EXPECT_TRUE(e.output_delivered);
+}
+
+TEST_F(ClientTest, StreamEndingInsideAToolUseIsTransient) {
+  std::string stream = tool_use_stream(R"({\"q\")", ":1}");
+  // Cut after the second input piece: no contentBlockStop, no messageStop.
+  const std::string stop = event("contentBlockStop", R"({"contentBlockIndex":1})");
+  stream.resize(stream.find(stop));
+  transport_.responses.push_back({200, {}, {stream}, Status()});
+  ConverseResponse out;
+  const Error e = make()->converse_stream(hello_request(), in("eu-central-1"), nullptr, &out);
+  EXPECT_EQ(e.cls, ErrorClass::kTransient);
+  EXPECT_EQ(e.message, "event stream: ended inside tool use t1");
+}
+
+TEST_F(ClientTest, ToolUseInputWithoutAStartIsTransient) {
+  transport_.responses.push_back(
+      {200,
+       {},
+       {event("contentBlockDelta",
+              R"({"contentBlockIndex":3,"delta":{"toolUse":{"input":"{}"}}})")},
+       Status()});
+  ConverseResponse out;
+  const Error e = make()->converse_stream(hello_request(), in("eu-central-1"), nullptr, &out);
+  EXPECT_EQ(e.cls, ErrorClass::kTransient);
+  EXPECT_EQ(e.message,
+            "event stream: tool-use input for content block 3, which started no tool use");
+}
+
+TEST_F(ClientTest, StreamedToolUseInputCountsAgainstTheLimit) {
+  ClientConfig config;
+  config.max_response_bytes = 64;  // "Hello there." (12) + 30 + 30 is over it
+  const std::string piece(30, 'x');
+  transport_.responses.push_back(
+      {200, {}, {tool_use_stream("[\\\"" + piece, piece + "\\\"]")}, Status()});
+  ConverseResponse out;
+  const Error e = make(config)->converse_stream(hello_request(), in("eu-central-1"), nullptr, &out);
+  EXPECT_EQ(e.cls, ErrorClass::kClient);
+  EXPECT_EQ(e.message, "response over max_response_bytes (64)");
+  EXPECT_LE(out.text.size() + out.tool_uses_json.size(), 64u);
 }
 
 TEST_F(ClientTest, InStreamExceptionSaysOutputWasDelivered) {

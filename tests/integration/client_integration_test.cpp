@@ -371,25 +371,28 @@ struct FaultCase {
   int http_status;         // -1: any
   const char* error_type;  // nullptr: any
   int output_delivered;    // 0 or 1; -1: either
+  bool timed_out;          // a transport timeout ended the call
 };
 
 TEST_F(ClientIntegrationTest, EveryFaultGivesItsClassifiedErrorWithinTheDeadline) {
   const FaultCase cases[] = {
-      {"eu-west-1", false, ErrorClass::kThrottle, 429, "ThrottlingException", 0},
-      {"eu-west-2", false, ErrorClass::kTransient, 503, "ServiceUnavailableException", 0},
-      {"eu-west-3", false, ErrorClass::kTransient, 500, "InternalServerException", 0},
-      {"eu-north-1", false, ErrorClass::kModelNotReady, 429, "ModelNotReadyException", 0},
-      {"eu-south-1", false, ErrorClass::kTransient, 408, "ModelTimeoutException", 0},
-      {"us-east-1", false, ErrorClass::kTransient, 0, "", 0},   // down: refused
-      {"us-east-2", false, ErrorClass::kTransient, -1, "", 0},  // reset mid-body
+      {"eu-west-1", false, ErrorClass::kThrottle, 429, "ThrottlingException", 0, false},
+      {"eu-west-2", false, ErrorClass::kTransient, 503, "ServiceUnavailableException", 0, false},
+      {"eu-west-3", false, ErrorClass::kTransient, 500, "InternalServerException", 0, false},
+      {"eu-north-1", false, ErrorClass::kModelNotReady, 429, "ModelNotReadyException", 0, false},
+      // The model's timeout is an answer, not a transport timeout.
+      {"eu-south-1", false, ErrorClass::kTransient, 408, "ModelTimeoutException", 0, false},
+      {"us-east-1", false, ErrorClass::kTransient, 0, "", 0, false},   // down: refused
+      {"us-east-2", false, ErrorClass::kTransient, -1, "", 0, false},  // reset mid-body
       // Reset mid-stream: the RST may discard what is still in the socket buffer,
       // status line and deltas included.
-      {"us-east-2", true, ErrorClass::kTransient, -1, "", -1},
-      {"us-west-1", false, ErrorClass::kTransient, 0, "", 0},        // stall: deadline
-      {"us-west-1", true, ErrorClass::kTransient, 200, "", 1},       // stall mid-stream
-      {"us-west-2", true, ErrorClass::kTransient, 200, "", 1},       // truncated stream
-      {"ap-northeast-1", true, ErrorClass::kTransient, 200, "", 1},  // corrupt CRC
-      {"ap-southeast-1", true, ErrorClass::kThrottle, 200, "ThrottlingException", 1},  // midstream
+      {"us-east-2", true, ErrorClass::kTransient, -1, "", -1, false},
+      {"us-west-1", false, ErrorClass::kTransient, 0, "", 0, true},         // stall: deadline
+      {"us-west-1", true, ErrorClass::kTransient, 200, "", 1, true},        // stall mid-stream
+      {"us-west-2", true, ErrorClass::kTransient, 200, "", 1, false},       // truncated stream
+      {"ap-northeast-1", true, ErrorClass::kTransient, 200, "", 1, false},  // corrupt CRC
+      {"ap-southeast-1", true, ErrorClass::kThrottle, 200, "ThrottlingException", 1,
+       false},  // midstream
   };
   auto c = client(keys_);
   for (const FaultCase& fc : cases) {
@@ -409,11 +412,28 @@ TEST_F(ClientIntegrationTest, EveryFaultGivesItsClassifiedErrorWithinTheDeadline
     if (fc.output_delivered >= 0) {
       EXPECT_EQ(e.output_delivered, fc.output_delivered == 1) << e.to_string();
     }
+    EXPECT_EQ(e.timed_out, fc.timed_out) << e.to_string();
+    // The simulator sends no x-amz-retry-after (the unit tests cover it).
+    EXPECT_EQ(e.retry_after_ms, -1) << e.to_string();
     EXPECT_LT(elapsed, kDeadlineMs + kSlackMs) << e.to_string();
     EXPECT_EQ(e.endpoint, std::string("bedrock-runtime.") + fc.region + ".amazonaws.com");
     EXPECT_EQ(out.attempts.size(), 1u);
     expect_no_secrets(e.to_string());
   }
+}
+
+TEST_F(ClientIntegrationTest, EndpointUrlWithAnIpLiteralAndPort) {
+  // The region's certificate also names its loopback address, so the URL can use it
+  // directly; the request is then signed for Host "127.0.0.1:PORT".
+  ClientConfig config = client_config();
+  config.connect_to.clear();
+  config.endpoint_url = "https://127.0.0.1:" + std::to_string(sim_->ports().at("eu-central-1"));
+  Client c(*transport_, keys_, system_clock(), mbedtls_crypto(), config);
+  ConverseResponse out;
+  const Error e = c.converse(hello(), in("eu-central-1"), &out);
+  ASSERT_TRUE(e.ok()) << e.to_string();
+  EXPECT_NE(out.text.find("Hello from eu-central-1"), std::string::npos) << out.text;
+  EXPECT_EQ(out.endpoint, "127.0.0.1");
 }
 
 TEST_F(ClientIntegrationTest, WrongClockRecoversWithOneRetry) {

@@ -81,11 +81,15 @@ std::string_view error_type_from_header(std::string_view x_amzn_error_type);
 // is not a JSON object or has neither member.
 std::string error_type_from_body(std::string_view body, std::string* message);
 
+// The longest x-amz-retry-after kept, milliseconds (1 hour): a larger value is cut
+// to it, so a bad header cannot take an endpoint out of service for days.
+constexpr std::int64_t kMaxRetryAfterMs = 60 * 60 * 1000;
+
 // A failed call, or ok() for success.
 struct Error {
   ErrorClass cls = ErrorClass::kNone;
   std::string operation;   // "Converse", "ConverseStream", "InvokeModel", ...
-  std::string endpoint;    // "bedrock-runtime.eu-central-1.amazonaws.com"
+  std::string endpoint;    // "bedrock-runtime.eu-central-1.amazonaws.com"; "[::1]" for IPv6
   int http_status = 0;     // 0: no HTTP answer (connection error, local error)
   std::string error_type;  // AWS's name, e.g. "ThrottlingException"; empty if none
   std::string message;     // AWS's message, or what went wrong locally
@@ -93,10 +97,22 @@ struct Error {
   // Whether any output (a stream delta or chunk) reached the caller's callback before
   // the failure: if so, a retry elsewhere would repeat it.
   bool output_delivered = false;
+  // The response's x-amz-retry-after (how long the service asks the caller to wait
+  // before calling this endpoint again), milliseconds, cut to kMaxRetryAfterMs; -1
+  // when absent or not a non-negative integer. Any status may carry it. The caller
+  // hands it to Router::report().
+  std::int64_t retry_after_ms = -1;
+  // The attempt failed because a timeout fired (the Transport's Code::kTimeout:
+  // connect, first byte, idle gap or deadline). A retry budget charges a timeout
+  // more than another transient failure: the attempt held a connection for its
+  // whole timeout.
+  bool timed_out = false;
 
   bool ok() const { return cls == ErrorClass::kNone; }
   // One line: "Converse bedrock-runtime.eu-west-3.amazonaws.com: throttle: HTTP 429
   // ThrottlingException: Too many requests (request ID abc)[, after output]".
+  // retry_after_ms and timed_out are not part of it (the message already says
+  // which timeout fired).
   std::string to_string() const;
 };
 
@@ -153,8 +169,10 @@ struct ConverseRequest {
 };
 
 struct ConverseResponse {
-  std::string text;                   // every text block of the output message, joined
-  std::string tool_uses_json = "[]";  // JSON array of the toolUse blocks; "[]" when none
+  std::string text;  // every text block of the output message, joined
+  // JSON array of the toolUse blocks, [{"toolUseId":..,"name":..,"input":{..}}, ...];
+  // "[]" when none. A stream builds the same array from its tool-use events.
+  std::string tool_uses_json = "[]";
   std::string stop_reason;
   Usage usage;
   std::int64_t latency_ms = 0;  // metrics.latencyMs
@@ -238,8 +256,11 @@ struct ClientConfig {
   // connect_ms, first_byte_ms, idle_ms apply to every exchange; the deadline comes
   // from each call (CallOptions::deadline_ms).
   HttpTimeouts timeouts;
-  // One URL for every region ("https://host[:port]"; AWS_ENDPOINT_URL_BEDROCK_RUNTIME
-  // or AWS_ENDPOINT_URL): requests go to it and are signed for its host. Empty: the
+  // One URL for every region ("https://host[:port][/prefix]", host a name, an IPv4
+  // address or a bracketed IPv6 literal; AWS_ENDPOINT_URL_BEDROCK_RUNTIME or
+  // AWS_ENDPOINT_URL): requests go to it, under the path prefix, and are signed for
+  // its host and full path. http:// only for a loopback host. Checked at each call
+  // (parse_endpoint_url); a bad URL fails the call with class kClient. Empty: the
   // regional endpoint bedrock-runtime.REGION.amazonaws.com.
   std::string endpoint_url;
   std::vector<ConnectTo> connect_to;
@@ -265,8 +286,12 @@ class Client {
   Client& operator=(const Client&) = delete;
 
   Error converse(const ConverseRequest& request, const CallOptions& options, ConverseResponse* out);
-  // Events go to on_event as they arrive; *out accumulates the text, tool-use input
-  // pieces are not kept, stop reason, usage and latency.
+  // Events go to on_event as they arrive; *out accumulates the text, the tool uses
+  // (each one's input pieces joined and parsed at its contentBlockStop, into
+  // tool_uses_json as Converse returns them), stop reason, usage and latency. Text
+  // and tool-use input together are bounded by max_response_bytes. Tool-use input
+  // that is not valid JSON at its contentBlockStop, or a tool use still open when
+  // the stream ends, fails the call as kTransient (a corrupt stream).
   Error converse_stream(const ConverseRequest& request, const CallOptions& options,
                         const StreamCallback& on_event, ConverseResponse* out);
   Error invoke_model(const InvokeRequest& request, const CallOptions& options, InvokeResponse* out);
@@ -306,6 +331,24 @@ Status build_converse_body(const ConverseRequest& request, std::string* body);
 // Parses a Converse response body into text, tool uses, stop reason, usage, latency.
 // kParseError with a one-line reason for malformed JSON or a missing output message.
 Status parse_converse_response(std::string_view body, ConverseResponse* out);
+
+// ClientConfig::endpoint_url, taken apart.
+struct EndpointUrl {
+  bool tls = true;
+  std::string host;         // as the transport wants it: "::1" for "[::1]"
+  std::uint16_t port = 0;   // the URL's, else the scheme's default (443 or 80)
+  std::string host_header;  // as signed and sent: "[::1]:8443", "gw.example"
+  std::string path_prefix;  // "/bedrock", or empty; no trailing '/'
+};
+// kInvalidArgument, one line that never repeats the URL (it may hold a password):
+// a scheme other than https:// (http:// is allowed for 127.0.0.0/8, ::1 and
+// localhost), userinfo, a query or fragment, an empty or malformed host, a bad port,
+// or a path that is not plain percent-encoded segments.
+Status parse_endpoint_url(std::string_view url, EndpointUrl* out);
+
+// x-amz-retry-after as milliseconds: digits only, cut to kMaxRetryAfterMs; -1 when
+// empty or malformed.
+std::int64_t parse_retry_after_ms(std::string_view value);
 
 // Parses an RFC 7231 IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT") into Unix seconds.
 bool parse_http_date(std::string_view text, std::int64_t* unix_s);

@@ -84,6 +84,14 @@ void fuzz_body(std::string_view body) {
   (void)classify(200, error_type_from_header(body), body);
   std::int64_t t = 0;
   (void)parse_http_date(body, &t);
+  const std::int64_t retry_after_ms = parse_retry_after_ms(body);
+  if (retry_after_ms < -1 || retry_after_ms > kMaxRetryAfterMs) fail("retry-after out of range");
+  EndpointUrl url;
+  const Status s = parse_endpoint_url(body, &url);
+  if (s.ok() && (url.host.empty() || url.port == 0 || url.host_header.empty())) fail("endpoint URL without host or port");
+  if (!s.ok() && body.size() > 12 && std::string_view(s.message()).find(body) != std::string_view::npos) {
+    fail("endpoint URL error repeats the URL");
+  }
 }
 
 void fuzz_stream(std::string_view rest, bool converse) {
@@ -130,7 +138,7 @@ void fuzz_stream(std::string_view rest, bool converse) {
     ConverseResponse out;
     const Error e = client.converse_stream(
         request, options, [](const StreamEvent&) { return Status(); }, &out);
-    if (out.text.size() > kMaxResponseBytes) fail("stream text over the limit");
+    if (out.text.size() + out.tool_uses_json.size() > kMaxResponseBytes + 2) fail("stream output over the limit");
     check_error(e);
   } else {
     InvokeRequest request;
