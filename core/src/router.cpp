@@ -72,6 +72,16 @@ const char* to_string(EndpointCondition condition) {
     case EndpointCondition::kCooling: return "cooling";
     case EndpointCondition::kCircuitOpen: return "circuit_open";
     case EndpointCondition::kTrialInFlight: return "trial_in_flight";
+    case EndpointCondition::kRateLimited: return "rate_limited";
+    case EndpointCondition::kDrained: return "drained";
+  }
+  return "unknown";
+}
+
+const char* to_string(DrillKind kind) {
+  switch (kind) {
+    case DrillKind::kDrain: return "drain";
+    case DrillKind::kFail: return "fail";
   }
   return "unknown";
 }
@@ -90,6 +100,14 @@ std::size_t describe_health(const PickExplanation& why, const PickExplanation::E
                         static_cast<long long>(entry.health_until_ns), ms_until(entry.health_until_ns, why.now_ns));
       break;
     case EndpointCondition::kTrialInFlight: n = std::snprintf(buf, capacity, "trial in flight"); break;
+    case EndpointCondition::kRateLimited:
+      n = std::snprintf(buf, capacity, "rate limited until %lld (%lld ms)",
+                        static_cast<long long>(entry.health_until_ns), ms_until(entry.health_until_ns, why.now_ns));
+      break;
+    case EndpointCondition::kDrained:
+      n = std::snprintf(buf, capacity, "drained until %lld (%lld ms)", static_cast<long long>(entry.health_until_ns),
+                        ms_until(entry.health_until_ns, why.now_ns));
+      break;
   }
   return n > 0 ? static_cast<std::size_t>(n) : 0;
 }
@@ -189,7 +207,9 @@ Status Router::init(const Policy& policy, const RouterOptions& options) {
     endpoints_[r] = Endpoint();
     endpoints_[r].health = EndpointHealth(options_.cooldown);
     endpoints_[r].breaker = CircuitBreaker(options_.breaker);
+    endpoints_[r].rate = AdaptiveRate(options_.rate);
   }
+  guarded_endpoints_ = 0;
   jitter_state_ = 0x65646765726f7574ull;  // fixed seed: deterministic under test
   for (std::size_t i = 0; i < catalog_->candidate_count(); ++i) {
     if (verdicts_[i].allowed()) endpoints_[catalog_->candidate(i).source_region].probed = true;
@@ -311,13 +331,33 @@ bool Router::eligible(const ModelState& state, const Candidate& c, std::size_t i
   }
   if (!in_mode) return false;
   const Endpoint& e = endpoints_[c.source_region];
-  return !e.guarded || (e.health.available(now_ns) && e.breaker.available(now_ns));
+  return !e.guarded || usable(e, now_ns);
+}
+
+// Every guard of a guarded endpoint lets a call through now.
+bool Router::usable(const Endpoint& e, std::int64_t now_ns) const {
+  return e.drain_until_ns <= now_ns && e.health.available(now_ns) && e.breaker.available(now_ns) &&
+         (!e.rate.enabled() || e.rate.wait_ns(now_ns) == 0);
+}
+
+void Router::update_guard(Endpoint& e, std::int64_t now_ns) {
+  const bool guarded = e.health.consecutive_throttles() > 0 ||
+                       e.breaker.state(now_ns) != CircuitBreaker::State::kClosed || e.rate.enabled() ||
+                       e.drain_until_ns > now_ns || e.fail_until_ns > now_ns;
+  if (guarded != e.guarded) {
+    guarded_endpoints_ += guarded ? 1u : static_cast<std::uint32_t>(-1);
+    e.guarded = guarded;
+  }
 }
 
 EndpointCondition Router::condition(std::size_t region, std::int64_t now_ns, std::int64_t* until_ns) const {
   const Endpoint& e = endpoints_[region];
   *until_ns = 0;
   if (!e.guarded) return EndpointCondition::kUsable;
+  if (e.drain_until_ns > now_ns) {
+    *until_ns = e.drain_until_ns;
+    return EndpointCondition::kDrained;
+  }
   // Where both guards keep it out, the later end is when it is due.
   const bool cooling = e.health.state(now_ns) == EndpointHealth::State::kCooling;
   const bool open = e.breaker.state(now_ns) == CircuitBreaker::State::kOpen;
@@ -328,6 +368,13 @@ EndpointCondition Router::condition(std::size_t region, std::int64_t now_ns, std
     return cool_until >= open_until ? EndpointCondition::kCooling : EndpointCondition::kCircuitOpen;
   }
   if (!e.health.available(now_ns) || !e.breaker.available(now_ns)) return EndpointCondition::kTrialInFlight;
+  if (e.rate.enabled()) {
+    const std::int64_t wait = e.rate.wait_ns(now_ns);
+    if (wait > 0) {
+      *until_ns = now_ns + wait;
+      return EndpointCondition::kRateLimited;
+    }
+  }
   return EndpointCondition::kUsable;
 }
 
@@ -381,12 +428,25 @@ Status Router::unavailable(std::size_t model, std::string_view model_id, std::in
     const EndpointCondition cond = condition(c.source_region, now_ns, &until);
     const std::string_view id = catalog_->identifier(c);
     const std::string_view src = catalog_->region_name(c.source_region);
-    if (cond == EndpointCondition::kCooling || cond == EndpointCondition::kCircuitOpen) {
-      append_format(text, sizeof text, &used, " %.*s@%.*s %s %lldms", static_cast<int>(id.size()), id.data(), static_cast<int>(src.size()), src.data(),
-             cond == EndpointCondition::kCooling ? "cooling" : "open", ms_until(until, now_ns));
-    } else {
-      append_format(text, sizeof text, &used, " %.*s@%.*s %s", static_cast<int>(id.size()), id.data(), static_cast<int>(src.size()), src.data(),
-             cond == EndpointCondition::kTrialInFlight ? "trial in flight" : "usable");
+    const int id_len = static_cast<int>(id.size());
+    const int src_len = static_cast<int>(src.size());
+    switch (cond) {
+      case EndpointCondition::kCooling:
+      case EndpointCondition::kCircuitOpen:
+      case EndpointCondition::kRateLimited:
+      case EndpointCondition::kDrained:
+        append_format(text, sizeof text, &used, " %.*s@%.*s %s %lldms", id_len, id.data(), src_len, src.data(),
+                      cond == EndpointCondition::kCooling       ? "cooling"
+                      : cond == EndpointCondition::kCircuitOpen ? "open"
+                      : cond == EndpointCondition::kRateLimited ? "rate limited"
+                                                                : "drained",
+                      ms_until(until, now_ns));
+        break;
+      case EndpointCondition::kTrialInFlight:
+      case EndpointCondition::kUsable:
+        append_format(text, sizeof text, &used, " %.*s@%.*s %s", id_len, id.data(), src_len, src.data(),
+                      cond == EndpointCondition::kTrialInFlight ? "trial in flight" : "usable");
+        break;
     }
   }
   if (used + 1 >= sizeof text) {  // cut: say so (explain() has every candidate)
@@ -421,18 +481,22 @@ std::int64_t Router::hysteresis_ns(std::int64_t current_ns) const {
 
 // The chosen candidate index or -1. *passed_over: the better-ranked candidate that
 // hysteresis passed over, or -1.
-int Router::choose(std::size_t model, std::uint64_t random, std::int64_t now_ns, int* passed_over) {
+int Router::choose(std::size_t model, std::uint64_t random, std::int64_t now_ns, const RegionMask* avoid,
+                   int* passed_over) {
   ModelState& state = models_[model];
   const std::size_t first = catalog_->model_first_candidate(model);
   const std::size_t end = first + catalog_->model_candidate_count(model);
   *passed_over = -1;
+  const auto ok = [&](const Candidate& c, std::size_t i) {
+    return eligible(state, c, i, now_ns) && (avoid == nullptr || !avoid->test(c.source_region));
+  };
   if (state.mode == RouteMode::kWeighted) {
     // A source's weight goes to its first eligible candidate only.
     RegionMask counted;
     std::uint64_t total = 0;
     for (std::size_t i = first; i < end; ++i) {
       const Candidate& c = catalog_->candidate(i);
-      if (!eligible(state, c, i, now_ns) || counted.test(c.source_region)) continue;
+      if (!ok(c, i) || counted.test(c.source_region)) continue;
       counted.set(c.source_region);
       total += state.weight[c.source_region];
     }
@@ -441,7 +505,7 @@ int Router::choose(std::size_t model, std::uint64_t random, std::int64_t now_ns,
     RegionMask seen;
     for (std::size_t i = first; i < end; ++i) {
       const Candidate& c = catalog_->candidate(i);
-      if (!eligible(state, c, i, now_ns) || seen.test(c.source_region)) continue;
+      if (!ok(c, i) || seen.test(c.source_region)) continue;
       seen.set(c.source_region);
       if (draw < state.weight[c.source_region]) return static_cast<int>(i);
       draw -= state.weight[c.source_region];
@@ -452,14 +516,15 @@ int Router::choose(std::size_t model, std::uint64_t random, std::int64_t now_ns,
   std::int64_t best_key = 0;
   for (std::size_t i = first; i < end; ++i) {
     const Candidate& c = catalog_->candidate(i);
-    if (!eligible(state, c, i, now_ns)) continue;
+    if (!ok(c, i)) continue;
     const std::int64_t key = preference(state, c);
     if (best < 0 || key < best_key) {
       best = static_cast<int>(i);
       best_key = key;
     }
   }
-  if (state.mode != RouteMode::kLatency || best < 0) return best;
+  // A failover pick (avoid given) neither keeps nor moves latency mode's choice.
+  if (state.mode != RouteMode::kLatency || best < 0 || avoid != nullptr) return best;
   // Hysteresis: stay unless the best is clearly faster than the current choice.
   const int incumbent = state.incumbent;
   if (incumbent >= 0 && incumbent != best &&
@@ -474,6 +539,23 @@ int Router::choose(std::size_t model, std::uint64_t random, std::int64_t now_ns,
   }
   state.incumbent = best;
   return best;
+}
+
+// Whether `chosen` is what this mode prefers with every endpoint healthy: no
+// better-preferred listed candidate was passed over for health, a drill or `avoid`.
+bool Router::is_primary(std::size_t model, int chosen, std::int64_t now_ns, const RegionMask* avoid) const {
+  if (guarded_endpoints_ == 0 && avoid == nullptr) return true;
+  const ModelState& state = models_[model];
+  const std::int64_t chosen_key = preference(state, catalog_->candidate(static_cast<std::size_t>(chosen)));
+  const std::size_t first = catalog_->model_first_candidate(model);
+  const std::size_t end = first + catalog_->model_candidate_count(model);
+  for (std::size_t i = first; i < end; ++i) {
+    const Candidate& c = catalog_->candidate(i);
+    if (static_cast<int>(i) == chosen || !listed(state, c, i)) continue;
+    const bool skipped = !eligible(state, c, i, now_ns) || (avoid != nullptr && avoid->test(c.source_region));
+    if (skipped && preference(state, c) < chosen_key) return false;
+  }
+  return true;
 }
 
 Router::StickyEntry* Router::sticky_slot(std::uint64_t key_hash, std::size_t model, std::int64_t now_ns,
@@ -498,7 +580,7 @@ Router::StickyEntry* Router::sticky_slot(std::uint64_t key_hash, std::size_t mod
 }
 
 Status Router::pick(std::string_view model_id, std::string_view session_key, std::int64_t now_ns,
-                    std::uint64_t random, Route* route, PickExplanation* why) {
+                    std::uint64_t random, Route* route, PickExplanation* why, const RegionMask* avoid) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (catalog_ == nullptr) return Status::error(Code::kInternal, "router: pick before init");
   const int found = catalog_->find_model(model_id);
@@ -514,14 +596,21 @@ Status Router::pick(std::string_view model_id, std::string_view session_key, std
   if (!session_key.empty()) {
     const std::uint64_t key_hash = hash_key(session_key, model);
     slot = sticky_slot(key_hash, model, now_ns, &sticky);
-    if (sticky && !eligible(models_[model], catalog_->candidate(slot->candidate), slot->candidate, now_ns)) {
+    if (sticky && (!eligible(models_[model], catalog_->candidate(slot->candidate), slot->candidate, now_ns) ||
+                   (avoid != nullptr && avoid->test(catalog_->candidate(slot->candidate).source_region)))) {
       sticky = false;
     }
     if (sticky) chosen = slot->candidate;
     slot->key_hash = key_hash;
     slot->model = static_cast<std::uint16_t>(model);
   }
-  if (chosen < 0) chosen = choose(model, random, now_ns, &passed_over);
+  if (avoid != nullptr && avoid->empty()) avoid = nullptr;
+  if (chosen < 0) chosen = choose(model, random, now_ns, avoid, &passed_over);
+  if (chosen < 0 && avoid != nullptr) {
+    // Every other candidate is out: one already tried is better than none.
+    static const RegionMask kNone;
+    chosen = choose(model, random, now_ns, &kNone, &passed_over);
+  }
   if (why != nullptr) explain(model, chosen, passed_over, sticky, now_ns, why);
   if (chosen < 0) {
     if (slot != nullptr) slot->used = false;
@@ -550,6 +639,9 @@ Status Router::pick(std::string_view model_id, std::string_view session_key, std
   Endpoint& endpoint = endpoints_[c.source_region];
   route->cooldown_trial = endpoint.guarded && endpoint.health.acquire(now_ns) == Admission::kTrial;
   route->breaker_trial = endpoint.guarded && endpoint.breaker.acquire(now_ns) == Admission::kTrial;
+  route->drill_failure = endpoint.guarded && endpoint.fail_until_ns > now_ns;
+  if (endpoint.guarded && endpoint.rate.enabled()) (void)endpoint.rate.try_acquire(now_ns);
+  route->primary = is_primary(model, chosen, now_ns, avoid);
   ++candidate_stats_[chosen].picks;
   return Status();
 }
@@ -647,8 +739,8 @@ Status Router::report_locked(const Route& route, OutcomeClass outcome, std::int6
   endpoint.health.record(r, now_ns);
   r.trial = route.breaker_trial;
   endpoint.breaker.record(r, now_ns);
-  endpoint.guarded = endpoint.health.consecutive_throttles() > 0 ||
-                     endpoint.breaker.state(now_ns) != CircuitBreaker::State::kClosed;
+  if (options_.adaptive_rate) endpoint.rate.record(outcome, now_ns);
+  update_guard(endpoint, now_ns);
   return Status();
 }
 
@@ -766,6 +858,49 @@ std::size_t Router::tick(std::int64_t now_ns, std::uint64_t random, Prober& prob
   return batch_size;
 }
 
+std::int64_t Router::next_due_ns(std::string_view model_id, std::int64_t now_ns) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (catalog_ == nullptr) return INT64_MAX;
+  const int found = catalog_->find_model(model_id);
+  if (found == Catalog::kNone) return INT64_MAX;
+  const std::size_t model = static_cast<std::size_t>(found);
+  const ModelState& state = models_[model];
+  const std::size_t first = catalog_->model_first_candidate(model);
+  const std::size_t end = first + catalog_->model_candidate_count(model);
+  std::int64_t due = INT64_MAX;
+  for (std::size_t i = first; i < end; ++i) {
+    const Candidate& c = catalog_->candidate(i);
+    if (!listed(state, c, i)) continue;
+    std::int64_t until = 0;
+    switch (condition(c.source_region, now_ns, &until)) {
+      case EndpointCondition::kUsable: return now_ns;
+      case EndpointCondition::kTrialInFlight: break;
+      case EndpointCondition::kCooling:
+      case EndpointCondition::kCircuitOpen:
+      case EndpointCondition::kRateLimited:
+      case EndpointCondition::kDrained:
+        if (until < due) due = until;
+        break;
+    }
+  }
+  return due;
+}
+
+Status Router::drill(std::string_view region, DrillKind kind, std::int64_t until_ns, std::int64_t now_ns) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (catalog_ == nullptr) return Status::error(Code::kInternal, "router: drill before init");
+  const int r = catalog_->find_region(region);
+  if (r == Catalog::kNone) {
+    return Status::error(Code::kNotFound, "drill: region %.*s is not in the catalog", static_cast<int>(region.size()),
+                         region.data());
+  }
+  Endpoint& e = endpoints_[r];
+  const std::int64_t until = until_ns > now_ns ? until_ns : 0;
+  (kind == DrillKind::kDrain ? e.drain_until_ns : e.fail_until_ns) = until;
+  update_guard(e, now_ns);
+  return Status();
+}
+
 EndpointStats Router::endpoint_stats(std::size_t region) const { return endpoint_stats(region, INT64_MIN); }
 
 EndpointStats Router::endpoint_stats(std::size_t region, std::int64_t now_ns) const {
@@ -784,6 +919,9 @@ EndpointStats Router::endpoint_stats(std::size_t region, std::int64_t now_ns) co
   s.consecutive_throttles = e.health.consecutive_throttles();
   s.total_throttles = e.health.total_throttles();
   s.breaker_trips = e.breaker.trips();
+  s.send_rate = e.rate.enabled() ? e.rate.fill_rate() : 0.0;
+  s.drain_until_ns = e.drain_until_ns;
+  s.fail_until_ns = e.fail_until_ns;
   return s;
 }
 

@@ -59,7 +59,10 @@ class RouterHealthTest : public ::testing::Test {
     prober_.set("eu-west-1", 30);
     prober_.set("eu-west-3", 45);
   }
-  void start(const RouterOptions& options = RouterOptions()) {
+  // Most tests here isolate the cooldown and the breaker; the adaptive rate, which
+  // also engages at the first throttle, has tests of its own (with_rate).
+  void start(RouterOptions options = RouterOptions(), bool with_rate = false) {
+    options.adaptive_rate = with_rate;
     ASSERT_TRUE(router_->init(*policy_, options).ok());
     ASSERT_EQ(router_->tick(now(), 1, prober_), 3u);  // measure the three allowed sources
   }

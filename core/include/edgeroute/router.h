@@ -87,7 +87,22 @@ struct RouterOptions {
   // way its candidates are skipped until a single half-open trial succeeds.
   CooldownOptions cooldown;
   BreakerOptions breaker;
+  // After an endpoint's first throttle, its send rate follows the SDKs' adaptive
+  // (CUBIC) limiter: a candidate whose endpoint has no token is skipped like a
+  // cooling one, so a fleet sharing an account's quota sends less instead of
+  // hammering it, and spare traffic goes to another allowed endpoint.
+  bool adaptive_rate = true;
+  AdaptiveRateOptions rate;
 };
+
+// Failover drills (docs/routing.md "Drills"): an operator takes an endpoint out
+// for a while to see that traffic moves, before an incident does it for them.
+enum class DrillKind : std::uint8_t {
+  kDrain,  // no new calls go there: its candidates are skipped until the drill ends
+  kFail,   // calls are still routed there, and fail at once without being sent
+           // (Route::drill_failure), exercising the failover path end to end
+};
+const char* to_string(DrillKind kind);
 
 // Smoothed round-trip time of one endpoint: EWMA (gain 1/4, RFC 6298's variance)
 // with outlier rejection. A sample above srtt + max(4 rttvar, srtt/4) is rejected
@@ -131,6 +146,11 @@ struct Route {
   // breaker): report() hands these back so only the trial's outcome decides.
   bool cooldown_trial = false;
   bool breaker_trial = false;
+  // The candidate this mode prefers when every endpoint is healthy; false when
+  // health, a drill or the caller's avoid set moved the call elsewhere.
+  bool primary = true;
+  // A kFail drill covers this endpoint: do not send; report OutcomeClass::kTransient.
+  bool drill_failure = false;
 };
 
 // What happened to a call, as the client classifies it.
@@ -151,6 +171,8 @@ enum class EndpointCondition : std::uint8_t {
   kCooling,        // throttled: skipped until health_until_ns
   kCircuitOpen,    // transient failures opened the breaker: skipped until health_until_ns
   kTrialInFlight,  // half-open, and the single trial is out: skipped until it is reported
+  kRateLimited,    // the adaptive send rate has no token: skipped until health_until_ns
+  kDrained,        // a kDrain drill: skipped until health_until_ns
 };
 const char* to_string(EndpointCondition condition);
 
@@ -224,6 +246,10 @@ struct EndpointStats {
   std::uint32_t consecutive_throttles = 0;
   std::uint32_t total_throttles = 0;
   std::uint32_t breaker_trips = 0;
+  // Adaptive rate: requests per second allowed, 0 while the limiter is not engaged.
+  double send_rate = 0.0;
+  std::int64_t drain_until_ns = 0;  // > now: a kDrain drill is on
+  std::int64_t fail_until_ns = 0;   // > now: a kFail drill is on
 };
 
 struct ProbeStats {
@@ -265,8 +291,23 @@ class Router {
   // with its state and says when the earliest is due (a disallowed candidate is
   // never picked instead).
   // `why`, when given, receives every candidate of the model with its reason.
+  // `avoid`, when given, holds source regions this call has already tried: they
+  // are passed over while any other candidate is usable (failover), and picked
+  // again only when nothing else is. Such a pick never moves latency mode's choice.
   Status pick(std::string_view model, std::string_view session_key, std::int64_t now_ns,
-              std::uint64_t random, Route* route, PickExplanation* why = nullptr);
+              std::uint64_t random, Route* route, PickExplanation* why = nullptr,
+              const RegionMask* avoid = nullptr);
+
+  // When some listed, allowed candidate of `model` is usable next: now_ns when one
+  // is usable now, the earliest end of a cooldown / open circuit / rate wait /
+  // drain otherwise, INT64_MAX when only half-open trials are out (they end when
+  // reported) or the model has no listed allowed candidate.
+  std::int64_t next_due_ns(std::string_view model, std::int64_t now_ns) const;
+
+  // Starts (or with until_ns <= now, ends) a drill on every endpoint of `region`.
+  // kNotFound for a region the catalog does not know. A drill never makes a
+  // disallowed candidate eligible; it only takes allowed ones out.
+  Status drill(std::string_view region, DrillKind kind, std::int64_t until_ns, std::int64_t now_ns);
 
   // The outcome of a call made on `route`. rtt_ns > 0 is a passive latency sample:
   // a network round trip (connect time of a new connection, say), never the time
@@ -293,6 +334,8 @@ class Router {
   EndpointStats endpoint_stats(std::size_t region, std::int64_t now_ns) const;
   ProbeStats probe_stats() const;
   CandidateStats candidate_stats(std::size_t candidate) const;
+  // The policy init() was given (nullptr before): callers re-check routes with it.
+  const Policy* policy() const { return policy_; }
 
  private:
   static constexpr std::uint16_t kUnlisted = 0xFFFF;
@@ -312,8 +355,12 @@ class Router {
     std::uint32_t last_probe_bytes = 0;
     EndpointHealth health;
     CircuitBreaker breaker;
-    // False while the cooldown is healthy and the breaker closed (both only change
-    // in report()): pick() then skips asking them, the common case stays cheap.
+    AdaptiveRate rate;
+    std::int64_t drain_until_ns = 0;
+    std::int64_t fail_until_ns = 0;
+    // False while the cooldown is healthy, the breaker closed, the rate limiter
+    // idle and no drill on (they change only in report() and drill()): pick() then
+    // skips asking them, the common case stays cheap.
     bool guarded = false;
   };
   struct StickyEntry {
@@ -333,12 +380,16 @@ class Router {
   Status configure_model(const ModelRouting& routing);
   bool listed(const ModelState& state, const Candidate& c, std::size_t index) const;
   bool eligible(const ModelState& state, const Candidate& c, std::size_t index, std::int64_t now_ns) const;
+  bool usable(const Endpoint& e, std::int64_t now_ns) const;
+  bool is_primary(std::size_t model, int chosen, std::int64_t now_ns, const RegionMask* avoid) const;
+  void update_guard(Endpoint& e, std::int64_t now_ns);
   EndpointCondition condition(std::size_t region, std::int64_t now_ns, std::int64_t* until_ns) const;
   Status unavailable(std::size_t model, std::string_view model_id, std::int64_t now_ns) const;
   std::int64_t preference(const ModelState& state, const Candidate& c) const;
   std::int64_t srtt(const Candidate& c) const;
   std::int64_t hysteresis_ns(std::int64_t current_ns) const;
-  int choose(std::size_t model, std::uint64_t random, std::int64_t now_ns, int* passed_over);
+  int choose(std::size_t model, std::uint64_t random, std::int64_t now_ns, const RegionMask* avoid,
+             int* passed_over);
   StickyEntry* sticky_slot(std::uint64_t key_hash, std::size_t model, std::int64_t now_ns, bool* hit);
   void explain(std::size_t model, int chosen, int passed_over, bool sticky, std::int64_t now_ns,
                PickExplanation* why) const;
@@ -353,6 +404,7 @@ class Router {
   CandidateStats candidate_stats_[limits::kRouterMaxCandidates];
   ModelState models_[limits::kRouterMaxModels];
   Endpoint endpoints_[limits::kRouterMaxRegions];
+  std::uint32_t guarded_endpoints_ = 0;  // how many have `guarded` set
   StickyEntry sticky_[limits::kRouterStickySlots];
   std::uint64_t jitter_state_ = 0;  // report()'s own cooldown jitter (splitmix64)
 
