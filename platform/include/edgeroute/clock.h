@@ -35,6 +35,12 @@ class ManualClock final : public Clock {
     mono_ += ms * 1000000;
     utc_ += ms;
   }
+  // Moves both clocks; UTC by whole milliseconds of the accumulated nanoseconds.
+  void advance_ns(std::int64_t ns) {
+    const std::int64_t before_ms = mono_ / 1000000;
+    mono_ += ns;
+    utc_ += mono_ / 1000000 - before_ms;
+  }
   void set_utc_unix_ms(std::int64_t ms) { utc_ = ms; }
 
  private:
