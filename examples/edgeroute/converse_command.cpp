@@ -3,6 +3,10 @@
 // libcurl transport.
 #include <cjson/cJSON.h>
 
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -19,10 +23,12 @@
 #include "edgeroute/clock.h"
 #include "edgeroute/credentials.h"
 #include "edgeroute/curl_transport.h"
+#include "edgeroute/failover.h"
 #include "edgeroute/mbedtls_crypto.h"
 #include "edgeroute/random.h"
 #include "edgeroute/router.h"
 #include "routing_flags.h"
+#include "tool_config.h"
 
 namespace edgeroute {
 namespace tool {
@@ -42,7 +48,12 @@ constexpr const char kConnectionUsage[] =
     "                                the real host name); repeatable\n"
     "  --ca-bundle FILE              trusted CA certificates (default: AWS_CA_BUNDLE, system)\n"
     "  --deadline-ms N               limit for each call, retries included (default 120000)\n"
+    "  --config FILE                 settings from a JSON file (see README); flags override it\n"
+    "  --connect-timeout-ms N        TCP + TLS handshake limit (default 5000)\n"
+    "  --first-byte-timeout-ms N     request sent -> first response byte (default 60000)\n"
+    "  --idle-timeout-ms N           longest pause inside a streamed answer (default 30000)\n"
     "  --repeat N                    make N calls, one connection kept alive (default 1)\n"
+    "  --interval-ms N               pause N ms between one thread's calls (default 0)\n"
     "\n"
     "Credentials: AWS_BEARER_TOKEN_BEDROCK, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY\n"
     "[/AWS_SESSION_TOKEN], then the shared files of AWS_PROFILE. AWS_ENDPOINT_URL_BEDROCK_RUNTIME\n"
@@ -51,7 +62,21 @@ constexpr const char kConnectionUsage[] =
     "\n"
     "routing options: without --region, --allow routes each call -- the router picks an\n"
     "allowed (identifier, source region) of the --model's family, and the call is refused\n"
-    "unless the policy allows that pair; with --region, that region must be allowed.\n";
+    "unless the policy allows that pair; with --region, that region must be allowed.\n"
+    "A retryable failure (throttling, 5xx, connection refused, timeout, model not ready)\n"
+    "moves the call at once to the next allowed candidate; it waits only when every\n"
+    "allowed candidate is cooling down, and never past --deadline-ms. Retries are paid\n"
+    "from a retry budget shared by all calls (500 tokens, 5 a retry, 10 after a\n"
+    "timeout); nothing is retried once streamed output has been printed.\n"
+    "  --max-attempts N              attempts per call, the first included (1..10, default 3)\n"
+    "  --drill drain|fail:REGION:SECONDS\n"
+    "                                failover drill: drain takes REGION out of rotation, fail\n"
+    "                                makes every call routed there fail unsent; repeatable\n"
+    "  --alert-failover-rate R       alert when this share of calls failed over (default 0.2)\n"
+    "  --alert-non-primary-share R   alert when this share of successes was served away from\n"
+    "                                the primary candidate (default 0.5); over 20+ calls a minute\n"
+    "  --alert-command CMD           run CMD (sh -c) when an alert is raised or cleared, with\n"
+    "                                EDGEROUTE_ALERT, _STATE, _VALUE, _THRESHOLD, _CALLS set\n";
 
 constexpr const char kConverseUsage[] =
     "usage: edgeroute converse --model ID --prompt TEXT [--system TEXT] [--max-tokens N]\n"
@@ -76,6 +101,13 @@ constexpr const char kInvokeUsage[] =
     "failure.\n"
     "\n";
 
+// A drill started with the calls (--drill KIND:REGION:SECONDS).
+struct Drill {
+  DrillKind kind = DrillKind::kDrain;
+  std::string region;
+  long long seconds = 0;
+};
+
 // The flags converse and invoke share.
 struct Connection {
   std::string region;
@@ -83,8 +115,50 @@ struct Connection {
   std::string ca_bundle;
   std::int64_t deadline_ms = kDefaultDeadlineMs;
   long repeat = 1;
+  long interval_ms = 0;
   RoutingFlags routing;
+  long max_attempts = 3;
+  std::vector<Drill> drills;
+  std::string alert_command;
+  double alert_failover_rate = AlertOptions().failover_rate;
+  double alert_non_primary_share = AlertOptions().non_primary_share;
+  bool failover_flags = false;  // any of the above but repeat: they need --allow
+  HttpTimeouts timeouts;
+  std::string endpoint_url;  // from --config; else the environment's
+  // Lists from --config that a flag on the command line replaces (not extends).
+  bool connect_to_from_file = false;
+  bool catalog_extend_from_file = false;
 };
+
+// "drain:eu-central-1:30" -> a drill; false when malformed.
+bool parse_drill(const std::string& text, Drill* out) {
+  const std::size_t a = text.find(':');
+  const std::size_t b = a == std::string::npos ? a : text.find(':', a + 1);
+  if (b == std::string::npos) return false;
+  const std::string kind = text.substr(0, a);
+  if (kind == "drain") {
+    out->kind = DrillKind::kDrain;
+  } else if (kind == "fail") {
+    out->kind = DrillKind::kFail;
+  } else {
+    return false;
+  }
+  out->region = text.substr(a + 1, b - a - 1);
+  char* end = nullptr;
+  const std::string secs = text.substr(b + 1);
+  errno = 0;
+  out->seconds = std::strtoll(secs.c_str(), &end, 10);
+  return !out->region.empty() && errno == 0 && end != secs.c_str() && *end == '\0' && out->seconds > 0 &&
+         out->seconds <= 86400;
+}
+
+bool parse_rate(const std::string& text, double* out) {
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  if (end == text.c_str() || *end != '\0' || !(v > 0.0 && v <= 1.0)) return false;
+  *out = v;
+  return true;
+}
 
 // Walks argv; value() takes the next argument for a flag.
 class Args {
@@ -122,18 +196,93 @@ bool parse_positive(const std::string& text, long max, long* out) {
   return true;
 }
 
+// Applies --config FILE (found anywhere in argv) before the flags, which override
+// it. Returns 0, or the exit status after reporting the problem.
+int apply_config_file(const char* command, int argc, char** argv, Connection* c) {
+  std::string path;
+  for (int i = 0; i + 1 < argc; ++i) {
+    if (std::strcmp(argv[i], "--config") == 0) path = argv[i + 1];
+  }
+  if (path.empty()) return 0;
+  ToolConfig file;
+  std::string error;
+  if (!load_tool_config(path, &file, &error)) {
+    std::fprintf(stderr, "edgeroute %s: --config %s\n", command, error.c_str());
+    return 2;
+  }
+  const auto bad = [&](const std::string& what) {
+    std::fprintf(stderr, "edgeroute %s: --config %s: %s\n", command, path.c_str(), what.c_str());
+    return 2;
+  };
+  c->region = file.region;
+  for (const std::string& text : file.connect_to) {
+    bedrock::ConnectTo to;
+    const Status st = bedrock::parse_connect_to(text, &to);
+    if (!st.ok()) return bad(std::string("connect_to: ") + st.message());
+    c->connect_to.push_back(to);
+    c->connect_to_from_file = true;
+  }
+  c->ca_bundle = file.ca_bundle;
+  c->endpoint_url = file.endpoint_url;
+  if (file.deadline_ms > 0) c->deadline_ms = file.deadline_ms;
+  if (file.connect_timeout_ms > 0) c->timeouts.connect_ms = static_cast<std::uint32_t>(file.connect_timeout_ms);
+  if (file.first_byte_timeout_ms > 0) c->timeouts.first_byte_ms = static_cast<std::uint32_t>(file.first_byte_timeout_ms);
+  if (file.idle_timeout_ms > 0) c->timeouts.idle_ms = static_cast<std::uint32_t>(file.idle_timeout_ms);
+  // The routing settings go through the flags' own parser, so they mean the same.
+  const std::pair<const char*, const std::string*> texts[] = {
+      {"--allow", &file.allow}, {"--mode", &file.mode}, {"--order", &file.order},
+      {"--weights", &file.weights}, {"--session", &file.session}, {"--catalog", &file.catalog}};
+  for (const auto& t : texts) {
+    if (t.second->empty()) continue;
+    std::string value = *t.second;
+    const int taken = routing_flag(
+        t.first,
+        [&value](std::string* out) {
+          *out = value;
+          return true;
+        },
+        true, &c->routing, &error);
+    if (taken != 1) return bad(std::string(t.first + 2) + ": " + error);
+  }
+  c->routing.catalog.extend = file.catalog_extend;
+  c->catalog_extend_from_file = !file.catalog_extend.empty();
+  if (file.has_probe) c->routing.probe = file.probe;
+  if (file.max_attempts > 0) {
+    c->max_attempts = static_cast<long>(file.max_attempts);
+    c->failover_flags = true;
+  }
+  if (!file.alert_command.empty()) c->alert_command = file.alert_command;
+  if (file.alert_failover_rate > 0) c->alert_failover_rate = file.alert_failover_rate;
+  if (file.alert_non_primary_share > 0) c->alert_non_primary_share = file.alert_non_primary_share;
+  if (!file.alert_command.empty() || file.alert_failover_rate > 0 || file.alert_non_primary_share > 0) {
+    c->failover_flags = true;
+  }
+  return 0;
+}
+
 // Handles a connection flag. Returns 0 when arg was not one, 1 when taken, 2 on a
 // usage error (already reported).
 int connection_flag(const std::string& arg, Args* args, Connection* c) {
   std::string v;
   if (arg == "--region") {
     if (!args->value(&c->region)) return args->usage_error("--region needs a region");
+  } else if (arg == "--config") {
+    if (!args->value(&v)) return args->usage_error("--config needs a file");  // read before the other flags
   } else if (arg == "--connect-to") {
     bedrock::ConnectTo to;
     if (!args->value(&v)) return args->usage_error("--connect-to needs REGION=HOST:PORT");
     const Status st = bedrock::parse_connect_to(v, &to);
     if (!st.ok()) return args->usage_error(st.message());
+    if (c->connect_to_from_file) c->connect_to.clear();
+    c->connect_to_from_file = false;
     c->connect_to.push_back(to);
+  } else if (arg == "--connect-timeout-ms" || arg == "--first-byte-timeout-ms" || arg == "--idle-timeout-ms") {
+    long ms = 0;
+    if (!args->value(&v) || !parse_positive(v, 3600L * 1000, &ms)) return args->usage_error(arg + " needs 1..3600000");
+    std::uint32_t* target = arg == "--connect-timeout-ms"      ? &c->timeouts.connect_ms
+                            : arg == "--first-byte-timeout-ms" ? &c->timeouts.first_byte_ms
+                                                               : &c->timeouts.idle_ms;
+    *target = static_cast<std::uint32_t>(ms);
   } else if (arg == "--ca-bundle") {
     if (!args->value(&c->ca_bundle)) return args->usage_error("--ca-bundle needs a file");
   } else if (arg == "--deadline-ms") {
@@ -146,7 +295,34 @@ int connection_flag(const std::string& arg, Args* args, Connection* c) {
     if (!args->value(&v) || !parse_positive(v, 1000000, &c->repeat)) {
       return args->usage_error("--repeat needs a positive count");
     }
+  } else if (arg == "--interval-ms") {
+    if (!args->value(&v) || !parse_positive(v, 3600L * 1000, &c->interval_ms)) {
+      return args->usage_error("--interval-ms needs 1..3600000");
+    }
+  } else if (arg == "--max-attempts") {
+    if (!args->value(&v) || !parse_positive(v, FailoverOptions::kMaxAttempts, &c->max_attempts)) {
+      return args->usage_error("--max-attempts needs 1..10");
+    }
+    c->failover_flags = true;
+  } else if (arg == "--drill") {
+    Drill d;
+    if (!args->value(&v) || !parse_drill(v, &d)) {
+      return args->usage_error("--drill needs drain|fail:REGION:SECONDS (1..86400)");
+    }
+    c->drills.push_back(d);
+    c->failover_flags = true;
+  } else if (arg == "--alert-command") {
+    if (!args->value(&c->alert_command)) return args->usage_error("--alert-command needs a command");
+    c->failover_flags = true;
+  } else if (arg == "--alert-failover-rate" || arg == "--alert-non-primary-share") {
+    double* target = arg == "--alert-failover-rate" ? &c->alert_failover_rate : &c->alert_non_primary_share;
+    if (!args->value(&v) || !parse_rate(v, target)) return args->usage_error(arg + " needs a share in (0, 1]");
+    c->failover_flags = true;
   } else {
+    if (arg == "--catalog-extend" && c->catalog_extend_from_file) {
+      c->routing.catalog.extend.clear();
+      c->catalog_extend_from_file = false;
+    }
     std::string error;
     const int taken = routing_flag(
         arg, [args](std::string* value) { return args->value(value); }, true, &c->routing, &error);
@@ -168,6 +344,9 @@ void print_connection_usage() {
 int check_routing_usage(const Args& args, const Connection& c) {
   const RoutingFlags& r = c.routing;
   if (r.allow.empty()) {
+    if (c.failover_flags) {
+      return args.usage_error("--max-attempts, --drill and the --alert flags act on routed calls: they need --allow LIST");
+    }
     if (r.any_besides_allow()) {
       return args.usage_error(
           "--mode, --order, --weights, --session, --probe and --catalog route calls: they need --allow LIST");
@@ -182,7 +361,76 @@ int check_routing_usage(const Args& args, const Connection& c) {
   return 0;
 }
 
-// Routed calls (--allow): the catalog, policy and router every thread shares.
+// The router's time: after the probe rounds' simulated hours, real time.
+class RouterClock final : public Clock {
+ public:
+  std::int64_t monotonic_ns() const override {
+    return base_ns + std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
+                         .count();
+  }
+  std::int64_t utc_unix_ms() const override { return system_clock().utc_unix_ms(); }
+  std::int64_t base_ns = 0;
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+};
+
+OutcomeClass outcome_class(const Error& error) {
+  switch (error.cls) {
+    case bedrock::ErrorClass::kNone: return OutcomeClass::kSuccess;
+    case bedrock::ErrorClass::kThrottle: return OutcomeClass::kThrottle;
+    case bedrock::ErrorClass::kQuota: return OutcomeClass::kQuota;
+    case bedrock::ErrorClass::kTransient: return OutcomeClass::kTransient;
+    case bedrock::ErrorClass::kModelNotReady: return OutcomeClass::kModelNotReady;
+    case bedrock::ErrorClass::kClient: return OutcomeClass::kClient;
+    case bedrock::ErrorClass::kAuth: return OutcomeClass::kAuth;
+    case bedrock::ErrorClass::kClockSkew: return OutcomeClass::kClockSkew;
+  }
+  return OutcomeClass::kClient;
+}
+
+// Starts `/bin/sh -c command` with `env` added to the environment; returns its pid,
+// or -1 (with a message) when it cannot start. The caller reaps it (wait_child).
+long spawn_shell(const std::string& command, const std::string* env, std::size_t env_count) {
+  std::vector<std::string> all;
+  for (char** e = environ; *e != nullptr; ++e) all.emplace_back(*e);
+  all.insert(all.end(), env, env + env_count);
+  std::vector<char*> envp;
+  for (std::string& e : all) envp.push_back(&e[0]);
+  envp.push_back(nullptr);
+  std::string sh = "/bin/sh", dash_c = "-c", cmd = command;
+  char* argv[] = {&sh[0], &dash_c[0], &cmd[0], nullptr};
+  pid_t pid = -1;
+  const int rc = posix_spawn(&pid, "/bin/sh", nullptr, nullptr, argv, envp.data());
+  if (rc != 0) {
+    std::fprintf(stderr, "edgeroute: alert command could not start: %s\n", std::strerror(rc));
+    return -1;
+  }
+  return static_cast<long>(pid);
+}
+
+void wait_child(long pid) {
+  if (pid <= 0) return;
+  int status = 0;
+  while (waitpid(static_cast<pid_t>(pid), &status, 0) < 0 && errno == EINTR) {
+  }
+}
+
+// One attempt of a routed call, as the operation's client makes it: fills the
+// attempt records and the service's own latency (metrics.latencyMs, or 0).
+using SendAttempt = std::function<Error(const std::string& identifier, const bedrock::CallOptions& options,
+                                        std::vector<bedrock::Attempt>* attempts, std::int64_t* service_ms)>;
+
+// Where a routed call ended up, for the output.
+struct RoutedResult {
+  Error error;
+  std::string identifier;
+  std::string region;
+  std::vector<bedrock::Attempt> attempts;
+  bool failed_over = false;
+  std::int64_t waited_ms = 0;
+};
+
+// Routed calls (--allow): the catalog, policy, router, retry budget and failover
+// monitor every thread shares.
 class Routing {
  public:
   // Returns 0, or the exit status after reporting the problem.
@@ -196,64 +444,180 @@ class Routing {
     if (rc >= 0) return fail(error);
     if (!setup_.allowed.ok()) return fail(std::string("--allow ") + flags.allow + ": " + setup_.allowed.message());
     session_ = c.routing.session;
+    failover_.max_attempts = static_cast<std::uint32_t>(c.max_attempts);
     if (c.routing.probe) {
       std::vector<ConnectTo> connect_to;
       for (const bedrock::ConnectTo& to : c.connect_to) connect_to.push_back(ConnectTo{to.region, to.host, to.port});
       ProbeSummary summary;
       std::string probe_error;
-      rc = run_probes(connect_to, c.ca_bundle, *setup_.catalog, setup_.router.get(), &base_ns_, &summary,
+      rc = run_probes(connect_to, c.ca_bundle, *setup_.catalog, setup_.router.get(), &clock_.base_ns, &summary,
                       &probe_error, &error);
       if (rc == 2) return usage(error);
       if (rc >= 0) return fail(error);
       if (!probe_error.empty()) std::fprintf(stderr, "edgeroute %s: probe: %s\n", command_, probe_error.c_str());
     }
-    start_ = std::chrono::steady_clock::now();
+    clock_.start = std::chrono::steady_clock::now();
+    for (const Drill& d : c.drills) {
+      const Status st = setup_.router->drill(d.region, d.kind, clock_.monotonic_ns() + d.seconds * 1000000000LL,
+                                             clock_.monotonic_ns());
+      if (!st.ok()) return usage(st.message());
+      std::fprintf(stderr, "edgeroute %s: drill: %s %s for %lld s\n", command_, to_string(d.kind), d.region.c_str(),
+                   static_cast<long long>(d.seconds));
+    }
+    alert_command_ = c.alert_command;
+    AlertOptions alert;
+    alert.failover_rate = c.alert_failover_rate;
+    alert.non_primary_share = c.alert_non_primary_share;
+    monitor_ = std::make_unique<FailoverMonitor>(alert, &Routing::on_alert, this);
     return 0;
   }
 
   bool active() const { return setup_.router != nullptr; }
 
-  // Picks the route of one call into *identifier and options->region. Not OK (and
-  // nothing may be sent) when no allowed candidate is left or the pick fails the
-  // residency check repeated here, right before the request is built.
-  Error pick(const char* operation, bedrock::CallOptions* options, std::string* identifier, Route* route) {
-    Status st = setup_.router->pick(setup_.model, session_, now_ns(), random(), route);
-    if (!st.ok()) return refusal(operation, "", std::string("no route: ") + st.message());
-    st = setup_.policy->check_route(route->identifier, route->source_region);
-    if (!st.ok()) {
-      return refusal(operation, std::string(route->host), std::string("refused to send: ") + st.message());
+  // One call: the router picks an allowed candidate, `send` makes the attempt, and
+  // a retryable failure moves to the next allowed candidate at once (waiting only
+  // when every one is out, and never past the deadline). Nothing is retried after
+  // output reached the caller.
+  RoutedResult call(const char* operation, const bedrock::CallOptions& base, const SendAttempt& send) {
+    RoutedResult result;
+    const std::int64_t start = clock_.monotonic_ns();
+    RoutedCall call(*setup_.router, budget_, setup_.model, session_, start + base.deadline_ms * 1000000LL, failover_);
+    Attempter attempter(*this, operation, base, send, &result);
+    ThreadSleeper sleeper(clock_);
+    std::uint64_t seed = 0;
+    {
+      std::lock_guard<std::mutex> lock(random_mutex_);
+      seed = random_.next_u64();
     }
-    options->region = std::string(route->source_region);
-    *identifier = std::string(route->identifier);
-    return Error();
-  }
-
-  // Tells the router how the call went. The passive latency sample is the last
-  // attempt's wall time less the time the service says it spent (metrics.latencyMs):
-  // the network's share, and no sample when the service did not say.
-  void report(const Route& route, const Error& error, const std::vector<bedrock::Attempt>& attempts,
-              std::int64_t service_ms) {
-    std::int64_t rtt_ns = 0;
-    if (error.ok() && !attempts.empty() && service_ms > 0 && attempts.back().ms > service_ms) {
-      rtt_ns = (attempts.back().ms - service_ms) * 1000 * 1000;
+    Random random(seed);
+    run(call, attempter, clock_, sleeper, random);
+    monitor_->record(call, clock_.monotonic_ns());
+    result.failed_over = call.failed_over();
+    result.waited_ms = call.waited_ns() / 1000000;
+    if (call.ok()) {
+      result.error = Error();
+      return result;
     }
-    // The classified outcome feeds the endpoint's cooldown and breaker.
-    (void)setup_.router->report(route, outcome(error), rtt_ns, now_ns());
+    switch (call.ending()) {
+      case RoutedCall::Ending::kNotRetryable:
+      case RoutedCall::Ending::kOutputDelivered:
+        return result;  // the last attempt's own error says it all
+      case RoutedCall::Ending::kNoRoute:
+      case RoutedCall::Ending::kRefused:
+        result.error = refusal(operation, attempter.last_host(),
+                               std::string(call.ending() == RoutedCall::Ending::kRefused ? "refused to send: "
+                                                                                         : "no route: ") +
+                                   call.status().message());
+        return result;
+      default: break;
+    }
+    // Gave up (attempts, budget or deadline): say why, with every candidate's state.
+    Error e = result.error;
+    if (call.attempt_count() == 0) {
+      e = refusal(operation, "", "");
+      e.cls = bedrock::ErrorClass::kTransient;
+    }
+    const std::string last = e.message.empty() ? std::string() : "; last answer: " + e.message;
+    e.message = std::string("gave up (") + to_string(call.ending()) + "): " + call.status().message() + last +
+                "; candidates: " + candidate_states();
+    result.error = e;
+    return result;
   }
 
  private:
-  static OutcomeClass outcome(const Error& error) {
-    switch (error.cls) {
-      case bedrock::ErrorClass::kNone: return OutcomeClass::kSuccess;
-      case bedrock::ErrorClass::kThrottle: return OutcomeClass::kThrottle;
-      case bedrock::ErrorClass::kQuota: return OutcomeClass::kQuota;
-      case bedrock::ErrorClass::kTransient: return OutcomeClass::kTransient;
-      case bedrock::ErrorClass::kModelNotReady: return OutcomeClass::kModelNotReady;
-      case bedrock::ErrorClass::kClient: return OutcomeClass::kClient;
-      case bedrock::ErrorClass::kAuth: return OutcomeClass::kAuth;
-      case bedrock::ErrorClass::kClockSkew: return OutcomeClass::kClockSkew;
+  class Attempter final : public edgeroute::Attempter {
+   public:
+    Attempter(Routing& routing, const char* operation, const bedrock::CallOptions& base, const SendAttempt& send,
+              RoutedResult* result)
+        : routing_(routing), operation_(operation), base_(base), send_(send), result_(result) {}
+
+    AttemptOutcome attempt(const Route& route, std::int64_t deadline_ns) override {
+      AttemptOutcome out;
+      result_->identifier = std::string(route.identifier);
+      result_->region = std::string(route.source_region);
+      host_ = std::string(route.host);
+      // The residency check once more, where the request is built.
+      const Status allowed = routing_.setup_.policy->check_route(route.identifier, route.source_region);
+      if (!allowed.ok()) {
+        result_->error = refusal(operation_, host_, std::string("refused to send: ") + allowed.message());
+        out.outcome = OutcomeClass::kClient;
+        return out;
+      }
+      bedrock::CallOptions options = base_;
+      options.region = result_->region;
+      const std::int64_t left_ms = (deadline_ns - routing_.clock_.monotonic_ns()) / 1000000;
+      options.deadline_ms = left_ms > 1 ? left_ms : 1;
+      std::vector<bedrock::Attempt> attempts;
+      std::int64_t service_ms = 0;
+      const Error error = send_(result_->identifier, options, &attempts, &service_ms);
+      result_->attempts.insert(result_->attempts.end(), attempts.begin(), attempts.end());
+      result_->error = error;
+      out.outcome = outcome_class(error);
+      out.output_delivered = error.output_delivered;
+      out.timed_out = error.timed_out;
+      out.retry_after_ms = error.retry_after_ms;
+      // The passive latency sample: the exchange's wall time less the time the
+      // service says it spent -- the network's share; none when it did not say.
+      if (error.ok() && !attempts.empty() && service_ms > 0 && attempts.back().ms > service_ms) {
+        out.rtt_ns = (attempts.back().ms - service_ms) * 1000 * 1000;
+      }
+      return out;
     }
-    return OutcomeClass::kClient;
+    const std::string& last_host() const { return host_; }
+
+   private:
+    Routing& routing_;
+    const char* operation_;
+    const bedrock::CallOptions& base_;
+    const SendAttempt& send_;
+    RoutedResult* result_;
+    std::string host_;
+  };
+
+  // "eu.m@eu-central-1 cooling 480 ms (throttled 3x), m@eu-west-1 usable, us.m@us-east-1 disallowed"
+  std::string candidate_states() const {
+    const Catalog& catalog = *setup_.catalog;
+    const int model = catalog.find_model(setup_.model);
+    if (model == Catalog::kNone) return "none";
+    const std::int64_t now = clock_.monotonic_ns();
+    std::string out;
+    const std::size_t first = catalog.model_first_candidate(static_cast<std::size_t>(model));
+    const std::size_t end = first + catalog.model_candidate_count(static_cast<std::size_t>(model));
+    for (std::size_t i = first; i < end; ++i) {
+      const Candidate& c = catalog.candidate(i);
+      if (!out.empty()) out += ", ";
+      out += std::string(catalog.identifier(c)) + "@" + std::string(catalog.region_name(c.source_region)) + " ";
+      if (!setup_.policy->check(c).allowed()) {
+        out += "disallowed";
+        continue;
+      }
+      const EndpointStats st = setup_.router->endpoint_stats(c.source_region, now);
+      out += to_string(st.health);
+      if (st.health_until_ns > now) out += " " + std::to_string((st.health_until_ns - now) / 1000000) + " ms";
+      if (st.total_throttles > 0) out += " (throttled " + std::to_string(st.total_throttles) + "x)";
+      if (st.breaker_trips > 0) out += " (circuit opened " + std::to_string(st.breaker_trips) + "x)";
+    }
+    return out;
+  }
+
+  // An alert crossed its threshold: say so on stderr, and run --alert-command
+  // with the details in its environment (it is not waited for here).
+  static void on_alert(const Alert& alert, void* context) {
+    Routing* self = static_cast<Routing*>(context);
+    std::fprintf(stderr, "edgeroute %s: alert %s: %s %.2f (threshold %.2f) over the last %u calls\n", self->command_,
+                 alert.raised ? "raised" : "cleared", to_string(alert.kind), alert.value, alert.threshold,
+                 alert.calls);
+    if (self->alert_command_.empty()) return;
+    char value[32], threshold[32];
+    std::snprintf(value, sizeof value, "%.4f", alert.value);
+    std::snprintf(threshold, sizeof threshold, "%.4f", alert.threshold);
+    const std::string env[] = {std::string("EDGEROUTE_ALERT=") + to_string(alert.kind),
+                               std::string("EDGEROUTE_ALERT_STATE=") + (alert.raised ? "raised" : "cleared"),
+                               std::string("EDGEROUTE_ALERT_VALUE=") + value,
+                               std::string("EDGEROUTE_ALERT_THRESHOLD=") + threshold,
+                               "EDGEROUTE_ALERT_CALLS=" + std::to_string(alert.calls)};
+    std::lock_guard<std::mutex> lock(self->alert_mutex_);
+    self->alert_children_.push_back(spawn_shell(self->alert_command_, env, sizeof env / sizeof env[0]));
   }
 
   static Error refusal(const char* operation, const std::string& endpoint, const std::string& message) {
@@ -265,17 +629,6 @@ class Routing {
     return e;
   }
 
-  // The router's clock: after the probe rounds' simulated time, real time.
-  std::int64_t now_ns() const {
-    return base_ns_ + std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start_)
-                          .count();
-  }
-
-  std::uint64_t random() {
-    std::lock_guard<std::mutex> lock(random_mutex_);
-    return random_.next_u64();
-  }
-
   int usage(const std::string& what) const {
     std::fprintf(stderr, "edgeroute %s: %s (see edgeroute %s --help)\n", command_, what.c_str(), command_);
     return 2;
@@ -285,11 +638,24 @@ class Routing {
     return 1;
   }
 
+ public:
+  ~Routing() {
+    std::lock_guard<std::mutex> lock(alert_mutex_);
+    for (const long pid : alert_children_) wait_child(pid);
+  }
+
+ private:
   const char* command_ = "";
   RoutingSetup setup_;
   std::string session_;
-  std::int64_t base_ns_ = 0;
-  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  RouterClock clock_;
+  RetryBudget budget_;
+  FailoverOptions failover_;
+  std::unique_ptr<FailoverMonitor> monitor_;
+  std::string alert_command_;
+  std::mutex alert_mutex_;
+  std::vector<long> alert_children_;
+  // Random is not thread-safe: each call seeds its own from this one, under the lock.
   std::mutex random_mutex_;
   Random random_ = Random::from_os();
 };
@@ -315,7 +681,9 @@ class Session {
     if (!st.ok()) return fail(command, st.message());
     bedrock::ClientConfig config;
     config.connect_to = c.connect_to;
-    config.endpoint_url = bedrock::endpoint_url_from_environment(process_environment());
+    config.timeouts = c.timeouts;
+    config.endpoint_url =
+        c.endpoint_url.empty() ? bedrock::endpoint_url_from_environment(process_environment()) : c.endpoint_url;
     client_ = std::make_unique<bedrock::Client>(*transport_, credentials_, system_clock(),
                                                 mbedtls_crypto(), std::move(config));
     options_.region = region_;
@@ -361,7 +729,11 @@ std::mutex& output_mutex() {
 // route, attempts and error: what converse and invoke lines share.
 void add_outcome(cJSON* o, const std::string& model, const std::string& region,
                  const std::string& endpoint, const std::vector<bedrock::Attempt>& list,
-                 const Error& error) {
+                 const Error& error, const RoutedResult* routed) {
+  if (routed != nullptr) {
+    cJSON_AddBoolToObject(o, "failed_over", routed->failed_over);
+    cJSON_AddNumberToObject(o, "waited_ms", static_cast<double>(routed->waited_ms));
+  }
   cJSON* route = cJSON_AddObjectToObject(o, "route");
   cJSON_AddStringToObject(route, "identifier", model.c_str());
   cJSON_AddStringToObject(route, "source_region", region.c_str());
@@ -405,7 +777,7 @@ void print_line(const JsonPtr& root) {
 
 // One JSON line per call (JSON Lines with --repeat).
 void print_json(const bedrock::ConverseResponse& r, const std::string& model,
-                const std::string& region, const Error& error) {
+                const std::string& region, const Error& error, const RoutedResult* routed) {
   JsonPtr root(cJSON_CreateObject(), cJSON_Delete);
   cJSON* o = root.get();
   cJSON_AddStringToObject(o, "text", r.text.c_str());
@@ -415,13 +787,14 @@ void print_json(const bedrock::ConverseResponse& r, const std::string& model,
   cJSON_AddStringToObject(o, "request_id",
                           error.ok() ? r.request_id.c_str() : error.request_id.c_str());
   cJSON_AddItemToObject(o, "tool_uses", cJSON_Parse(r.tool_uses_json.c_str()));
-  add_outcome(o, model, region, r.endpoint, r.attempts, error);
+  add_outcome(o, model, region, r.endpoint, r.attempts, error, routed);
   print_line(root);
 }
 
 // The same for invoke: the body as a string, and with --stream each chunk.
 void print_invoke_json(const bedrock::InvokeResponse& r, const std::vector<std::string>* chunks,
-                       const std::string& model, const std::string& region, const Error& error) {
+                       const std::string& model, const std::string& region, const Error& error,
+                       const RoutedResult* routed) {
   JsonPtr root(cJSON_CreateObject(), cJSON_Delete);
   cJSON* o = root.get();
   cJSON_AddStringToObject(o, "body", r.body.c_str());
@@ -434,7 +807,7 @@ void print_invoke_json(const bedrock::InvokeResponse& r, const std::vector<std::
   cJSON_AddNumberToObject(o, "latency_ms", static_cast<double>(r.latency_ms));
   cJSON_AddStringToObject(o, "request_id",
                           error.ok() ? r.request_id.c_str() : error.request_id.c_str());
-  add_outcome(o, model, region, r.endpoint, r.attempts, error);
+  add_outcome(o, model, region, r.endpoint, r.attempts, error, routed);
   print_line(root);
 }
 
@@ -460,6 +833,7 @@ bool read_body(const std::string& path, std::string* out, std::string* error) {
 int converse_command(int argc, char** argv) {
   Args args("converse", argc, argv);
   Connection connection;
+  if (const int rc = apply_config_file("converse", argc, argv, &connection); rc != 0) return rc;
   bedrock::ConverseRequest request;
   std::string prompt, arg, v;
   bool stream = false, json = false;
@@ -526,22 +900,38 @@ int converse_command(int argc, char** argv) {
   const auto run = [&](long t) {
     Session& session = *sessions[static_cast<std::size_t>(t)];
     for (long i = t; i < connection.repeat; i += concurrency) {
+      if (i != t && connection.interval_ms > 0) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(connection.interval_ms));
+      }
       bedrock::ConverseResponse response;
       bedrock::ConverseRequest call = request;
       bedrock::CallOptions options = session.options();
-      Route route;
       Error error;
+      const RoutedResult* routed = nullptr;
+      RoutedResult result;
       if (routing.active()) {
-        error = routing.pick(stream ? "ConverseStream" : "Converse", &options, &call.model_id, &route);
-      }
-      if (error.ok()) {
+        result = routing.call(stream ? "ConverseStream" : "Converse", options,
+                              [&](const std::string& identifier, const bedrock::CallOptions& o,
+                                  std::vector<bedrock::Attempt>* attempts, std::int64_t* service_ms) {
+                                call.model_id = identifier;
+                                response = bedrock::ConverseResponse();
+                                const Error e = stream ? session.client().converse_stream(call, o, print_text, &response)
+                                                       : session.client().converse(call, o, &response);
+                                *attempts = response.attempts;
+                                *service_ms = response.latency_ms;
+                                return e;
+                              });
+        error = result.error;
+        response.attempts = result.attempts;
+        options.region = result.region;
+        routed = &result;
+      } else {
         error = stream ? session.client().converse_stream(call, options, print_text, &response)
                        : session.client().converse(call, options, &response);
-        if (routing.active()) routing.report(route, error, response.attempts, response.latency_ms);
       }
       if (!error.ok()) ++failures[static_cast<std::size_t>(t)];
       if (json) {
-        print_json(response, call.model_id, options.region, error);
+        print_json(response, call.model_id, options.region, error, routed);
         continue;
       }
       std::lock_guard<std::mutex> lock(output_mutex());
@@ -565,6 +955,7 @@ int converse_command(int argc, char** argv) {
 int invoke_command(int argc, char** argv) {
   Args args("invoke", argc, argv);
   Connection connection;
+  if (const int rc = apply_config_file("invoke", argc, argv, &connection); rc != 0) return rc;
   bedrock::InvokeRequest request;
   std::string body_path, arg;
   bool stream = false, json = false;
@@ -618,24 +1009,42 @@ int invoke_command(int argc, char** argv) {
   };
   int failures = 0;
   for (long i = 0; i < connection.repeat; ++i) {
+    if (i > 0 && connection.interval_ms > 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(connection.interval_ms));
+    }
     bedrock::InvokeResponse response;
     chunks.clear();
     bedrock::InvokeRequest call = request;
     bedrock::CallOptions options = session.options();
-    Route route;
     Error error;
+    const RoutedResult* routed = nullptr;
+    RoutedResult result;
     if (routing.active()) {
-      error = routing.pick(stream ? "InvokeModelWithResponseStream" : "InvokeModel", &options, &call.model_id,
-                           &route);
-    }
-    if (error.ok()) {
+      result = routing.call(stream ? "InvokeModelWithResponseStream" : "InvokeModel", options,
+                            [&](const std::string& identifier, const bedrock::CallOptions& o,
+                                std::vector<bedrock::Attempt>* attempts, std::int64_t* service_ms) {
+                              call.model_id = identifier;
+                              response = bedrock::InvokeResponse();
+                              chunks.clear();
+                              const Error e =
+                                  stream ? session.client().invoke_model_with_response_stream(call, o, print_chunk,
+                                                                                              &response)
+                                         : session.client().invoke_model(call, o, &response);
+                              *attempts = response.attempts;
+                              *service_ms = response.latency_ms;
+                              return e;
+                            });
+      error = result.error;
+      response.attempts = result.attempts;
+      options.region = result.region;
+      routed = &result;
+    } else {
       error = stream ? session.client().invoke_model_with_response_stream(call, options, print_chunk, &response)
                      : session.client().invoke_model(call, options, &response);
-      if (routing.active()) routing.report(route, error, response.attempts, response.latency_ms);
     }
     if (json) {
       if (!error.ok()) ++failures;
-      print_invoke_json(response, stream ? &chunks : nullptr, call.model_id, options.region, error);
+      print_invoke_json(response, stream ? &chunks : nullptr, call.model_id, options.region, error, routed);
       continue;
     }
     if (!error.ok()) {

@@ -1,0 +1,241 @@
+"""Failover inside one call: `edgeroute converse --allow eu` against the Bedrock
+simulator while its nearest EU region throttles, refuses connections, stalls or
+throttles mid-stream, and under drills. Faults are set at run time through the
+simulator's loopback control endpoint. After every test the simulator's request
+log shows that nothing went outside the allowed set.
+
+The world is the demo world's regions without its scheduled faults (so nothing
+happens that a test did not ask for). Latencies make eu-central-1 the nearest EU
+region, then eu-west-1, then eu-west-3; us-* and ap-* are never allowed here.
+
+Run: python3 tests/cli/test_failover_cli.py --tool build/host/examples/edgeroute --source-dir .
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import urllib.request
+
+TOOL = None
+SOURCE_DIR = None
+HAIKU = "anthropic.claude-3-haiku-20240307-v1:0"
+EU = {"eu-central-1", "eu-west-1", "eu-west-3"}
+NEAREST = "eu-central-1"
+ACCESS_KEY = "AKIDEXAMPLE"
+SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"  # the demo world's fake key
+
+
+def world_catalog(world):
+    in_region = {}
+    for r in world["regions"]:
+        for m in r.get("models", []):
+            in_region.setdefault(m, []).append(r["name"])
+    return {
+        "region_sets": {"eu": sorted(EU)},
+        "profiles": [{"id": p["id"], "model": p["id"].split(".", 1)[1], "geography": p["id"].split(".")[0],
+                      "sources": {s: p["destination_regions"] for s in p["source_regions"]}}
+                     for p in world["profiles"]],
+        "in_region": [{"model": m, "regions": regions} for m, regions in in_region.items()],
+    }
+
+
+class Failover(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        sys.path.insert(0, os.path.join(SOURCE_DIR, "tests", "sim"))
+        with open(os.path.join(SOURCE_DIR, "tests", "sim", "worlds", "demo.json")) as f:
+            world = json.load(f)
+        for r in world["regions"]:
+            r.pop("faults", None)
+            r["quotas"] = {"rpm": 100000, "tpm": 100000000}
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.world_path = os.path.join(cls.tmp.name, "world.json")
+        with open(cls.world_path, "w") as f:
+            json.dump(world, f)
+        cls.catalog = os.path.join(cls.tmp.name, "catalog.json")
+        with open(cls.catalog, "w") as f:
+            json.dump(world_catalog(world), f)
+        cls.home = os.path.join(cls.tmp.name, "home")
+        os.makedirs(cls.home)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def setUp(self):
+        import simtest  # bounded start, always stopped
+        self.sim = simtest.SimProcess(self.world_path)
+        self.addCleanup(self.sim.stop)
+        self.ready = self.sim.start(max_seconds=120)
+        self.addCleanup(self.assert_only_eu)
+
+    def set_faults(self, region, faults):
+        body = json.dumps({"region": region, "faults": faults}).encode()
+        req = urllib.request.Request(self.ready["control"]["url"] + "/faults", data=body, method="POST",
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=10) as r:
+            self.assertEqual(r.status, 200)
+
+    def converse(self, *args, timeout=60):
+        """Routed under --allow eu, with every simulated region reachable (so only
+        the router and the policy keep calls in the EU), probes first."""
+        cmd = [TOOL, "converse", "--model", HAIKU, "--prompt", "Which region are you in?", "--allow", "eu",
+               "--probe", "--catalog", self.catalog, "--ca-bundle", self.ready["ca_file"], *args]
+        for region, r in self.ready["regions"].items():
+            cmd += ["--connect-to", f"{region}={r['host']}:{r['port']}"]
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": self.home,
+               "AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET}
+        start = time.monotonic()
+        p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
+        p.elapsed = time.monotonic() - start
+        self.assertNotIn(SECRET, p.stdout + p.stderr)
+        return p
+
+    def lines(self, p):
+        return [json.loads(line) for line in p.stdout.splitlines()]
+
+    def calls(self):
+        path = os.path.join(self.sim.state_dir, "requests.jsonl")
+        if not os.path.exists(path):
+            return []
+        return [r for r in self.sim.requests() if r.get("operation")]
+
+    def assert_only_eu(self):
+        path = os.path.join(self.sim.state_dir, "requests.jsonl")
+        if not os.path.exists(path):
+            return
+        for r in self.sim.requests():
+            self.assertIn(r["region"], EU, r)
+
+    def test_nearest_region_throttling_everything_fails_no_call(self):
+        self.set_faults(NEAREST, [{"kind": "throttling", "rate": 1.0}])
+        p = self.converse("--json", "--repeat", "8")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        out = self.lines(p)
+        self.assertEqual(len(out), 8)
+        for o in out:
+            self.assertIsNone(o["error"], o)
+            self.assertIn(o["route"]["source_region"], EU - {NEAREST})
+            self.assertIn("Hello from", o["text"])
+        # The first call met the throttle and moved on at once, within the same call.
+        first = out[0]["attempts"]
+        self.assertEqual(first[0]["source_region"], NEAREST)
+        self.assertEqual(first[0]["status"], 429)
+        self.assertIn("throttle", first[0]["error"])
+        self.assertIn(first[1]["source_region"], EU - {NEAREST})
+        self.assertIsNone(first[1]["error"])
+        self.assertTrue(out[0]["failed_over"])
+        self.assertEqual(out[0]["waited_ms"], 0)  # another region had headroom: no sleep
+        # While it cools down, later calls skip it: far fewer throttles than calls.
+        throttled = [r for r in self.calls() if r["region"] == NEAREST]
+        self.assertTrue(all(r["status"] == 429 for r in throttled), throttled)
+        self.assertLess(len(throttled), 8)
+
+    def test_every_allowed_region_throttled_waits_then_fails_clearly_within_the_deadline(self):
+        for region in EU:
+            self.set_faults(region, [{"kind": "throttling", "rate": 1.0}])
+        p = self.converse("--deadline-ms", "3000", "--max-attempts", "10")
+        self.assertEqual(p.returncode, 1)
+        self.assertEqual(p.stdout, "")
+        errors = p.stderr.strip().splitlines()
+        self.assertEqual(len(errors), 1, p.stderr)
+        # It says why it gave up and where each allowed candidate stands.
+        self.assertIn("gave up", errors[0])
+        self.assertIn("throttl", errors[0])
+        for region in EU:
+            self.assertIn(f"@{region}", errors[0])
+        self.assertIn("disallowed", errors[0])  # the US and APAC candidates, never tried
+        # Bounded: at most --max-attempts requests, and no later than the deadline
+        # (plus the tool's start-up and probes, a few seconds on a loaded machine).
+        self.assertLessEqual(len(self.calls()), 10)
+        self.assertLess(p.elapsed, 3.0 + 10.0)
+
+    def test_a_region_refusing_connections_fails_over_at_once(self):
+        self.set_faults(NEAREST, [{"kind": "down"}])
+        p = self.converse("--json", "--repeat", "3", "--connect-timeout-ms", "2000")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        for o in self.lines(p):
+            self.assertIsNone(o["error"], o)
+            self.assertIn(o["route"]["source_region"], EU - {NEAREST})
+        self.assertEqual([r for r in self.calls() if r["region"] == NEAREST], [])
+
+    def test_a_stalled_region_fails_over_after_the_first_byte_timeout(self):
+        self.set_faults(NEAREST, [{"kind": "stall", "stall_s": 30}])
+        p = self.converse("--json", "--first-byte-timeout-ms", "1000", "--deadline-ms", "20000")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        out = self.lines(p)[0]
+        self.assertIsNone(out["error"], out)
+        self.assertEqual(out["attempts"][0]["source_region"], NEAREST)
+        self.assertEqual(out["attempts"][0]["status"], 0)  # no HTTP answer: the timeout fired
+        self.assertIn("transient", out["attempts"][0]["error"])
+        self.assertIn(out["route"]["source_region"], EU - {NEAREST})
+
+    def test_mid_stream_throttling_is_reported_not_retried(self):
+        self.set_faults(NEAREST, [{"kind": "midstream_throttle", "after_deltas": 2}])
+        p = self.converse("--stream")
+        self.assertEqual(p.returncode, 1)
+        errors = p.stderr.strip().splitlines()
+        self.assertEqual(len(errors), 1, p.stderr)
+        self.assertIn("after output", errors[0])
+        self.assertIn("throttl", errors[0].lower())
+        # One request only: what was printed is not printed again by a retry.
+        self.assertEqual(len(self.calls()), 1)
+        self.assertEqual(self.calls()[0]["region"], NEAREST)
+        self.assertEqual(p.stdout.count("Hello"), min(1, p.stdout.count("Hello")))
+
+    def test_a_fail_drill_moves_traffic_without_sending_to_the_drilled_region(self):
+        p = self.converse("--json", "--repeat", "4", "--drill", f"fail:{NEAREST}:60")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn(f"drill: fail {NEAREST}", p.stderr)
+        for o in self.lines(p):
+            self.assertIsNone(o["error"], o)
+            self.assertIn(o["route"]["source_region"], EU - {NEAREST})
+        self.assertTrue(self.lines(p)[0]["failed_over"])
+        self.assertEqual([r for r in self.calls() if r["region"] == NEAREST], [])
+
+    def test_a_drain_drill_takes_the_region_out_of_rotation(self):
+        p = self.converse("--json", "--repeat", "3", "--drill", f"drain:{NEAREST}:60")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        for o in self.lines(p):
+            self.assertIsNone(o["error"], o)
+            self.assertEqual(len(o["attempts"]), 1)  # skipped, not tried
+            self.assertIn(o["route"]["source_region"], EU - {NEAREST})
+        self.assertEqual([r for r in self.calls() if r["region"] == NEAREST], [])
+
+    def test_the_alert_hook_fires_when_failover_stops_being_rare(self):
+        record = os.path.join(self.tmp.name, f"alert-{os.getpid()}.txt")
+        p = self.converse("--json", "--repeat", "24", "--drill", f"fail:{NEAREST}:60",
+                          "--alert-failover-rate", "0.5",
+                          "--alert-command", f"env | grep ^EDGEROUTE_ALERT | sort >> {record}")
+        self.addCleanup(lambda: os.path.exists(record) and os.remove(record))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("alert raised: failover_rate", p.stderr)
+        self.assertEqual(p.stderr.count("alert raised: failover_rate"), 1)  # once per crossing
+        with open(record) as f:
+            env = f.read()
+        self.assertIn("EDGEROUTE_ALERT=failover_rate", env)
+        self.assertIn("EDGEROUTE_ALERT_STATE=raised", env)
+
+    def test_failover_flags_need_allow(self):
+        p = subprocess.run([TOOL, "converse", "--model", HAIKU, "--prompt", "x", "--region", NEAREST,
+                            "--drill", f"fail:{NEAREST}:5"], capture_output=True, text=True, timeout=30)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("need --allow", p.stderr)
+        for bad in ("fail:eu-central-1", "explode:eu-central-1:5", "drain:eu-central-1:0"):
+            p = self.converse("--drill", bad)
+            self.assertEqual(p.returncode, 2, bad)
+            self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
+        self.assertEqual(self.calls(), [])
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--tool", required=True)
+    parser.add_argument("--source-dir", required=True)
+    args, rest = parser.parse_known_args()
+    TOOL, SOURCE_DIR = os.path.abspath(args.tool), os.path.abspath(args.source_dir)
+    unittest.main(argv=[sys.argv[0], *rest], verbosity=2)
