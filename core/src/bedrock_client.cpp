@@ -572,8 +572,10 @@ Error Client::execute_once(Call* call, bool* retry_for_skew) {
   Exchange ex(call->op, config_.max_response_bytes, decoder_.get(), call->on_event, call->on_chunk,
               converse, invoke);
   const std::int64_t start_ns = clock_.monotonic_ns();
-  st = transport_.send(request, timeouts, &ex, nullptr);
+  HttpTiming timing;
+  st = transport_.send(request, timeouts, &ex, &timing);
   attempt.ms = (clock_.monotonic_ns() - start_ns) / kNsPerMs;
+  attempt.connect_ns = timing.reused_connection ? 0 : timing.connect_ns;
   if (!bearer.empty()) secure_wipe(&bearer[0], bearer.size());
   if (!sign_buf_.empty()) secure_wipe(sign_buf_.data(), sign_buf_.size());
 

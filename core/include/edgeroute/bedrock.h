@@ -123,6 +123,11 @@ struct Attempt {
   int http_status = 0;        // 0: no HTTP answer
   std::string error;          // empty on success, else "class: type or message"
   std::int64_t ms = 0;        // wall time of the exchange
+  // TCP + TLS set-up time of a new connection, ns; 0 when a kept-alive one was
+  // reused. The network round trip alone, as probes measure it: the router's
+  // passive latency sample (wall time less the service's latencyMs would also
+  // count server-side buffering and delayed ACKs).
+  std::int64_t connect_ns = 0;
 };
 
 struct Usage {
