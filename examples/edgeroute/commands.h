@@ -12,6 +12,7 @@ int route_command(int argc, char** argv);
 // Only in builds with the libcurl transport (EDGEROUTE_TOOL_HAVE_BEDROCK).
 int converse_command(int argc, char** argv);
 int invoke_command(int argc, char** argv);
+int drill_command(int argc, char** argv);
 
 }  // namespace tool
 }  // namespace edgeroute

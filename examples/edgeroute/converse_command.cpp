@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -123,6 +124,7 @@ struct Connection {
   double alert_failover_rate = AlertOptions().failover_rate;
   double alert_non_primary_share = AlertOptions().non_primary_share;
   bool failover_flags = false;  // any of the above but repeat: they need --allow
+  bool drill_report = false;    // `edgeroute drill`: a line per call and a summary
   HttpTimeouts timeouts;
   std::string endpoint_url;  // from --config; else the environment's
   // Lists from --config that a flag on the command line replaces (not extends).
@@ -415,9 +417,9 @@ void wait_child(long pid) {
 }
 
 // One attempt of a routed call, as the operation's client makes it: fills the
-// attempt records and the service's own latency (metrics.latencyMs, or 0).
+// attempt records.
 using SendAttempt = std::function<Error(const std::string& identifier, const bedrock::CallOptions& options,
-                                        std::vector<bedrock::Attempt>* attempts, std::int64_t* service_ms)>;
+                                        std::vector<bedrock::Attempt>* attempts)>;
 
 // Where a routed call ended up, for the output.
 struct RoutedResult {
@@ -427,6 +429,8 @@ struct RoutedResult {
   std::vector<bedrock::Attempt> attempts;
   bool failed_over = false;
   std::int64_t waited_ms = 0;
+  // Every attempt's region and outcome: "eu-central-1 fail drill, eu-west-1 success".
+  std::string path;
 };
 
 // Routed calls (--allow): the catalog, policy, router, retry budget and failover
@@ -492,6 +496,11 @@ class Routing {
     Random random(seed);
     run(call, attempter, clock_, sleeper, random);
     monitor_->record(call, clock_.monotonic_ns());
+    for (std::size_t i = 0; i < call.attempt_count(); ++i) {
+      const RoutedCall::AttemptRecord& a = call.attempt(i);
+      if (!result.path.empty()) result.path += ", ";
+      result.path += std::string(a.route.source_region) + " " + (a.drill ? "fail drill" : to_string(a.outcome));
+    }
     result.failed_over = call.failed_over();
     result.waited_ms = call.waited_ns() / 1000000;
     if (call.ok()) {
@@ -548,19 +557,16 @@ class Routing {
       const std::int64_t left_ms = (deadline_ns - routing_.clock_.monotonic_ns()) / 1000000;
       options.deadline_ms = left_ms > 1 ? left_ms : 1;
       std::vector<bedrock::Attempt> attempts;
-      std::int64_t service_ms = 0;
-      const Error error = send_(result_->identifier, options, &attempts, &service_ms);
+      const Error error = send_(result_->identifier, options, &attempts);
       result_->attempts.insert(result_->attempts.end(), attempts.begin(), attempts.end());
       result_->error = error;
       out.outcome = outcome_class(error);
       out.output_delivered = error.output_delivered;
       out.timed_out = error.timed_out;
       out.retry_after_ms = error.retry_after_ms;
-      // The passive latency sample: the exchange's wall time less the time the
-      // service says it spent -- the network's share; none when it did not say.
-      if (error.ok() && !attempts.empty() && service_ms > 0 && attempts.back().ms > service_ms) {
-        out.rtt_ns = (attempts.back().ms - service_ms) * 1000 * 1000;
-      }
+      // The passive latency sample: a new connection's set-up time, the same
+      // measure as a cold probe; none on a kept-alive connection.
+      if (!attempts.empty() && attempts.back().connect_ns > 0) out.rtt_ns = attempts.back().connect_ns;
       return out;
     }
     const std::string& last_host() const { return host_; }
@@ -811,6 +817,37 @@ void print_invoke_json(const bedrock::InvokeResponse& r, const std::vector<std::
   print_line(root);
 }
 
+// `edgeroute drill`: one line per call (where it went, each attempt) and a summary.
+class DrillReport {
+ public:
+  void record(long index, const RoutedResult& r, const Error& error) {
+    const double t = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    std::lock_guard<std::mutex> lock(output_mutex());
+    ++calls_;
+    if (!error.ok()) {
+      ++failed_;
+      std::printf("  %6.1f s  call %-4ld FAILED  %s\n", t, index + 1, error.to_string().c_str());
+    } else {
+      ++served_[r.region];
+      if (r.failed_over) ++failed_over_;
+      std::printf("  %6.1f s  call %-4ld %-16s %s\n", t, index + 1, r.region.c_str(),
+                  r.failed_over ? ("failed over: " + r.path).c_str() : "");
+    }
+    std::fflush(stdout);
+  }
+  void summary() const {
+    std::printf("drill summary: %ld calls, %ld failed, %ld failed over; served by", calls_, failed_, failed_over_);
+    for (const auto& kv : served_) std::printf(" %s=%ld", kv.first.c_str(), kv.second);
+    std::printf("\n");
+    std::fflush(stdout);
+  }
+
+ private:
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  long calls_ = 0, failed_ = 0, failed_over_ = 0;
+  std::map<std::string, long> served_;
+};
+
 bool read_body(const std::string& path, std::string* out, std::string* error) {
   FILE* f = path == "-" ? stdin : std::fopen(path.c_str(), "rb");
   if (f == nullptr) {
@@ -862,6 +899,8 @@ int converse_command(int argc, char** argv) {
       stream = true;
     } else if (arg == "--json") {
       json = true;
+    } else if (arg == "--drill-report") {  // set by `edgeroute drill`
+      connection.drill_report = true;
     } else if (arg == "--concurrency") {
       if (!args.value(&v) || !parse_positive(v, kMaxConcurrency, &concurrency))
         return args.usage_error("--concurrency needs 1..64");
@@ -895,6 +934,7 @@ int converse_command(int argc, char** argv) {
     }
     return Status();
   };
+  DrillReport drill;
   // Session t makes calls t, t + K, t + 2K, ... of the N.
   std::vector<int> failures(static_cast<std::size_t>(concurrency), 0);
   const auto run = [&](long t) {
@@ -912,13 +952,12 @@ int converse_command(int argc, char** argv) {
       if (routing.active()) {
         result = routing.call(stream ? "ConverseStream" : "Converse", options,
                               [&](const std::string& identifier, const bedrock::CallOptions& o,
-                                  std::vector<bedrock::Attempt>* attempts, std::int64_t* service_ms) {
+                                  std::vector<bedrock::Attempt>* attempts) {
                                 call.model_id = identifier;
                                 response = bedrock::ConverseResponse();
                                 const Error e = stream ? session.client().converse_stream(call, o, print_text, &response)
                                                        : session.client().converse(call, o, &response);
                                 *attempts = response.attempts;
-                                *service_ms = response.latency_ms;
                                 return e;
                               });
         error = result.error;
@@ -930,6 +969,10 @@ int converse_command(int argc, char** argv) {
                        : session.client().converse(call, options, &response);
       }
       if (!error.ok()) ++failures[static_cast<std::size_t>(t)];
+      if (connection.drill_report) {
+        drill.record(i, result, error);
+        continue;
+      }
       if (json) {
         print_json(response, call.model_id, options.region, error, routed);
         continue;
@@ -947,6 +990,7 @@ int converse_command(int argc, char** argv) {
   for (long t = 1; t < concurrency; ++t) threads.emplace_back(run, t);
   run(0);
   for (std::thread& th : threads) th.join();
+  if (connection.drill_report) drill.summary();
   int failed = 0;
   for (const int f : failures) failed += f;
   return failed == 0 ? 0 : 1;
@@ -1022,7 +1066,7 @@ int invoke_command(int argc, char** argv) {
     if (routing.active()) {
       result = routing.call(stream ? "InvokeModelWithResponseStream" : "InvokeModel", options,
                             [&](const std::string& identifier, const bedrock::CallOptions& o,
-                                std::vector<bedrock::Attempt>* attempts, std::int64_t* service_ms) {
+                                std::vector<bedrock::Attempt>* attempts) {
                               call.model_id = identifier;
                               response = bedrock::InvokeResponse();
                               chunks.clear();
@@ -1031,7 +1075,6 @@ int invoke_command(int argc, char** argv) {
                                                                                               &response)
                                          : session.client().invoke_model(call, o, &response);
                               *attempts = response.attempts;
-                              *service_ms = response.latency_ms;
                               return e;
                             });
       error = result.error;
@@ -1059,6 +1102,74 @@ int invoke_command(int argc, char** argv) {
     std::fflush(stdout);
   }
   return failures == 0 ? 0 : 1;
+}
+
+}  // namespace tool
+}  // namespace edgeroute
+
+namespace edgeroute {
+namespace tool {
+
+constexpr const char kDrillUsage[] =
+    "usage: edgeroute drill --region REGION --seconds N [--kind fail|drain] --model ID --allow LIST\n"
+    "                       [--repeat N] [--interval-ms N] [converse options]\n"
+    "\n"
+    "A failover drill: takes REGION out for N seconds while routed Converse calls run,\n"
+    "and prints where each call went and a summary. --kind fail (the default) makes every\n"
+    "call routed to REGION fail at once without being sent, so the calls take the real\n"
+    "failover path; drain skips REGION altogether. By default the calls run every 500 ms\n"
+    "from the start of the drill to 2 s after its end (--repeat 2N+4), so the region's\n"
+    "return shows too. The prompt defaults to a short health-check question. Exit status\n"
+    "0 only if every call succeeded.\n";
+
+int drill_command(int argc, char** argv) {
+  std::string region, kind = "fail";
+  long seconds = 0;
+  bool repeat = false, interval = false, prompt = false;
+  std::vector<std::string> rest;
+  for (int i = 0; i < argc; ++i) {
+    const std::string arg = argv[i];
+    const bool has_value = i + 1 < argc;
+    if (arg == "--help" || arg == "-h") {
+      std::fputs(kDrillUsage, stdout);
+      return 0;
+    } else if (arg == "--region" || arg == "--seconds" || arg == "--kind") {
+      if (!has_value) {
+        std::fprintf(stderr, "edgeroute drill: %s needs a value (see edgeroute drill --help)\n", arg.c_str());
+        return 2;
+      }
+      const std::string v = argv[++i];
+      if (arg == "--region") region = v;
+      if (arg == "--kind") kind = v;
+      if (arg == "--seconds" && !parse_positive(v, 86400, &seconds)) {
+        std::fprintf(stderr, "edgeroute drill: --seconds needs 1..86400 (see edgeroute drill --help)\n");
+        return 2;
+      }
+      continue;
+    }
+    repeat = repeat || arg == "--repeat";
+    interval = interval || arg == "--interval-ms";
+    prompt = prompt || arg == "--prompt";
+    rest.push_back(arg);
+  }
+  if (region.empty() || seconds == 0 || (kind != "fail" && kind != "drain")) {
+    std::fprintf(stderr,
+                 "edgeroute drill: --region REGION, --seconds N and --kind fail|drain are required (see edgeroute "
+                 "drill --help)\n");
+    return 2;
+  }
+  std::vector<std::string> args = {"--drill", kind + ":" + region + ":" + std::to_string(seconds)};
+  if (!repeat) args.insert(args.end(), {"--repeat", std::to_string(2 * seconds + 4)});
+  if (!interval) args.insert(args.end(), {"--interval-ms", "500"});
+  if (!prompt) args.insert(args.end(), {"--prompt", "Health check: reply with one word."});
+  args.insert(args.end(), rest.begin(), rest.end());
+  args.push_back("--drill-report");
+  std::vector<char*> pointers;
+  for (std::string& a : args) pointers.push_back(&a[0]);
+  pointers.push_back(nullptr);
+  std::printf("drill: %s %s for %ld s\n", kind.c_str(), region.c_str(), seconds);
+  std::fflush(stdout);
+  return converse_command(static_cast<int>(args.size()), pointers.data());
 }
 
 }  // namespace tool

@@ -80,10 +80,10 @@ class Failover(unittest.TestCase):
         with urllib.request.urlopen(req, timeout=10) as r:
             self.assertEqual(r.status, 200)
 
-    def converse(self, *args, timeout=60):
+    def converse(self, *args, timeout=60, command=("converse", "--prompt", "Which region are you in?")):
         """Routed under --allow eu, with every simulated region reachable (so only
         the router and the policy keep calls in the EU), probes first."""
-        cmd = [TOOL, "converse", "--model", HAIKU, "--prompt", "Which region are you in?", "--allow", "eu",
+        cmd = [TOOL, *command, "--model", HAIKU, "--allow", "eu",
                "--probe", "--catalog", self.catalog, "--ca-bundle", self.ready["ca_file"], *args]
         for region, r in self.ready["regions"].items():
             cmd += ["--connect-to", f"{region}={r['host']}:{r['port']}"]
@@ -205,6 +205,22 @@ class Failover(unittest.TestCase):
             self.assertEqual(len(o["attempts"]), 1)  # skipped, not tried
             self.assertIn(o["route"]["source_region"], EU - {NEAREST})
         self.assertEqual([r for r in self.calls() if r["region"] == NEAREST], [])
+
+    def test_the_drill_command_reports_each_call_and_a_summary(self):
+        p = self.converse("--region", NEAREST, "--seconds", "30", "--repeat", "5", "--interval-ms", "50",
+                          command=("drill",))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        lines = p.stdout.splitlines()
+        self.assertEqual(lines[0], f"drill: fail {NEAREST} for 30 s")
+        self.assertEqual(len([line for line in lines if " call " in line]), 5, p.stdout)
+        self.assertIn(f"failed over: {NEAREST} fail drill, eu-west-1 success", p.stdout)
+        self.assertRegex(lines[-1], r"^drill summary: 5 calls, 0 failed, [1-5] failed over; served by eu-west-1=5$")
+        self.assertEqual([r for r in self.calls() if r["region"] == NEAREST], [])
+        # The drilled region must be named, and the kind be one the router knows.
+        for bad in (["--seconds", "5"], ["--region", NEAREST, "--seconds", "5", "--kind", "unplug"]):
+            p = self.converse(*bad, command=("drill",))
+            self.assertEqual(p.returncode, 2, bad)
+            self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
 
     def test_the_alert_hook_fires_when_failover_stops_being_rare(self):
         record = os.path.join(self.tmp.name, f"alert-{os.getpid()}.txt")
