@@ -1,8 +1,7 @@
 """Routed calls: `edgeroute converse` / `invoke` with --allow and no --region, against
 the Bedrock simulator's demo world (tests/sim/worlds/demo.json) and a catalog built
-from that world. Each test runs its own simulator (the demo world's faults start 20 s
-after start-up) and checks the simulator's request log: no request ever reached a
-region outside the allowed set, nor was served there.
+from that world. Each test runs its own simulator and checks the simulator's request
+log: no request ever reached a region outside the allowed set, nor was served there.
 
 Run: python3 tests/cli/test_routed_converse.py --tool build/host/examples/edgeroute --source-dir .
 """
