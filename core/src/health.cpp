@@ -200,8 +200,17 @@ std::uint32_t CircuitBreaker::window_failures(std::int64_t now_ns) const {
 }
 
 void CircuitBreaker::open(std::int64_t now_ns) {
+  // Each failed trial in a row doubles the time open, up to max_open_ns: a region
+  // that stays down costs a fleet one trial call per gateway per growing interval,
+  // not one every open_ns.
+  std::int64_t open_for = options_.open_ns;
+  for (std::uint32_t i = 0; i < failed_trials_ && open_for < options_.max_open_ns; ++i) {
+    open_for = open_for > INT64_MAX / 2 ? INT64_MAX : open_for * 2;
+  }
+  if (options_.max_open_ns > options_.open_ns && open_for > options_.max_open_ns) open_for = options_.max_open_ns;
+  if (open_for < options_.open_ns) open_for = options_.open_ns;
   open_ = true;
-  open_until_ns_ = add_saturating(now_ns, options_.open_ns);
+  open_until_ns_ = add_saturating(now_ns, open_for);
   trial_since_ns_ = -1;
   ++trips_;
 }
@@ -241,10 +250,12 @@ void CircuitBreaker::record(const Report& report, std::int64_t now_ns) {
     // Only the trial decides; results of calls sent before the breaker opened do not.
     if (!report.trial) return;
     if (failure) {
+      ++failed_trials_;
       open(now_ns);
     } else {  // the endpoint answered: success, or a throttle the cooldown handles
       open_ = false;
       consecutive_ = 0;
+      failed_trials_ = 0;
       clear_window();
     }
     return;

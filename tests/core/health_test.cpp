@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include <vector>
+
 #include "alloc_counter.h"
 #include "edgeroute/health.h"
 #include "edgeroute/random.h"
@@ -268,17 +270,42 @@ TEST(BreakerTest, OpensAfterConsecutiveFailuresThenHalfOpenTrial) {
   EXPECT_EQ(b.acquire(15 * kS), Admission::kTrial);
   EXPECT_FALSE(b.available(15 * kS));
   EXPECT_EQ(b.acquire(15 * kS), Admission::kDenied);
-  b.record(outcome(OutcomeClass::kTransient, true), 16 * kS);  // trial failed: open again
+  b.record(outcome(OutcomeClass::kTransient, true), 16 * kS);  // trial failed: open again, twice as long
   EXPECT_EQ(b.state(16 * kS), CircuitBreaker::State::kOpen);
-  EXPECT_EQ(b.open_until_ns(), 26 * kS);
+  EXPECT_EQ(b.open_until_ns(), 36 * kS);
   EXPECT_EQ(b.trips(), 2u);
+  EXPECT_EQ(b.failed_trials(), 1u);
 
-  EXPECT_EQ(b.acquire(26 * kS), Admission::kTrial);
-  b.record(outcome(OutcomeClass::kSuccess, true), 27 * kS);
-  EXPECT_EQ(b.state(27 * kS), CircuitBreaker::State::kClosed);
+  EXPECT_EQ(b.acquire(36 * kS), Admission::kTrial);
+  b.record(outcome(OutcomeClass::kSuccess, true), 37 * kS);
+  EXPECT_EQ(b.state(37 * kS), CircuitBreaker::State::kClosed);
   EXPECT_EQ(b.consecutive_failures(), 0u);
-  EXPECT_EQ(b.window_requests(27 * kS), 0u);
-  EXPECT_EQ(b.acquire(27 * kS), Admission::kNormal);
+  EXPECT_EQ(b.failed_trials(), 0u);
+  EXPECT_EQ(b.window_requests(37 * kS), 0u);
+  EXPECT_EQ(b.acquire(37 * kS), Admission::kNormal);
+}
+
+TEST(BreakerTest, FailedTrialsInARowDoubleTheTimeOpenUpToTheCapAndASuccessResetsIt) {
+  BreakerOptions o;
+  o.consecutive_failures = 1;
+  o.open_ns = 10 * kS;
+  o.max_open_ns = 50 * kS;
+  CircuitBreaker b(o);
+  std::int64_t t = 0;
+  b.record(outcome(OutcomeClass::kTransient), t);
+  std::vector<std::int64_t> open_for;
+  for (int i = 0; i < 5; ++i) {
+    open_for.push_back(b.open_until_ns() - t);
+    t = b.open_until_ns();
+    ASSERT_EQ(b.acquire(t), Admission::kTrial);
+    b.record(outcome(OutcomeClass::kTransient, true), t);
+  }
+  EXPECT_EQ(open_for, (std::vector<std::int64_t>{10 * kS, 20 * kS, 40 * kS, 50 * kS, 50 * kS}));
+  t = b.open_until_ns();
+  ASSERT_EQ(b.acquire(t), Admission::kTrial);
+  b.record(outcome(OutcomeClass::kSuccess, true), t);
+  b.record(outcome(OutcomeClass::kTransient), t + kS);  // the next trip starts over at open_ns
+  EXPECT_EQ(b.open_until_ns(), t + kS + 10 * kS);
 }
 
 TEST(BreakerTest, SuccessResetsTheConsecutiveCount) {

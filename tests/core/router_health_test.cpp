@@ -204,7 +204,7 @@ TEST_F(RouterHealthTest, TransientFailuresOpenTheBreakerAndOnlyItsTrialClosesIt)
   EXPECT_EQ(router_->endpoint_stats(region("eu-central-1")).breaker_trips, 1u);
   EXPECT_EQ(router_->candidate_stats(r.candidate).failures, 4u);
 
-  // The trial fails: open again for open_ns.
+  // The trial fails: open again, for twice open_ns.
   clock_.advance_ms(10000);
   Route trial = pick();
   ASSERT_EQ(where(trial), "m@eu-central-1");
@@ -213,7 +213,7 @@ TEST_F(RouterHealthTest, TransientFailuresOpenTheBreakerAndOnlyItsTrialClosesIt)
   EXPECT_EQ(where(pick()), "eu.m@eu-west-1");  // the one trial is out
   ASSERT_TRUE(report(trial, OutcomeClass::kTransient).ok());
   EXPECT_EQ(router_->endpoint_stats(region("eu-central-1")).breaker_trips, 2u);
-  clock_.advance_ms(9999);
+  clock_.advance_ms(19999);
   EXPECT_EQ(where(pick()), "eu.m@eu-west-1");
 
   // The next trial succeeds: closed.

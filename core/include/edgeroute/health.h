@@ -142,7 +142,8 @@ class EndpointHealth {
 //     failure_rate_pct percent of them were transient failures.
 // Open -> half-open after open_ns. Half-open lets one trial through: success (or
 // any answer that shows the endpoint is up: throttle, quota, model not ready)
-// closes and clears the window; a transient failure re-opens for open_ns.
+// closes and clears the window; a transient failure re-opens, for twice as long
+// as the last time (open_ns, 2 open_ns, 4 open_ns, ... up to max_open_ns).
 // Client, auth and clock-skew outcomes are ignored (a trial they answer is freed).
 struct BreakerOptions {
   std::uint32_t consecutive_failures = 5;
@@ -150,6 +151,8 @@ struct BreakerOptions {
   std::uint32_t min_requests = 20;
   std::int64_t window_ns = 30LL * 1000 * 1000 * 1000;
   std::int64_t open_ns = 10LL * 1000 * 1000 * 1000;
+  // Longest time open after failed trials in a row; <= open_ns: always open_ns.
+  std::int64_t max_open_ns = 60LL * 1000 * 1000 * 1000;
   std::int64_t trial_timeout_ns = 60LL * 1000 * 1000 * 1000;
 };
 
@@ -168,6 +171,7 @@ class CircuitBreaker {
   std::int64_t open_until_ns() const { return open_until_ns_; }
   std::uint32_t consecutive_failures() const { return consecutive_; }
   std::uint32_t trips() const { return trips_; }
+  std::uint32_t failed_trials() const { return failed_trials_; }
   // Outcomes counted in the current window.
   std::uint32_t window_requests(std::int64_t now_ns) const;
   std::uint32_t window_failures(std::int64_t now_ns) const;
@@ -189,6 +193,7 @@ class CircuitBreaker {
   std::int64_t trial_since_ns_ = -1;
   std::uint32_t consecutive_ = 0;
   std::uint32_t trips_ = 0;
+  std::uint32_t failed_trials_ = 0;  // in a row, since the breaker last closed
   bool open_ = false;  // open or half-open
 };
 
