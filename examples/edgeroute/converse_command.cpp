@@ -580,29 +580,32 @@ class Routing {
     std::string host_;
   };
 
-  // "eu.m@eu-central-1 cooling 480 ms (throttled 3x), m@eu-west-1 usable, us.m@us-east-1 disallowed"
+  // "eu.m@eu-central-1 cooling 480 ms (throttled 3x), eu.m@eu-west-1 usable; 9 disallowed
+  // by the policy, never tried": every allowed candidate with its endpoint's state.
   std::string candidate_states() const {
     const Catalog& catalog = *setup_.catalog;
     const int model = catalog.find_model(setup_.model);
     if (model == Catalog::kNone) return "none";
     const std::int64_t now = clock_.monotonic_ns();
     std::string out;
+    std::size_t disallowed = 0;
     const std::size_t first = catalog.model_first_candidate(static_cast<std::size_t>(model));
     const std::size_t end = first + catalog.model_candidate_count(static_cast<std::size_t>(model));
     for (std::size_t i = first; i < end; ++i) {
       const Candidate& c = catalog.candidate(i);
-      if (!out.empty()) out += ", ";
-      out += std::string(catalog.identifier(c)) + "@" + std::string(catalog.region_name(c.source_region)) + " ";
       if (!setup_.policy->check(c).allowed()) {
-        out += "disallowed";
+        ++disallowed;
         continue;
       }
+      if (!out.empty()) out += ", ";
+      out += std::string(catalog.identifier(c)) + "@" + std::string(catalog.region_name(c.source_region)) + " ";
       const EndpointStats st = setup_.router->endpoint_stats(c.source_region, now);
       out += to_string(st.health);
       if (st.health_until_ns > now) out += " " + std::to_string((st.health_until_ns - now) / 1000000) + " ms";
       if (st.total_throttles > 0) out += " (throttled " + std::to_string(st.total_throttles) + "x)";
       if (st.breaker_trips > 0) out += " (circuit opened " + std::to_string(st.breaker_trips) + "x)";
     }
+    if (disallowed > 0) out += "; " + std::to_string(disallowed) + " disallowed by the policy, never tried";
     return out;
   }
 
