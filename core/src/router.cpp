@@ -55,17 +55,6 @@ long long ms_until(std::int64_t until_ns, std::int64_t now_ns) {
 
 }  // namespace
 
-OutcomeClass to_outcome_class(Outcome outcome) {
-  switch (outcome) {
-    case Outcome::kSuccess: return OutcomeClass::kSuccess;
-    case Outcome::kThrottled: return OutcomeClass::kThrottle;
-    case Outcome::kUnavailable:
-    case Outcome::kTimeout: return OutcomeClass::kTransient;
-    case Outcome::kClientError: return OutcomeClass::kClient;
-  }
-  return OutcomeClass::kClient;
-}
-
 const char* to_string(EndpointCondition condition) {
   switch (condition) {
     case EndpointCondition::kUsable: return "usable";
@@ -695,10 +684,6 @@ void Router::explain(std::size_t model, int chosen, int passed_over, bool sticky
   }
 }
 
-Status Router::report(const Route& route, Outcome outcome, std::int64_t rtt_ns, std::int64_t now_ns) {
-  return report_locked(route, to_outcome_class(outcome), rtt_ns, now_ns, nullptr);
-}
-
 Status Router::report(const Route& route, OutcomeClass outcome, std::int64_t rtt_ns, std::int64_t now_ns,
                       std::int64_t retry_after_ms, double random_unit) {
   HealthReport health;
@@ -707,7 +692,6 @@ Status Router::report(const Route& route, OutcomeClass outcome, std::int64_t rtt
   return report_locked(route, outcome, rtt_ns, now_ns, &health);
 }
 
-// health == nullptr: the legacy report, counters and latency only.
 Status Router::report_locked(const Route& route, OutcomeClass outcome, std::int64_t rtt_ns, std::int64_t now_ns,
                              const HealthReport* health) {
   std::lock_guard<std::mutex> lock(mutex_);
@@ -728,7 +712,6 @@ Status Router::report_locked(const Route& route, OutcomeClass outcome, std::int6
   }
   Endpoint& endpoint = endpoints_[catalog_->candidate(route.candidate).source_region];
   if (rtt_ns > 0) endpoint.latency.add(rtt_ns);
-  if (health == nullptr) return Status();
   Report r;
   r.outcome = outcome;
   r.retry_after_ms = health->retry_after_ms;

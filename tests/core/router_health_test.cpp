@@ -192,8 +192,6 @@ TEST_F(RouterHealthTest, TransientFailuresOpenTheBreakerAndOnlyItsTrialClosesIt)
   ASSERT_TRUE(report(r, OutcomeClass::kTransient).ok());
   ASSERT_TRUE(report(r, OutcomeClass::kTransient).ok());
   EXPECT_EQ(where(pick()), "m@eu-central-1");  // two in a row: still closed
-  ASSERT_TRUE(router_->report(r, Outcome::kTimeout, 0, now()).ok());  // legacy: counts only
-  EXPECT_EQ(where(pick()), "m@eu-central-1");
   ASSERT_TRUE(report(r, OutcomeClass::kTransient).ok());
   auto why = std::make_unique<PickExplanation>();
   EXPECT_EQ(where(pick(why.get())), "eu.m@eu-west-1");
@@ -202,7 +200,7 @@ TEST_F(RouterHealthTest, TransientFailuresOpenTheBreakerAndOnlyItsTrialClosesIt)
   describe_health(*why, *entry(*why, "m@eu-central-1"), text, sizeof text);
   EXPECT_NE(std::string(text).find("circuit open until"), std::string::npos) << text;
   EXPECT_EQ(router_->endpoint_stats(region("eu-central-1")).breaker_trips, 1u);
-  EXPECT_EQ(router_->candidate_stats(r.candidate).failures, 4u);
+  EXPECT_EQ(router_->candidate_stats(r.candidate).failures, 3u);
 
   // The trial fails: open again, for twice open_ns.
   clock_.advance_ms(10000);
@@ -270,7 +268,6 @@ TEST_F(RouterHealthTest, ClientAuthAndClockSkewErrorsNeverCoolAnEndpoint) {
     ASSERT_TRUE(report(r, OutcomeClass::kClient, 60000).ok());
     ASSERT_TRUE(report(r, OutcomeClass::kAuth).ok());
     ASSERT_TRUE(report(r, OutcomeClass::kClockSkew).ok());
-    ASSERT_TRUE(router_->report(r, Outcome::kClientError, 0, now()).ok());
   }
   EXPECT_EQ(where(pick()), "m@eu-central-1");
   const EndpointStats s = router_->endpoint_stats(region("eu-central-1"), now());
@@ -279,20 +276,6 @@ TEST_F(RouterHealthTest, ClientAuthAndClockSkewErrorsNeverCoolAnEndpoint) {
   EXPECT_EQ(s.breaker_trips, 0u);
   const CandidateStats c = router_->candidate_stats(r.candidate);
   EXPECT_EQ(c.throttles + c.failures + c.successes, 0u);
-}
-
-TEST_F(RouterHealthTest, TheLegacyOutcomeReportFeedsCountersNotHealth) {
-  start();
-  const Route r = pick();
-  for (int i = 0; i < 10; ++i) {
-    ASSERT_TRUE(router_->report(r, Outcome::kThrottled, 0, now()).ok());
-    ASSERT_TRUE(router_->report(r, Outcome::kUnavailable, 0, now()).ok());
-  }
-  EXPECT_EQ(where(pick()), "m@eu-central-1");
-  EXPECT_EQ(router_->candidate_stats(r.candidate).throttles, 10u);
-  EXPECT_EQ(router_->candidate_stats(r.candidate).failures, 10u);
-  EXPECT_EQ(to_outcome_class(Outcome::kTimeout), OutcomeClass::kTransient);
-  EXPECT_EQ(to_outcome_class(Outcome::kClientError), OutcomeClass::kClient);
 }
 
 TEST_F(RouterHealthTest, PickAndReportWithHealthAllocateNothing) {

@@ -188,7 +188,7 @@ TEST(RouterProperty, EveryPickSatisfiesThePolicyOverRandomWorlds) {
   auto catalog = std::make_unique<Catalog>();
   auto router = std::make_unique<Router>();
   RandomProber prober(rnd);
-  int picks_checked = 0, refusals_checked = 0, init_refusals = 0;
+  int picks_checked = 0, refusals_checked = 0, init_refusals = 0, unhealthy_checked = 0;
   for (int iteration = 0; iteration < kIterations; ++iteration) {
     SCOPED_TRACE("iteration " + std::to_string(iteration));
     const World w = make_world(rnd);
@@ -278,6 +278,13 @@ TEST(RouterProperty, EveryPickSatisfiesThePolicyOverRandomWorlds) {
         }
         eligible = kept;
       }
+      if (s.code() == Code::kUnavailable) {
+        // Every eligible endpoint is cooling, open or rate limited: never a fallback
+        // to anything else, and only when something is eligible at all.
+        ASSERT_FALSE(eligible.empty()) << s.message();
+        ++unhealthy_checked;
+        continue;
+      }
       if (!s.ok()) {
         ASSERT_EQ(s.code(), Code::kPermissionDenied) << s.message();
         ASSERT_TRUE(eligible.empty()) << "refused although " << *eligible.begin() << " was eligible";
@@ -295,7 +302,8 @@ TEST(RouterProperty, EveryPickSatisfiesThePolicyOverRandomWorlds) {
       ASSERT_TRUE(eligible.count(source)) << id << " @ " << source << " is not eligible in this mode";
       ASSERT_TRUE(policy.check_route(route.identifier, route.source_region).ok());
       ASSERT_EQ(route.host, "bedrock-runtime." + source + ".amazonaws.com");
-      const Outcome outcome = static_cast<Outcome>(below(rnd, 5));
+      // Mostly successes, so that health does not take every endpoint out.
+      const OutcomeClass outcome = below(rnd, 4) ? OutcomeClass::kSuccess : static_cast<OutcomeClass>(below(rnd, 8));
       const std::int64_t rtt = below(rnd, 2) ? static_cast<std::int64_t>(1 + below(rnd, 300)) * 1000000 : 0;
       ASSERT_TRUE(router->report(route, outcome, rtt, now).ok());
       ++picks_checked;
@@ -305,8 +313,9 @@ TEST(RouterProperty, EveryPickSatisfiesThePolicyOverRandomWorlds) {
   EXPECT_GT(picks_checked, kIterations * 5);
   EXPECT_GT(refusals_checked, 100);
   EXPECT_GT(init_refusals, 100);
-  std::printf("checked %d picks, %d refusals, %d refused configurations\n", picks_checked, refusals_checked,
-              init_refusals);
+  EXPECT_GT(unhealthy_checked, 10);  // health took every eligible endpoint out now and then
+  std::printf("checked %d picks, %d refusals, %d refused configurations, %d all-unhealthy picks\n", picks_checked,
+              refusals_checked, init_refusals, unhealthy_checked);
 }
 
 }  // namespace

@@ -378,10 +378,10 @@ TEST_F(RouterTest, AnUnansweredProbeCountsAsAFailureNotASample) {
 TEST_F(RouterTest, ReportCountsOutcomesAndTakesPassiveSamples) {
   ASSERT_TRUE(init().ok());
   const Route r = pick();
-  ASSERT_TRUE(router_->report(r, Outcome::kSuccess, 7000000, clock_.monotonic_ns()).ok());
-  ASSERT_TRUE(router_->report(r, Outcome::kThrottled, 0, clock_.monotonic_ns()).ok());
-  ASSERT_TRUE(router_->report(r, Outcome::kTimeout, 0, clock_.monotonic_ns()).ok());
-  ASSERT_TRUE(router_->report(r, Outcome::kClientError, 0, clock_.monotonic_ns()).ok());
+  ASSERT_TRUE(router_->report(r, OutcomeClass::kSuccess, 7000000, clock_.monotonic_ns()).ok());
+  ASSERT_TRUE(router_->report(r, OutcomeClass::kThrottle, 0, clock_.monotonic_ns()).ok());
+  ASSERT_TRUE(router_->report(r, OutcomeClass::kTransient, 0, clock_.monotonic_ns()).ok());
+  ASSERT_TRUE(router_->report(r, OutcomeClass::kClient, 0, clock_.monotonic_ns()).ok());
   const CandidateStats c = router_->candidate_stats(r.candidate);
   EXPECT_EQ(c.picks, 1u);
   EXPECT_EQ(c.successes, 1u);
@@ -390,7 +390,7 @@ TEST_F(RouterTest, ReportCountsOutcomesAndTakesPassiveSamples) {
   EXPECT_EQ(router_->endpoint_stats(static_cast<std::size_t>(catalog_->find_region("eu-central-1"))).srtt_ns, 7000000);
   Route forged = r;
   forged.identifier = "m";  // same text, not from the catalog
-  EXPECT_EQ(router_->report(forged, Outcome::kSuccess, 0, 0).code(), Code::kInvalidArgument);
+  EXPECT_EQ(router_->report(forged, OutcomeClass::kSuccess, 0, 0).code(), Code::kInvalidArgument);
 }
 
 // Answers every probe with the same RTT and keeps no record: no heap of its own.
@@ -415,7 +415,7 @@ TEST_F(RouterTest, PickReportAndTickAllocateNothing) {
     EXPECT_GE(router_->tick(clock_.monotonic_ns(), static_cast<std::uint64_t>(i), steady), 0u);
     Route r;
     ASSERT_TRUE(router_->pick(kModel, i % 2 ? "conversation" : "", clock_.monotonic_ns(), 7, &r, why.get()).ok());
-    ASSERT_TRUE(router_->report(r, Outcome::kSuccess, 20000000, clock_.monotonic_ns()).ok());
+    ASSERT_TRUE(router_->report(r, OutcomeClass::kSuccess, 20000000, clock_.monotonic_ns()).ok());
   }
   Route r;
   EXPECT_FALSE(router_->pick("unknown", {}, 0, 0, &r).ok());  // errors too
@@ -437,7 +437,7 @@ TEST_F(RouterTest, ManyThreadsShareOneRouter) {
         Route r;
         const std::string key = "s" + std::to_string(i % 50);
         if (!router_->pick(kModel, key, i, rnd.next_u64(), &r).ok() ||
-            !router_->report(r, Outcome::kSuccess, 1000000 + i, i).ok() ||
+            !router_->report(r, OutcomeClass::kSuccess, 1000000 + i, i).ok() ||
             !policy_->check_route(r.identifier, r.source_region).ok()) {
           ++failures;
         }

@@ -153,17 +153,6 @@ struct Route {
   bool drill_failure = false;
 };
 
-// What happened to a call, as the client classifies it.
-enum class Outcome : std::uint8_t {
-  kSuccess,
-  kThrottled,    // ThrottlingException, ServiceQuotaExceededException
-  kUnavailable,  // 5xx, connection refused or reset
-  kTimeout,
-  kClientError,  // other 4xx: the request's fault, not the endpoint's
-};
-// How the older, coarser Outcome maps onto OutcomeClass (kUnavailable and kTimeout
-// are transient; kClientError never counts against the endpoint).
-OutcomeClass to_outcome_class(Outcome outcome);
 
 // The health of a candidate's source endpoint when pick() looked at it.
 enum class EndpointCondition : std::uint8_t {
@@ -309,16 +298,12 @@ class Router {
   // disallowed candidate eligible; it only takes allowed ones out.
   Status drill(std::string_view region, DrillKind kind, std::int64_t until_ns, std::int64_t now_ns);
 
-  // The outcome of a call made on `route`. rtt_ns > 0 is a passive latency sample:
-  // a network round trip (connect time of a new connection, say), never the time
-  // to the first token. kInvalidArgument when the route did not come from pick().
-  // The legacy report: counters (by to_outcome_class(outcome)) and the latency
-  // sample only -- it does NOT feed the endpoint's cooldown or breaker. Outcome
-  // cannot carry x-amz-retry-after and folds model-not-ready into kUnavailable;
-  // callers move to the OutcomeClass overload below to get health.
-  Status report(const Route& route, Outcome outcome, std::int64_t rtt_ns, std::int64_t now_ns);
-  // The outcome, classified; it updates the endpoint's cooldown and breaker
-  // (kClient, kAuth and kClockSkew never count against it). retry_after_ms: the
+  // The outcome of a call made on `route`, as the client classified it. rtt_ns > 0
+  // is a passive latency sample: a network round trip (the set-up time of a new
+  // connection, say), never the time to the first token. kInvalidArgument when
+  // the route did not come from pick().
+  // It updates the endpoint's cooldown, breaker and send rate (kClient, kAuth and
+  // kClockSkew never count against it). retry_after_ms: the
   // response's x-amz-retry-after, < 0 when absent. random_unit in [0, 1) jitters a
   // cooldown; < 0 (the default) lets the router draw one from its own generator.
   Status report(const Route& route, OutcomeClass outcome, std::int64_t rtt_ns, std::int64_t now_ns,

@@ -81,7 +81,7 @@ void BM_PickReport(benchmark::State& state) {
   for (auto _ : state) {
     Route route;
     Status p = s.router->pick(kModel, sticky ? "conversation-42" : "", now, random, &route);
-    Status r = s.router->report(route, Outcome::kSuccess, 10000000, now);
+    Status r = s.router->report(route, OutcomeClass::kSuccess, 10000000, now, -1, 0.5);
     benchmark::DoNotOptimize(p);
     benchmark::DoNotOptimize(r);
     now += 1000;
