@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,7 @@
 #include "edgeroute/random.h"
 #include "edgeroute/router.h"
 #include "routing_flags.h"
+#include "tool_config.h"
 
 namespace edgeroute {
 namespace tool {
@@ -32,6 +34,8 @@ constexpr const char kRouteUsage[] =
     "endpoint's RTT, its rank, and the one chosen.\n"
     "\n"
     "  --model ID             base model ID, e.g. anthropic.claude-3-7-sonnet-20250219-v1:0\n"
+    "  --config FILE          routing settings (and probe connections) from the JSON file\n"
+    "                         converse takes; flags override it\n"
     "  --json                 print the table as JSON\n"
     "  --connect-to R=H:P     probe region R at host H, port P (e.g. a simulator)\n"
     "  --ca-bundle FILE       PEM trust store for the probes\n";
@@ -51,10 +55,53 @@ struct Options {
   RoutingFlags routing;
   bool json = false;
   std::vector<ConnectTo> connect_to;
+  bool connection_from_file = false;  // connect_to / ca_bundle came from --config
 };
+
+// --config FILE (anywhere in argv): its routing settings, and its connections for
+// the probes, before the flags. Returns -1, or the exit status.
+int apply_config(int argc, char** argv, Options* o) {
+  std::string path;
+  for (int i = 0; i + 1 < argc; ++i) {
+    if (std::strcmp(argv[i], "--config") == 0) path = argv[i + 1];
+  }
+  if (path.empty()) return -1;
+  ToolConfig file;
+  std::string error;
+  if (!load_tool_config(path, &file, &error)) return usage_error("--config " + error);
+  const std::pair<const char*, const std::string*> texts[] = {{"--allow", &file.allow},
+                                                              {"--mode", &file.mode},
+                                                              {"--order", &file.order},
+                                                              {"--weights", &file.weights},
+                                                              {"--catalog", &file.catalog}};
+  for (const auto& t : texts) {
+    if (t.second->empty()) continue;
+    const std::string value = *t.second;
+    const int taken = routing_flag(
+        t.first,
+        [&value](std::string* out) {
+          *out = value;
+          return true;
+        },
+        false, &o->routing, &error);
+    if (taken != 1) return usage_error("--config " + path + ": " + std::string(t.first + 2) + ": " + error);
+  }
+  o->routing.catalog.extend = file.catalog_extend;
+  if (file.has_probe) o->routing.probe = file.probe;
+  for (const std::string& text : file.connect_to) {
+    ConnectTo c;
+    if (!parse_connect_to(text, &c)) return usage_error("--config " + path + ": connect_to: expected REGION=HOST:PORT");
+    o->connect_to.push_back(c);
+  }
+  o->ca_bundle = file.ca_bundle;
+  o->connection_from_file = true;
+  return -1;
+}
 
 // Returns -1 when parsed, else the exit status (0 for --help).
 int parse(int argc, char** argv, Options* o) {
+  if (const int rc = apply_config(argc, argv, o); rc >= 0) return rc;
+  bool connection_flags = false;
   for (int i = 0; i < argc; ++i) {
     const std::string arg = argv[i];
     std::string value;
@@ -81,16 +128,21 @@ int parse(int argc, char** argv, Options* o) {
       return 0;
     } else if (arg == "--json") {
       o->json = true;
-    } else if (arg == "--model" || arg == "--ca-bundle" || arg == "--connect-to") {
+    } else if (arg == "--model" || arg == "--ca-bundle" || arg == "--connect-to" || arg == "--config") {
       if (!take() || value.empty()) return usage_error(arg + " needs a value");
       if (arg == "--model") {
         o->model = value;
+      } else if (arg == "--config") {
+        // read before the other flags
       } else if (arg == "--ca-bundle") {
         o->ca_bundle = value;
+        connection_flags = true;
       } else {
         ConnectTo c;
         if (!parse_connect_to(value, &c)) return usage_error("--connect-to '" + value + "': expected REGION=HOST:PORT");
+        if (o->connection_from_file && !connection_flags) o->connect_to.clear();  // the flags replace the file's
         o->connect_to.push_back(c);
+        connection_flags = true;
       }
     } else {
       return usage_error("unknown argument '" + arg + "'");
@@ -100,7 +152,8 @@ int parse(int argc, char** argv, Options* o) {
   if (o->routing.allow.empty()) return usage_error("no residency policy: give --allow (e.g. --allow eu)");
   std::string error;
   if (!check_routing_flags(o->routing, &error)) return usage_error(error);
-  if ((!o->connect_to.empty() || !o->ca_bundle.empty()) && !o->routing.probe) {
+  // The file's connections serve calls as well; only flags given here must probe.
+  if (connection_flags && !o->routing.probe) {
     return usage_error("--connect-to and --ca-bundle need --probe");
   }
   return -1;

@@ -236,6 +236,25 @@ class Failover(unittest.TestCase):
         self.assertIn("EDGEROUTE_ALERT=failover_rate", env)
         self.assertIn("EDGEROUTE_ALERT_STATE=raised", env)
 
+    def test_everything_can_come_from_a_config_file(self):
+        config = os.path.join(self.tmp.name, f"gateway-{os.getpid()}.json")
+        self.addCleanup(lambda: os.path.exists(config) and os.remove(config))
+        with open(config, "w") as f:
+            json.dump({"connect_to": [f"{r}={v['host']}:{v['port']}" for r, v in self.ready["regions"].items()],
+                       "ca_bundle": self.ready["ca_file"],
+                       "timeouts_ms": {"deadline": 10000},
+                       "routing": {"allow": "eu", "catalog": os.path.basename(self.catalog), "probe": True},
+                       "failover": {"max_attempts": 2}}, f)
+        self.set_faults(NEAREST, [{"kind": "throttling", "rate": 1.0}])
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": self.home,
+               "AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET}
+        p = subprocess.run([TOOL, "converse", "--config", config, "--model", HAIKU, "--prompt", "Where?", "--json"],
+                           env=env, capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        out = json.loads(p.stdout)
+        self.assertEqual([a["source_region"] for a in out["attempts"]][0], NEAREST)
+        self.assertIn(out["route"]["source_region"], EU - {NEAREST})
+
     def test_failover_flags_need_allow(self):
         p = subprocess.run([TOOL, "converse", "--model", HAIKU, "--prompt", "x", "--region", NEAREST,
                             "--drill", f"fail:{NEAREST}:5"], capture_output=True, text=True, timeout=30)

@@ -83,6 +83,26 @@ class RouteWithoutProbes(unittest.TestCase):
         self.assertEqual(allowed, [(MODEL, "eu-central-1")])
         self.assertEqual(out["chosen"]["identifier"], MODEL)
 
+    def test_a_config_file_sets_the_policy_and_flags_override_it(self):
+        config = os.path.join(self.tmp.name, "gateway.json")
+        with open(config, "w") as f:
+            # The catalog extension is named relative to the config file's directory.
+            json.dump({"routing": {"allow": ["eu-central-1"], "catalog_extend": ["extension.json"]},
+                       "connect_to": ["eu-central-1=127.0.0.1:9"]}, f)
+        p, out = route_json("--config", config)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        allowed = [(c["identifier"], c["source_region"]) for c in out["candidates"] if c["allowed"]]
+        self.assertEqual(allowed, [(MODEL, "eu-central-1")])
+        p, out = route_json("--config", config, "--allow", "eu-west-1")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(out["chosen"]["source_region"], "eu-west-1")
+        with open(config, "w") as f:
+            json.dump({"routing": {"allow": "eu", "mode": "fastest"}}, f)
+        p, _ = route_json("--config", config)
+        self.assertEqual(p.returncode, 2)
+        self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
+        self.assertIn("routing.mode", p.stderr)
+
     def test_nothing_allowed_prints_the_table_and_fails(self):
         p, out = route_json("--allow", "eu-central-1")
         self.assertEqual(p.returncode, 1)
