@@ -454,13 +454,18 @@ class Routing {
       for (const bedrock::ConnectTo& to : c.connect_to) connect_to.push_back(ConnectTo{to.region, to.host, to.port});
       ProbeSummary summary;
       std::string probe_error;
-      rc = run_probes(connect_to, c.ca_bundle, *setup_.catalog, setup_.router.get(), &clock_.base_ns, &summary,
-                      &probe_error, &error);
+      rc = probes_.open(connect_to, c.ca_bundle, *setup_.catalog, &error);
       if (rc == 2) return usage(error);
       if (rc >= 0) return fail(error);
+      probes_.first_rounds(setup_.router.get(), &clock_.base_ns, &summary, &probe_error);
       if (!probe_error.empty()) std::fprintf(stderr, "edgeroute %s: probe: %s\n", command_, probe_error.c_str());
     }
     clock_.start = std::chrono::steady_clock::now();
+    if (c.routing.probe) {
+      // Later rounds follow the router's schedule while the calls run.
+      const RouterClock* clock = &clock_;
+      probes_.start(setup_.router.get(), [clock] { return clock->monotonic_ns(); });
+    }
     for (const Drill& d : c.drills) {
       const Status st = setup_.router->drill(d.region, d.kind, clock_.monotonic_ns() + d.seconds * 1000000000LL,
                                              clock_.monotonic_ns());
@@ -667,6 +672,7 @@ class Routing {
   // Random is not thread-safe: each call seeds its own from this one, under the lock.
   std::mutex random_mutex_;
   Random random_ = Random::from_os();
+  ProbeLoop probes_;  // last: its thread stops before the router it ticks goes
 };
 
 // Everything a call needs, set up from the flags and the environment.

@@ -1,8 +1,12 @@
 // The routing flags and router set-up the tool's commands share: see routing_flags.h.
 #include "routing_flags.h"
 
+#include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <mutex>
+#include <thread>
 
 #include "edgeroute/random.h"
 #if EDGEROUTE_TOOL_HAVE_CURL
@@ -37,6 +41,12 @@ std::string routing_flags_usage(bool with_session) {
   usage +=
       "  --probe                measure each allowed endpoint's RTT first: a few rounds of\n"
       "                         unauthenticated GET / (cold: connect time, warm: first byte)\n";
+  if (with_session) {
+    usage +=
+        "  --probe-interval-ms N  with --probe, keep probing while the calls run, a round every\n"
+        "                         N ms (default: 30 s, spacing out to 4 min while the ranking\n"
+        "                         holds)\n";
+  }
   return usage;
 }
 
@@ -44,6 +54,17 @@ int routing_flag(const std::string& arg, const std::function<bool(std::string*)>
                  bool with_session, RoutingFlags* flags, std::string* error) {
   if (arg == "--probe") {
     flags->probe = true;
+    return 1;
+  }
+  if (arg == "--probe-interval-ms" && with_session) {
+    std::string v;
+    char* end = nullptr;
+    const long long ms = value(&v) ? std::strtoll(v.c_str(), &end, 10) : 0;
+    if (v.empty() || *end != '\0' || ms < 1 || ms > 3600000) {
+      *error = "--probe-interval-ms needs 1..3600000";
+      return 2;
+    }
+    flags->probe_interval_ms = ms;
     return 1;
   }
   std::string* target = nullptr;
@@ -86,6 +107,10 @@ int routing_flag(const std::string& arg, const std::function<bool(std::string*)>
 }
 
 bool check_routing_flags(const RoutingFlags& flags, std::string* error) {
+  if (flags.probe_interval_ms > 0 && !flags.probe) {
+    *error = "--probe-interval-ms needs --probe";
+    return false;
+  }
   if (!flags.order.empty() && flags.mode != RouteMode::kFailover) {
     *error = "--order needs --mode failover";
     return false;
@@ -171,6 +196,11 @@ int setup_routing(const RoutingFlags& flags, const std::string& model_id, Routin
   // a gateway's hourly byte budget.
   options.probes.full_sweep_interval_ms = 1;
   options.probes.budget_bytes_per_hour = UINT64_MAX;
+  if (flags.probe_interval_ms > 0) {  // a steady spacing the caller chose
+    options.probes.interval_ms = flags.probe_interval_ms;
+    options.probes.max_interval_ms = flags.probe_interval_ms;
+    options.probes.jitter_pct = 0;
+  }
   out->router = std::make_unique<Router>();
   status = out->router->init(*out->policy, options);
   if (!status.ok()) {
@@ -181,15 +211,25 @@ int setup_routing(const RoutingFlags& flags, const std::string& model_id, Routin
 }
 
 #if EDGEROUTE_TOOL_HAVE_CURL
-int run_probes(const std::vector<ConnectTo>& connect_to, const std::string& ca_bundle,
-               const Catalog& catalog, Router* router, std::int64_t* now_ns, ProbeSummary* summary,
-               std::string* probe_error, std::string* error) {
+struct ProbeLoop::Impl {
+  std::unique_ptr<CurlTransport> transport;
+  std::unique_ptr<HttpProber> prober;
+  std::thread thread;
+  std::mutex mutex;
+  std::condition_variable wake;
+  bool stopping = false;
+};
+
+ProbeLoop::ProbeLoop() : impl_(std::make_unique<Impl>()) {}
+ProbeLoop::~ProbeLoop() { stop(); }
+
+int ProbeLoop::open(const std::vector<ConnectTo>& connect_to, const std::string& ca_bundle, const Catalog& catalog,
+                    std::string* error) {
   CurlTransport::Config config;
   config.ca_bundle = ca_bundle;
   // Keep every probed endpoint's connection warm between rounds.
   config.max_connections = catalog.region_count() > 0 ? catalog.region_count() : 1;
-  std::unique_ptr<CurlTransport> transport;
-  Status status = CurlTransport::create(config, &transport);
+  Status status = CurlTransport::create(config, &impl_->transport);
   if (!status.ok()) {
     *error = status.message();
     return 1;
@@ -198,26 +238,65 @@ int run_probes(const std::vector<ConnectTo>& connect_to, const std::string& ca_b
   timeouts.connect_ms = 3000;
   timeouts.first_byte_ms = 3000;
   timeouts.idle_ms = 3000;
-  const auto prober = std::make_unique<HttpProber>(*transport, catalog, timeouts);
+  impl_->prober = std::make_unique<HttpProber>(*impl_->transport, catalog, timeouts);
   for (const ConnectTo& c : connect_to) {
-    status = prober->connect_to(c.region, c.host, c.port);
+    status = impl_->prober->connect_to(c.region, c.host, c.port);
     if (!status.ok()) {
       *error = status.message();
       return 2;
     }
   }
+  return -1;
+}
+
+void ProbeLoop::first_rounds(Router* router, std::int64_t* now_ns, ProbeSummary* summary, std::string* probe_error) {
   constexpr std::int64_t kHourNs = 3600LL * 1000 * 1000 * 1000;
   Random random = Random::from_os();
   for (int round = 0; round < kProbeRounds; ++round) {
     *now_ns = round * kHourNs;
-    router->tick(*now_ns, random.next_u64(), *prober);
+    router->tick(*now_ns, random.next_u64(), *impl_->prober);
   }
   const ProbeStats stats = router->probe_stats();
   summary->ran = true;
   summary->rounds = kProbeRounds;
   summary->probes = stats.probes_sent;
   summary->bytes = stats.bytes_total;
-  if (!prober->last_error().ok()) *probe_error = prober->last_error().message();
+  if (!impl_->prober->last_error().ok()) *probe_error = impl_->prober->last_error().message();
+}
+
+void ProbeLoop::start(Router* router, std::function<std::int64_t()> now_ns) {
+  stop();
+  impl_->stopping = false;
+  Impl* impl = impl_.get();
+  impl_->thread = std::thread([impl, router, now_ns]() {
+    Random random = Random::from_os();
+    std::unique_lock<std::mutex> lock(impl->mutex);
+    while (!impl->stopping) {
+      lock.unlock();
+      router->tick(now_ns(), random.next_u64(), *impl->prober);  // probes only when a round is due
+      lock.lock();
+      impl->wake.wait_for(lock, std::chrono::milliseconds(100), [impl] { return impl->stopping; });
+    }
+  });
+}
+
+void ProbeLoop::stop() {
+  if (!impl_->thread.joinable()) return;
+  {
+    std::lock_guard<std::mutex> lock(impl_->mutex);
+    impl_->stopping = true;
+  }
+  impl_->wake.notify_all();
+  impl_->thread.join();
+}
+
+int run_probes(const std::vector<ConnectTo>& connect_to, const std::string& ca_bundle,
+               const Catalog& catalog, Router* router, std::int64_t* now_ns, ProbeSummary* summary,
+               std::string* probe_error, std::string* error) {
+  ProbeLoop loop;
+  const int rc = loop.open(connect_to, ca_bundle, catalog, error);
+  if (rc >= 0) return rc;
+  loop.first_rounds(router, now_ns, summary, probe_error);
   return -1;
 }
 #endif

@@ -25,9 +25,10 @@ struct RoutingFlags {
   bool mode_given = false;
   CatalogFiles catalog;
   bool probe = false;
+  std::int64_t probe_interval_ms = 0;  // --probe-interval-ms; 0: the router's default
   // Whether any routing flag but --allow was given (they mean nothing without it).
   bool any_besides_allow() const {
-    return mode_given || !order.empty() || !weights.empty() || !session.empty() || probe ||
+    return mode_given || !order.empty() || !weights.empty() || !session.empty() || probe || probe_interval_ms > 0 ||
            !catalog.replace.empty() || !catalog.extend.empty();
   }
 };
@@ -84,6 +85,32 @@ struct ProbeSummary {
 };
 
 #if EDGEROUTE_TOOL_HAVE_CURL
+// The probes of a routed run: a few full sweeps first, then, for a run that goes
+// on making calls, the router's own schedule on a thread of its own (the router
+// does no I/O and owns no thread; tick() is driven from here).
+class ProbeLoop {
+ public:
+  ProbeLoop();
+  ~ProbeLoop();  // stops the thread
+  ProbeLoop(const ProbeLoop&) = delete;
+  ProbeLoop& operator=(const ProbeLoop&) = delete;
+
+  // Returns -1 when ready, else the exit status with the reason in *error.
+  int open(const std::vector<ConnectTo>& connect_to, const std::string& ca_bundle, const Catalog& catalog,
+           std::string* error);
+  // The first sweeps, in simulated time (an hour apart, so each is due); *now_ns
+  // is the last one's time. A probe's transport error goes to *probe_error.
+  void first_rounds(Router* router, std::int64_t* now_ns, ProbeSummary* summary, std::string* probe_error);
+  // From now on, tick the router every 100 ms of real time (it probes only when a
+  // round is due) until stop(). now_ns() is the router's clock.
+  void start(Router* router, std::function<std::int64_t()> now_ns);
+  void stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
 // Runs a few full probe sweeps of the allowed endpoints over the libcurl
 // transport. The router's clock is simulated (an hour per round) so that every
 // round is due; *now_ns is the last round's time. A probe's transport error goes
