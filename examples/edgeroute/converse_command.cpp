@@ -675,6 +675,27 @@ class Routing {
   ProbeLoop probes_;  // last: its thread stops before the router it ticks goes
 };
 
+// One call of any operation, pinned or routed. `send(options)` makes one attempt
+// with *model_id and fills *response; routed, each attempt starts from an empty
+// response and *model_id / options->region end up as the ones that answered.
+template <typename Response, typename Send>
+Error one_call(Routing& routing, const char* operation, bedrock::CallOptions* options, std::string* model_id,
+               Response* response, RoutedResult* result, const Send& send) {
+  if (!routing.active()) return send(*options);
+  *result = routing.call(operation, *options,
+                         [&](const std::string& identifier, const bedrock::CallOptions& o,
+                             std::vector<bedrock::Attempt>* attempts) {
+                           *model_id = identifier;
+                           *response = Response();
+                           const Error e = send(o);
+                           *attempts = response->attempts;
+                           return e;
+                         });
+  response->attempts = result->attempts;
+  options->region = result->region;
+  return result->error;
+}
+
 // Everything a call needs, set up from the flags and the environment.
 class Session {
  public:
@@ -955,28 +976,13 @@ int converse_command(int argc, char** argv) {
       bedrock::ConverseResponse response;
       bedrock::ConverseRequest call = request;
       bedrock::CallOptions options = session.options();
-      Error error;
-      const RoutedResult* routed = nullptr;
       RoutedResult result;
-      if (routing.active()) {
-        result = routing.call(stream ? "ConverseStream" : "Converse", options,
-                              [&](const std::string& identifier, const bedrock::CallOptions& o,
-                                  std::vector<bedrock::Attempt>* attempts) {
-                                call.model_id = identifier;
-                                response = bedrock::ConverseResponse();
-                                const Error e = stream ? session.client().converse_stream(call, o, print_text, &response)
-                                                       : session.client().converse(call, o, &response);
-                                *attempts = response.attempts;
-                                return e;
-                              });
-        error = result.error;
-        response.attempts = result.attempts;
-        options.region = result.region;
-        routed = &result;
-      } else {
-        error = stream ? session.client().converse_stream(call, options, print_text, &response)
-                       : session.client().converse(call, options, &response);
-      }
+      const Error error = one_call(routing, stream ? "ConverseStream" : "Converse", &options, &call.model_id,
+                                   &response, &result, [&](const bedrock::CallOptions& o) {
+                                     return stream ? session.client().converse_stream(call, o, print_text, &response)
+                                                   : session.client().converse(call, o, &response);
+                                   });
+      const RoutedResult* routed = routing.active() ? &result : nullptr;
       if (!error.ok()) ++failures[static_cast<std::size_t>(t)];
       if (connection.drill_report) {
         drill.record(i, result, error);
@@ -1069,31 +1075,15 @@ int invoke_command(int argc, char** argv) {
     chunks.clear();
     bedrock::InvokeRequest call = request;
     bedrock::CallOptions options = session.options();
-    Error error;
-    const RoutedResult* routed = nullptr;
     RoutedResult result;
-    if (routing.active()) {
-      result = routing.call(stream ? "InvokeModelWithResponseStream" : "InvokeModel", options,
-                            [&](const std::string& identifier, const bedrock::CallOptions& o,
-                                std::vector<bedrock::Attempt>* attempts) {
-                              call.model_id = identifier;
-                              response = bedrock::InvokeResponse();
-                              chunks.clear();
-                              const Error e =
-                                  stream ? session.client().invoke_model_with_response_stream(call, o, print_chunk,
-                                                                                              &response)
-                                         : session.client().invoke_model(call, o, &response);
-                              *attempts = response.attempts;
-                              return e;
-                            });
-      error = result.error;
-      response.attempts = result.attempts;
-      options.region = result.region;
-      routed = &result;
-    } else {
-      error = stream ? session.client().invoke_model_with_response_stream(call, options, print_chunk, &response)
-                     : session.client().invoke_model(call, options, &response);
-    }
+    const Error error = one_call(
+        routing, stream ? "InvokeModelWithResponseStream" : "InvokeModel", &options, &call.model_id, &response,
+        &result, [&](const bedrock::CallOptions& o) {
+          chunks.clear();  // a retry starts the chunk list again
+          return stream ? session.client().invoke_model_with_response_stream(call, o, print_chunk, &response)
+                        : session.client().invoke_model(call, o, &response);
+        });
+    const RoutedResult* routed = routing.active() ? &result : nullptr;
     if (json) {
       if (!error.ok()) ++failures;
       print_invoke_json(response, stream ? &chunks : nullptr, call.model_id, options.region, error, routed);
