@@ -391,9 +391,17 @@ OutcomeClass outcome_class(const Error& error) {
 
 // Starts `/bin/sh -c command` with `env` added to the environment; returns its pid,
 // or -1 (with a message) when it cannot start. The caller reaps it (wait_child).
+// The command does not inherit the process's AWS secrets: an alert script that
+// logs its environment must not log a key.
 long spawn_shell(const std::string& command, const std::string* env, std::size_t env_count) {
+  static const char* const kSecrets[] = {"AWS_SECRET_ACCESS_KEY=", "AWS_SESSION_TOKEN=", "AWS_SECURITY_TOKEN=",
+                                         "AWS_BEARER_TOKEN_BEDROCK="};
   std::vector<std::string> all;
-  for (char** e = environ; *e != nullptr; ++e) all.emplace_back(*e);
+  for (char** e = environ; *e != nullptr; ++e) {
+    bool secret = false;
+    for (const char* prefix : kSecrets) secret = secret || std::strncmp(*e, prefix, std::strlen(prefix)) == 0;
+    if (!secret) all.emplace_back(*e);
+  }
   all.insert(all.end(), env, env + env_count);
   std::vector<char*> envp;
   for (std::string& e : all) envp.push_back(&e[0]);

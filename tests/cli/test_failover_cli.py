@@ -235,6 +235,15 @@ class Failover(unittest.TestCase):
             env = f.read()
         self.assertIn("EDGEROUTE_ALERT=failover_rate", env)
         self.assertIn("EDGEROUTE_ALERT_STATE=raised", env)
+        # The alert command does not inherit the secret key.
+        p = self.converse("--repeat", "24", "--drill", f"fail:{NEAREST}:60", "--alert-failover-rate", "0.5",
+                          "--alert-command", f"env > {record}")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        with open(record) as f:
+            env = f.read()
+        self.assertIn("AWS_ACCESS_KEY_ID=", env)
+        self.assertNotIn("AWS_SECRET_ACCESS_KEY", env)
+        self.assertNotIn(SECRET, env)
 
     def test_everything_can_come_from_a_config_file(self):
         config = os.path.join(self.tmp.name, f"gateway-{os.getpid()}.json")
