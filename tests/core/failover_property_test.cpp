@@ -27,7 +27,6 @@
 
 #include <cstdint>
 #include <cstdlib>
-#include <iterator>
 #include <map>
 #include <memory>
 #include <set>
@@ -41,6 +40,7 @@
 #include "edgeroute/policy.h"
 #include "edgeroute/random.h"
 #include "edgeroute/router.h"
+#include "random_world.h"
 
 namespace edgeroute {
 namespace {
@@ -59,151 +59,27 @@ constexpr std::size_t kMaxTraceBytes = 16 * 1024;
 using Ending = RoutedCall::Ending;
 using Step = RoutedCall::Step;
 
-std::size_t below(Random& rnd, std::size_t n) {
-  return static_cast<std::size_t>(rnd.next_below(n));
-}
 std::int64_t range(Random& rnd, std::int64_t lo, std::int64_t hi) {  // [lo, hi]
   return lo + static_cast<std::int64_t>(rnd.next_below(static_cast<std::uint64_t>(hi - lo) + 1));
 }
 
 // --- The world: catalog and policy, kept as plain data for the definitions ------
 
-using Regions = std::set<std::string>;
+using namespace testing;  // random_world.h
 
-struct GenCandidate {
-  std::string id, model, source;
-  Regions destinations;
-  bool global = false;
-};
-
-struct World {
-  std::map<std::string, Regions> sets;
-  std::vector<std::string> regions;
-  std::vector<std::string> mentioned;  // the regions the catalog knows
-  std::vector<std::string> models;
-  std::vector<GenCandidate> candidates;
-  std::string json;
-};
-
-struct Allow {
-  Regions regions;
-  bool global = false;
-};
-
-std::string quoted(const std::string& s) { return "\"" + s + "\""; }
-
-std::vector<std::string> subset(Random& rnd, const std::vector<std::string>& from) {
-  std::vector<std::string> out;
-  while (out.empty()) {
-    for (const std::string& s : from) {
-      if (below(rnd, 3) == 0) out.push_back(s);
-    }
-  }
-  return out;
-}
-
-std::string json_list(const std::vector<std::string>& items) {
-  std::string out;
-  for (const std::string& s : items) out += (out.empty() ? "" : ",") + quoted(s);
-  return out;
-}
-
-World make_world(Random& rnd) {
-  World w;
-  const std::size_t region_count = 2 + below(rnd, 7);
-  for (std::size_t i = 0; i < region_count; ++i)
-    w.regions.push_back("zz-test-" + std::to_string(i + 1));
-  const std::size_t set_count = 1 + below(rnd, 3);
-  for (std::size_t i = 0; i < set_count; ++i) {
-    for (const std::string& r : subset(rnd, w.regions)) w.sets["s" + std::to_string(i)].insert(r);
-  }
-  if (below(rnd, 2) == 0) w.sets["global"] = Regions(w.regions.begin(), w.regions.end());
-  std::string sets_json;
-  std::vector<std::string> set_names;
-  for (const auto& [name, regions] : w.sets) {
-    sets_json += (sets_json.empty() ? "" : ",") + quoted(name) + ":[" +
-                 json_list(std::vector<std::string>(regions.begin(), regions.end())) + "]";
-    set_names.push_back(name);
-  }
-  std::string profiles_json, in_region_json;
-  const std::size_t model_count = 1 + below(rnd, 2);
-  for (std::size_t m = 0; m < model_count; ++m) {
-    const std::string model = "m" + std::to_string(m);
-    w.models.push_back(model);
-    const std::vector<std::string> in_region = subset(rnd, w.regions);
-    in_region_json += std::string(in_region_json.empty() ? "" : ",") +
-                      "{\"model\":" + quoted(model) + ",\"regions\":[" + json_list(in_region) +
-                      "]}";
-    for (const std::string& r : in_region) w.candidates.push_back({model, model, r, {r}, false});
-    const std::size_t profile_count = below(rnd, 3);
-    for (std::size_t p = 0; p < profile_count; ++p) {
-      const std::string geography = set_names[below(rnd, set_names.size())];
-      const std::string id = geography + ".p" + std::to_string(p) + "." + model;
-      std::string sources_json;
-      for (const std::string& source : subset(rnd, w.regions)) {
-        GenCandidate c{id, model, source, {}, geography == "global"};
-        const std::vector<std::string> dests = subset(rnd, w.regions);
-        c.destinations.insert(dests.begin(), dests.end());
-        sources_json +=
-            (sources_json.empty() ? "" : ",") + quoted(source) + ":[" + json_list(dests) + "]";
-        w.candidates.push_back(c);
-      }
-      profiles_json += std::string(profiles_json.empty() ? "" : ",") + "{\"id\":" + quoted(id) +
-                       ",\"model\":" + quoted(model) + ",\"geography\":" + quoted(geography) +
-                       ",\"sources\":{" + sources_json + "}}";
-    }
-  }
-  Regions mentioned;
-  for (const auto& kv : w.sets) mentioned.insert(kv.second.begin(), kv.second.end());
-  for (const GenCandidate& c : w.candidates) {
-    mentioned.insert(c.source);
-    mentioned.insert(c.destinations.begin(), c.destinations.end());
-  }
-  w.mentioned.assign(mentioned.begin(), mentioned.end());
-  w.json = "{\"region_sets\":{" + sets_json + "},\"profiles\":[" + profiles_json +
-           "],\"in_region\":[" + in_region_json + "]}";
-  return w;
-}
-
-std::string make_allow(Random& rnd, const World& w, Allow* allow) {
-  std::string list;
-  const std::size_t items = 1 + below(rnd, 3);
-  for (std::size_t i = 0; i < items; ++i) {
-    std::string name;
-    if (below(rnd, 2) == 0) {
-      // Exactly what one candidate needs, so that most models have something allowed.
-      const GenCandidate& c = w.candidates[below(rnd, w.candidates.size())];
-      name = c.source;
-      allow->regions.insert(c.source);
-      for (const std::string& d : c.destinations) name += "," + d;
-      allow->regions.insert(c.destinations.begin(), c.destinations.end());
-      if (c.global) {
-        name += ",global";
-        allow->regions.insert(w.sets.at("global").begin(), w.sets.at("global").end());
-        allow->global = true;
-      }
-    } else if (below(rnd, 2) == 0) {
-      auto it = w.sets.begin();
-      std::advance(it, static_cast<long>(below(rnd, w.sets.size())));
-      name = it->first;
-      allow->regions.insert(it->second.begin(), it->second.end());
-      if (name == "global") allow->global = true;
-    } else {
-      name = w.mentioned[below(rnd, w.mentioned.size())];
-      allow->regions.insert(name);
-    }
-    list += (list.empty() ? "" : ",") + name;
-  }
-  return list;
-}
-
-bool allowed_by_definition(const GenCandidate& c, const Allow& a) {
-  if (!a.regions.count(c.source)) return false;
-  if (c.global && !a.global) return false;
-  for (const std::string& d : c.destinations) {
-    if (!a.regions.count(d)) return false;
-  }
-  return true;
+// Fewer regions, sets, models and profiles than the generator's default;
+// destinations are plain region lists, and half the allow list's items are
+// exactly what one candidate needs, so that most models have something allowed.
+WorldOptions world_options() {
+  WorldOptions o;
+  o.min_regions = 2;
+  o.max_regions = 8;
+  o.max_sets = 3;
+  o.max_models = 2;
+  o.max_profiles = 2;
+  o.set_destinations = false;
+  o.candidate_allow_items = true;
+  return o;
 }
 
 // --- Faults ----------------------------------------------------------------------
@@ -261,21 +137,6 @@ AttemptOutcome fake_attempt(Random& rnd, const Fault& fault, bool streaming, std
   *end_ns = start_ns + duration;
   return out;
 }
-
-class RandomProber : public Prober {
- public:
-  explicit RandomProber(Random& rnd) : rnd_(rnd) {}
-  ProbeResult probe(std::string_view, std::uint16_t) override {
-    ProbeResult r;
-    r.answered = rnd_.next_below(8) != 0;
-    r.rtt_ns = range(rnd_, 1, 300) * kMs;
-    r.bytes = 1000;
-    return r;
-  }
-
- private:
-  Random& rnd_;
-};
 
 // --- The budget, modelled independently ------------------------------------------
 
@@ -364,6 +225,7 @@ class CaseRunner {
   ManualClock clock_;
   std::uint64_t seed_ = 0;
   int index_ = 0;
+  const WorldOptions world_options_ = world_options();
   World world_;
   std::map<std::string, Allow> allow_of_;
   std::map<std::string, Regions> listed_;  // per model: allowed sources its mode uses
@@ -403,21 +265,21 @@ void CaseRunner::run(std::uint64_t seed, int index, bool with_drills) {
   index_ = index;
   rnd_ = Random(seed);
   trace_.clear();
-  world_ = make_world(rnd_);
+  world_ = make_world(rnd_, world_options_);
   ASSERT_TRUE(catalog_.load_json(world_.json, "random.json", CatalogMerge::kReplace).ok())
       << where();
 
   policy_ = std::make_unique<Policy>(catalog_);
   allow_of_.clear();
   Allow base;
-  const std::string allow_list = make_allow(rnd_, world_, &base);
+  const std::string allow_list = make_allow(rnd_, world_, world_options_, &base);
   setup_ = "allow: " + allow_list;
   ASSERT_TRUE(policy_->set_allow(allow_list).ok()) << where();
   for (const std::string& m : world_.models) {
     allow_of_[m] = base;
     if (below(rnd_, 4) == 0) {
       Allow own;
-      const std::string list = make_allow(rnd_, world_, &own);
+      const std::string list = make_allow(rnd_, world_, world_options_, &own);
       setup_ += "; " + m + " allow: " + list;
       ASSERT_TRUE(policy_->set_model_allow(m, list).ok()) << where();
       allow_of_[m] = own;
@@ -497,7 +359,7 @@ void CaseRunner::run(std::uint64_t seed, int index, bool with_drills) {
   setup_ += "; bad attempts up to " + std::to_string(max_bad_ns_ / kMs) + " ms";
 
   clock_ = ManualClock(range(rnd_, 1, 1000000) * kMs);
-  RandomProber prober(rnd_);
+  RandomProber prober(rnd_, /*random_sizes=*/false);
   router_.tick(clock_.monotonic_ns(), rnd_.next_u64(), prober);
 
   drain_until_.assign(world_.regions.size(), 0);

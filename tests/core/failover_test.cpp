@@ -5,7 +5,6 @@
 
 #include <gtest/gtest.h>
 
-#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -15,6 +14,7 @@
 #include "edgeroute/clock.h"
 #include "edgeroute/policy.h"
 #include "edgeroute/router.h"
+#include "rtt_prober.h"
 
 namespace edgeroute {
 namespace {
@@ -36,22 +36,7 @@ constexpr const char* kWorld = R"({
   "in_region": []
 })";
 
-class RttProber : public Prober {
- public:
-  ProbeResult probe(std::string_view host, std::uint16_t) override {
-    ProbeResult r;
-    const auto it = rtt_ms.find(std::string(host));
-    if (it == rtt_ms.end()) return r;
-    r.answered = true;
-    r.rtt_ns = it->second * kMs;
-    r.bytes = 400;
-    return r;
-  }
-  void set(const char* region, std::int64_t ms) {
-    rtt_ms[std::string("bedrock-runtime.") + region + ".amazonaws.com"] = ms;
-  }
-  std::map<std::string, std::int64_t> rtt_ms;
-};
+using testing::RttProber;
 
 AttemptOutcome outcome_of(OutcomeClass c) {
   AttemptOutcome o;

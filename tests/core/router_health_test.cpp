@@ -3,7 +3,6 @@
 // its breaker, client-side errors never count, and when every allowed candidate
 // is unhealthy the refusal names each one -- a disallowed candidate is never
 // picked instead. Time is a ManualClock; no probes unless a test runs a round.
-#include <map>
 #include <memory>
 #include <string>
 
@@ -12,6 +11,7 @@
 #include "alloc_counter.h"
 #include "edgeroute/clock.h"
 #include "edgeroute/router.h"
+#include "rtt_prober.h"
 
 namespace edgeroute {
 namespace {
@@ -32,22 +32,7 @@ constexpr const char* kWorld = R"({
   "in_region": [{"model": "m", "regions": ["eu-central-1", "us-east-1"]}]
 })";
 
-class RttProber : public Prober {
- public:
-  ProbeResult probe(std::string_view host, std::uint16_t) override {
-    ProbeResult r;
-    const auto it = rtt_ms.find(std::string(host));
-    if (it == rtt_ms.end()) return r;
-    r.answered = true;
-    r.rtt_ns = it->second * 1000000;
-    r.bytes = 400;
-    return r;
-  }
-  void set(const char* region, std::int64_t ms) {
-    rtt_ms[std::string("bedrock-runtime.") + region + ".amazonaws.com"] = ms;
-  }
-  std::map<std::string, std::int64_t> rtt_ms;
-};
+using testing::RttProber;
 
 class RouterHealthTest : public ::testing::Test {
  protected:

@@ -8,7 +8,6 @@
 // and `global` named for a global profile. Seeded, so a failure reproduces; the
 // iteration number is printed with it.
 #include <cstdio>
-#include <iterator>
 #include <list>
 #include <map>
 #include <memory>
@@ -20,189 +19,44 @@
 
 #include "edgeroute/random.h"
 #include "edgeroute/router.h"
+#include "random_world.h"
 
 namespace edgeroute {
 namespace {
 
-// A random index or count in [0, n), as a size_t (32 bits on armhf).
-std::size_t below(Random& rnd, std::size_t n) { return static_cast<std::size_t>(rnd.next_below(n)); }
-
 constexpr int kIterations = 10000;
 constexpr int kPicksPerIteration = 24;
 
-using Regions = std::set<std::string>;
+using namespace testing;  // random_world.h
 
-struct GenCandidate {
-  std::string id, model, source;
-  Regions destinations;
-  bool global = false;
-};
-
-struct World {
-  std::map<std::string, Regions> sets;
-  std::vector<std::string> regions;
-  std::vector<std::string> mentioned;  // the regions the catalog will know
-  std::vector<std::string> models;
-  std::vector<GenCandidate> candidates;
-  std::string json;
-};
-
-struct Allow {
-  Regions regions;
-  bool global = false;
-};
-
-std::string quoted(const std::string& s) { return "\"" + s + "\""; }
-
-// A random non-empty subset of `from`.
-std::vector<std::string> subset(Random& rnd, const std::vector<std::string>& from) {
-  std::vector<std::string> out;
-  while (out.empty()) {
-    for (const std::string& s : from) {
-      if (below(rnd, 3) == 0) out.push_back(s);
-    }
-  }
-  return out;
+// The generator's default distribution, with spaces around the allow lists' commas.
+WorldOptions world_options() {
+  WorldOptions o;
+  o.allow_separator = " , ";
+  return o;
 }
-
-World make_world(Random& rnd) {
-  World w;
-  const std::size_t region_count = 3 + below(rnd, 10);
-  for (std::size_t i = 0; i < region_count; ++i) w.regions.push_back("zz-test-" + std::to_string(i + 1));
-  const std::size_t set_count = 1 + below(rnd, 4);
-  std::string sets_json;
-  for (std::size_t i = 0; i < set_count; ++i) {
-    const std::string name = "s" + std::to_string(i);
-    for (const std::string& r : subset(rnd, w.regions)) w.sets[name].insert(r);
-  }
-  if (below(rnd, 2) == 0) w.sets["global"] = Regions(w.regions.begin(), w.regions.end());
-  for (const auto& [name, regions] : w.sets) {
-    sets_json += (sets_json.empty() ? "" : ",") + quoted(name) + ":[";
-    bool first = true;
-    for (const std::string& r : regions) {
-      sets_json += (first ? "" : ",") + quoted(r);
-      first = false;
-    }
-    sets_json += "]";
-  }
-  std::vector<std::string> set_names;
-  for (const auto& kv : w.sets) set_names.push_back(kv.first);
-
-  std::string profiles_json, in_region_json;
-  const std::size_t model_count = 1 + below(rnd, 3);
-  for (std::size_t m = 0; m < model_count; ++m) {
-    const std::string model = "m" + std::to_string(m);
-    w.models.push_back(model);
-    const std::vector<std::string> in_region = subset(rnd, w.regions);
-    in_region_json += std::string(in_region_json.empty() ? "" : ",") + "{\"model\":" + quoted(model) + ",\"regions\":[";
-    for (std::size_t i = 0; i < in_region.size(); ++i) {
-      in_region_json += (i ? "," : "") + quoted(in_region[i]);
-      w.candidates.push_back({model, model, in_region[i], {in_region[i]}, false});
-    }
-    in_region_json += "]}";
-    const std::size_t profile_count = below(rnd, 4);
-    for (std::size_t p = 0; p < profile_count; ++p) {
-      const std::string geography = set_names[below(rnd, set_names.size())];
-      const std::string id = geography + ".p" + std::to_string(p) + "." + model;
-      std::string sources_json;
-      for (const std::string& source : subset(rnd, w.regions)) {
-        GenCandidate c{id, model, source, {}, geography == "global"};
-        std::string dests_json;
-        if (below(rnd, 4) == 0) {  // a set reference
-          const std::string set = set_names[below(rnd, set_names.size())];
-          c.destinations = w.sets[set];
-          dests_json = quoted(set);
-        } else {
-          for (const std::string& d : subset(rnd, w.regions)) {
-            c.destinations.insert(d);
-            dests_json += (dests_json.empty() ? "" : ",") + quoted(d);
-          }
-        }
-        sources_json += (sources_json.empty() ? "" : ",") + quoted(source) + ":[" + dests_json + "]";
-        w.candidates.push_back(c);
-      }
-      profiles_json += std::string(profiles_json.empty() ? "" : ",") + "{\"id\":" + quoted(id) +
-                       ",\"model\":" + quoted(model) + ",\"geography\":" + quoted(geography) +
-                       ",\"sources\":{" + sources_json + "}}";
-    }
-  }
-  Regions mentioned;
-  for (const auto& kv : w.sets) mentioned.insert(kv.second.begin(), kv.second.end());
-  for (const GenCandidate& c : w.candidates) {
-    mentioned.insert(c.source);
-    mentioned.insert(c.destinations.begin(), c.destinations.end());
-  }
-  w.mentioned.assign(mentioned.begin(), mentioned.end());
-  w.json = "{\"region_sets\":{" + sets_json + "},\"profiles\":[" + profiles_json + "],\"in_region\":[" +
-           in_region_json + "]}";
-  return w;
-}
-
-// A random allow list and what it means, by definition.
-std::string make_allow(Random& rnd, const World& w, Allow* allow) {
-  std::string list;
-  const std::size_t items = 1 + below(rnd, 3);
-  for (std::size_t i = 0; i < items; ++i) {
-    std::string name;
-    if (below(rnd, 2) == 0) {
-      auto it = w.sets.begin();
-      std::advance(it, static_cast<long>(below(rnd, w.sets.size())));
-      name = it->first;
-      allow->regions.insert(it->second.begin(), it->second.end());
-      if (name == "global") allow->global = true;
-    } else {
-      name = w.mentioned[below(rnd, w.mentioned.size())];
-      allow->regions.insert(name);
-    }
-    list += (list.empty() ? "" : " , ") + name;
-  }
-  return list;
-}
-
-bool allowed_by_definition(const GenCandidate& c, const Allow& a) {
-  if (!a.regions.count(c.source)) return false;
-  if (c.global && !a.global) return false;
-  for (const std::string& d : c.destinations) {
-    if (!a.regions.count(d)) return false;
-  }
-  return true;
-}
-
-class RandomProber : public Prober {
- public:
-  explicit RandomProber(Random& rnd) : rnd_(rnd) {}
-  ProbeResult probe(std::string_view, std::uint16_t) override {
-    ProbeResult r;
-    r.answered = rnd_.next_below(8) != 0;
-    r.rtt_ns = static_cast<std::int64_t>(1 + rnd_.next_below(300)) * 1000000;
-    r.bytes = static_cast<std::uint32_t>(200 + rnd_.next_below(6000));
-    return r;
-  }
-
- private:
-  Random& rnd_;
-};
 
 TEST(RouterProperty, EveryPickSatisfiesThePolicyOverRandomWorlds) {
   Random rnd(20261123);
   auto catalog = std::make_unique<Catalog>();
   auto router = std::make_unique<Router>();
-  RandomProber prober(rnd);
+  RandomProber prober(rnd, /*random_sizes=*/true);
+  const WorldOptions options_of_world = world_options();
   int picks_checked = 0, refusals_checked = 0, init_refusals = 0, unhealthy_checked = 0;
   for (int iteration = 0; iteration < kIterations; ++iteration) {
     SCOPED_TRACE("iteration " + std::to_string(iteration));
-    const World w = make_world(rnd);
+    const World w = make_world(rnd, options_of_world);
     ASSERT_TRUE(catalog->load_json(w.json, "random.json", CatalogMerge::kReplace).ok()) << w.json;
 
     Policy policy(*catalog);
     std::map<std::string, Allow> allow_of;
     Allow base;
-    ASSERT_TRUE(policy.set_allow(make_allow(rnd, w, &base)).ok());
+    ASSERT_TRUE(policy.set_allow(make_allow(rnd, w, options_of_world, &base)).ok());
     for (const std::string& m : w.models) {
       allow_of[m] = base;
       if (below(rnd, 4) == 0) {
         Allow own;
-        ASSERT_TRUE(policy.set_model_allow(m, make_allow(rnd, w, &own)).ok());
+        ASSERT_TRUE(policy.set_model_allow(m, make_allow(rnd, w, options_of_world, &own)).ok());
         allow_of[m] = own;
       }
     }
