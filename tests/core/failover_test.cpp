@@ -112,6 +112,19 @@ TEST_F(FailoverTest, AThrottleMovesTheCallToTheNextAllowedRegionAtOnce) {
   EXPECT_EQ(send(next), "eu-west-1");
 }
 
+TEST_F(FailoverTest, XAmzRetryAfterFromTheAttemptSetsTheCooldown) {
+  start(RouterOptions());
+  const std::size_t central = static_cast<std::size_t>(catalog_->find_region("eu-central-1"));
+  RoutedCall call = make_call();
+  ASSERT_EQ(send(call), "eu-central-1");
+  AttemptOutcome throttled = outcome_of(OutcomeClass::kThrottle);
+  throttled.retry_after_ms = 4000;  // far beyond the jittered backoff's first 500 ms
+  call.complete(throttled, now());
+  const EndpointStats st = router_->endpoint_stats(central, now());
+  EXPECT_EQ(st.health, EndpointCondition::kCooling);
+  EXPECT_EQ(st.health_until_ns, now() + 4000 * kMs);
+}
+
 TEST_F(FailoverTest, ATransientFailureIsNotRetriedOnTheSameRegionWhileAnotherIsUsable) {
   start();
   RoutedCall call = make_call();
