@@ -1,5 +1,7 @@
-"""The simulator never outlives its test: SIGTERM and --max-seconds stop it cleanly."""
+"""The simulator never outlives its test: SIGTERM and --max-seconds stop it cleanly.
+Its latency can be changed while it runs (POST /latency on the control endpoint)."""
 
+import http.client
 import json
 import os
 import signal
@@ -7,6 +9,8 @@ import socket
 import tempfile
 import time
 import unittest
+import urllib.error
+import urllib.request
 
 import simtest
 
@@ -71,6 +75,80 @@ class Lifecycle(unittest.TestCase):
         while refuses_connections(endpoint) and time.monotonic() < deadline:
             time.sleep(0.1)
         self.assertFalse(refuses_connections(endpoint))
+
+
+def control_post(ready, path, payload):
+    request = urllib.request.Request(ready["control"]["url"] + path, method="POST", data=json.dumps(payload).encode())
+    with urllib.request.urlopen(request, timeout=5) as response:
+        return json.loads(response.read())
+
+
+def probe_s(endpoint):
+    """Seconds to the answer of an unauthenticated GET / on a new connection (plain HTTP)."""
+    started = time.monotonic()
+    connection = http.client.HTTPConnection(endpoint["host"], endpoint["port"], timeout=10)
+    try:
+        connection.request("GET", "/")
+        response = connection.getresponse()
+        response.read()
+    finally:
+        connection.close()
+    return time.monotonic() - started
+
+
+class LatencyControl(unittest.TestCase):
+    def setUp(self):
+        self.sim = simtest.SimProcess(simtest.TEST_WORLD, "--plain-http")
+        self.addCleanup(self.sim.stop)
+        self.ready = self.sim.start(max_seconds=60)
+
+    def status(self):
+        with urllib.request.urlopen(self.ready["control"]["url"] + "/status", timeout=5) as response:
+            return json.loads(response.read())["regions"]
+
+    def test_post_latency_delays_probes_and_calls_alike(self):
+        endpoint = self.ready["regions"]["us-west-2"]  # latency 0 in the test world
+        self.assertEqual((self.status()["us-west-2"]["latency_ms"], self.status()["us-west-2"]["jitter_ms"]), (0, 0))
+        self.assertLess(probe_s(endpoint), 0.3)
+        answer = control_post(self.ready, "/latency", {"region": "us-west-2", "latency_ms": 400})
+        self.assertEqual((answer["region"], answer["latency_ms"], answer["jitter_ms"]), ("us-west-2", 400, 0))
+        self.assertEqual(self.status()["us-west-2"]["latency_ms"], 400)
+        self.assertEqual(self.status()["eu-west-1"]["latency_ms"], 10)  # other regions untouched
+        # An unauthenticated probe waits as long as an API call does.
+        self.assertGreaterEqual(probe_s(endpoint), 0.4)
+        client = simtest.client(self.ready, "us-west-2", simtest.credential(simtest.TEST_WORLD, "AKIDEXAMPLE"))
+        started = time.monotonic()
+        client.converse(modelId=simtest.HAIKU, messages=simtest.MESSAGES)
+        self.assertGreaterEqual(time.monotonic() - started, 0.4)
+        logged = [r for r in self.sim.requests() if r["region"] == "us-west-2"]
+        self.assertEqual([(r["operation"], r["latency_ms"]) for r in logged],
+                         [(None, 0.0), (None, 400.0), ("Converse", 400.0)])
+        # jitter_ms is optional: given, it replaces the jitter; omitted, it stays.
+        control_post(self.ready, "/latency", {"region": "us-west-2", "latency_ms": 0, "jitter_ms": 5})
+        answer = control_post(self.ready, "/latency", {"region": "us-west-2", "latency_ms": 1})
+        self.assertEqual((answer["latency_ms"], answer["jitter_ms"]), (1, 5))
+        self.assertLess(probe_s(endpoint), 0.3)
+
+    def test_post_latency_names_the_bad_field(self):
+        cases = [
+            ({"region": "mars-north-1", "latency_ms": 5}, "region: no region 'mars-north-1'"),
+            ({"latency_ms": 5}, "region: missing"),
+            ({"region": "us-west-2"}, "latency_ms: missing"),
+            ({"region": "us-west-2", "latency_ms": -1}, "latency_ms: expected a non-negative number"),
+            ({"region": "us-west-2", "latency_ms": "fast"}, "latency_ms: expected a non-negative number"),
+            ({"region": "us-west-2", "latency_ms": 5, "jitter_ms": None}, "jitter_ms: expected a non-negative"),
+            ({"region": "us-west-2", "latency_ms": 5, "jiter_ms": 1}, "jiter_ms: unknown field"),
+            ([], 'expected {"region": NAME, "latency_ms": N'),
+        ]
+        for payload, expected in cases:
+            with self.subTest(expected=expected):
+                with self.assertRaises(urllib.error.HTTPError) as caught:
+                    control_post(self.ready, "/latency", payload)
+                self.assertEqual(caught.exception.code, 400)
+                message = json.loads(caught.exception.read())["message"]
+                caught.exception.close()
+                self.assertTrue(message.startswith(expected), message)
+        self.assertEqual(self.status()["us-west-2"]["latency_ms"], 0)  # nothing changed
 
 
 if __name__ == "__main__":

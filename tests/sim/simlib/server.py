@@ -25,7 +25,7 @@ from .auth import Authenticator, AuthError
 from .catalog import Catalog
 from .faults import FaultTable, QuotaBook
 from .wire import MESSAGES, ApiError
-from .world import WorldError, parse_faults
+from .world import WorldError, parse_faults, parse_latency
 
 HANDSHAKE_TIMEOUT_S = 10
 IDLE_TIMEOUT_S = 60
@@ -60,6 +60,8 @@ class Simulator:
         self.stopping = threading.Event()
         self.request_counts = Counter()
         self._jitter = random.Random(world.seed)
+        # region name -> [latency_ms, jitter_ms]; POST /latency changes them at run time.
+        self._latency = {r.name: [r.latency_ms, r.jitter_ms] for r in world.regions}
         self._lock = threading.Lock()
         self._listener_lock = threading.Lock()
         self._threads = set()
@@ -176,9 +178,23 @@ class Simulator:
             self.stopping.wait(seconds)
 
     def region_delay_s(self, region) -> float:
+        """One delay of the region's current latency plus jitter: before each TLS
+        handshake and before the first byte of every answer (an API call, or an
+        unauthenticated probe such as GET /, alike)."""
         with self._lock:
-            extra_ms = self._jitter.uniform(0, region.jitter_ms) if region.jitter_ms else 0.0
-        return (region.latency_ms + extra_ms) / 1000.0
+            latency_ms, jitter_ms = self._latency[region.name]
+            extra_ms = self._jitter.uniform(0, jitter_ms) if jitter_ms else 0.0
+        return (latency_ms + extra_ms) / 1000.0
+
+    def set_latency(self, region_name: str, latency_ms: float, jitter_ms=None) -> dict:
+        """Change a region's delay for every later handshake and answer; a
+        ``jitter_ms`` of None keeps the current jitter."""
+        with self._lock:
+            current = self._latency[region_name]
+            current[0] = latency_ms
+            if jitter_ms is not None:
+                current[1] = jitter_ms
+            return {"latency_ms": current[0], "jitter_ms": current[1]}
 
     def track(self, connection, region_name) -> None:
         with self._lock:
@@ -239,8 +255,10 @@ class Simulator:
             listening = set(self._serving)
         with self._lock:
             counts = dict(self.request_counts)
+            latency = {name: tuple(value) for name, value in self._latency.items()}
         return {"now_s": round(self.now_s(), 3),
-                "regions": {r.name: {"listening": r.name in listening, "requests": counts.get(r.name, 0)}
+                "regions": {r.name: {"listening": r.name in listening, "requests": counts.get(r.name, 0),
+                                     "latency_ms": latency[r.name][0], "jitter_ms": latency[r.name][1]}
                             for r in self.world.regions}}
 
     # -- the request log ----------------------------------------------------
@@ -557,7 +575,8 @@ def _max_output_tokens(request: dict) -> int:
 
 
 class ControlHandler(_BaseHandler):
-    """GET /status, GET /faults, POST /faults {"region": R, "faults": [...]}."""
+    """GET /status, GET /faults, POST /faults {"region": R, "faults": [...]},
+    POST /latency {"region": R, "latency_ms": N, "jitter_ms": M}."""
 
     def do_GET(self):
         sim = self.server.simulator
@@ -566,24 +585,34 @@ class ControlHandler(_BaseHandler):
         elif self.path == "/faults":
             self._send_json(200, {"now_s": round(sim.now_s(), 3), "faults": sim.faults.snapshot()})
         else:
-            self._send_json(404, {"message": "unknown path; try GET /status, GET /faults, POST /faults"})
+            self._send_json(404, {"message": "unknown path; try GET /status, GET /faults, POST /faults, "
+                                             "POST /latency"})
 
     def do_POST(self):
         sim = self.server.simulator
-        if self.path != "/faults":
-            self._send_json(404, {"message": "unknown path; try POST /faults"})
+        if self.path not in ("/faults", "/latency"):
+            self._send_json(404, {"message": "unknown path; try POST /faults, POST /latency"})
             return
         try:
             request = json.loads(self._read_body() or b"null")
-            if not isinstance(request, dict) or set(request) != {"region", "faults"}:
-                raise WorldError('expected {"region": NAME, "faults": [...]}')
-            if request["region"] not in {r.name for r in sim.world.regions}:
-                raise WorldError(f"region: no region {request['region']!r} in this world")
-            faults = parse_faults(request["faults"], "faults")
+            regions = {r.name for r in sim.world.regions}
+            if self.path == "/latency":
+                region, latency_ms, jitter_ms = parse_latency(request, regions)
+            else:
+                if not isinstance(request, dict) or set(request) != {"region", "faults"}:
+                    raise WorldError('expected {"region": NAME, "faults": [...]}')
+                region = request["region"]
+                if region not in regions:
+                    raise WorldError(f"region: no region {region!r} in this world")
+                faults = parse_faults(request["faults"], "faults")
         except (ValueError, WorldError) as e:
             self._send_json(400, {"message": str(e)})
             return
-        sim.faults.replace(request["region"], faults)
+        if self.path == "/latency":
+            self._send_json(200, {"now_s": round(sim.now_s(), 3), "region": region,
+                                  **sim.set_latency(region, latency_ms, jitter_ms)})
+            return
+        sim.faults.replace(region, faults)
         sim.sync_listeners()
-        self._send_json(200, {"now_s": round(sim.now_s(), 3), "region": request["region"],
+        self._send_json(200, {"now_s": round(sim.now_s(), 3), "region": region,
                               "faults": [f.to_json() for f in faults]})

@@ -264,6 +264,25 @@ def parse_faults(data, path: str) -> tuple:
     return tuple(faults)
 
 
+def parse_latency(data, region_names) -> tuple:
+    """Validate a control-endpoint latency change ``{"region": R, "latency_ms": N,
+    "jitter_ms": M}`` (jitter optional); returns (region, latency_ms, jitter_ms or None)."""
+    if not isinstance(data, dict):
+        raise WorldError('expected {"region": NAME, "latency_ms": N, "jitter_ms": M (optional)}')
+    for key in ("region", "latency_ms"):
+        if key not in data:
+            raise WorldError(f"{key}: missing")
+    for key in data:
+        if key not in ("region", "latency_ms", "jitter_ms"):
+            raise WorldError(f"{key}: unknown field")
+    region = _string(data["region"], "region")
+    if region not in region_names:
+        raise WorldError(f"region: no region {region!r} in this world")
+    latency_ms = _number(data["latency_ms"], "latency_ms")
+    jitter_ms = _number(data["jitter_ms"], "jitter_ms") if "jitter_ms" in data else None
+    return region, latency_ms, jitter_ms
+
+
 def _object(value, path, required=(), optional=()):
     if not isinstance(value, dict):
         raise WorldError(f"{path}: expected an object")
