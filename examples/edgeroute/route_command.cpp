@@ -211,15 +211,23 @@ void print_table(const Options& o, const Catalog& catalog, const Policy& policy,
   } else {
     std::printf("probes   none (--probe measures RTTs)\n\n");
   }
-  std::printf("%-5s %-52s %-15s %-10s %-50s %s\n", "rank", "identifier", "source", "rtt", "verdict", "destinations");
+  // The verdict column is as wide as its longest entry, so that a long reason
+  // never runs into the destinations.
+  int verdict_width = 7;
+  for (std::size_t i = 0; i < why.count; ++i) {
+    const int n = static_cast<int>(status_text(policy, why.entries[i]).size());
+    if (n > verdict_width) verdict_width = n;
+  }
+  std::printf("%-5s %-52s %-15s %-10s %-*s  %s\n", "rank", "identifier", "source", "rtt", verdict_width, "verdict",
+              "destinations");
   for (std::size_t i = 0; i < why.count; ++i) {
     const PickExplanation::Entry& e = why.entries[i];
     const Candidate& c = catalog.candidate(e.candidate);
     const std::string rank = eligible(e) ? std::to_string(e.rank + 1) + (e.reason == SkipReason::kChosen ? " *" : "")
                                          : std::string("-");
-    std::printf("%-5s %-52s %-15s %-10s %-50s %s\n", rank.c_str(), std::string(catalog.identifier(c)).c_str(),
+    std::printf("%-5s %-52s %-15s %-10s %-*s  %s\n", rank.c_str(), std::string(catalog.identifier(c)).c_str(),
                 std::string(catalog.region_name(c.source_region)).c_str(), rtt_text(router, c, e).c_str(),
-                status_text(policy, e).c_str(), destinations(catalog, c).c_str());
+                verdict_width, status_text(policy, e).c_str(), destinations(catalog, c).c_str());
   }
 }
 
