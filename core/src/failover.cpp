@@ -179,10 +179,7 @@ void RoutedCall::complete(const AttemptOutcome& outcome, std::int64_t now_ns) {
   last_timed_out_ = outcome.timed_out;
 }
 
-bool RoutedCall::failed_over() const {
-  if (!ok() || attempt_count_ == 0) return false;
-  return attempt_count_ > 1 || !attempts_[attempt_count_ - 1].route.primary;
-}
+bool RoutedCall::failed_over() const { return ok() && attempt_count_ > 1; }
 
 bool RoutedCall::served_by_primary() const { return ok() && attempts_[attempt_count_ - 1].route.primary; }
 

@@ -175,7 +175,8 @@ TEST_F(FailoverTest, WhenEveryAllowedRegionCoolsTheCallWaitsForTheEarliestThenSe
   EXPECT_TRUE(call.ok());
   EXPECT_EQ(call.waits(), 1u);
   EXPECT_EQ(call.waited_ns(), 400 * kMs);
-  EXPECT_TRUE(call.failed_over());  // served away from the primary
+  EXPECT_FALSE(call.failed_over());     // one attempt: nothing failed within the call
+  EXPECT_FALSE(call.served_by_primary());  // but health moved it off the primary
 }
 
 TEST_F(FailoverTest, NothingDueBeforeTheDeadlineEndsTheCallNamingEachCandidate) {

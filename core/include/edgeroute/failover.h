@@ -115,9 +115,12 @@ class RoutedCall {
   const Status& status() const { return status_; }
   std::size_t attempt_count() const { return attempt_count_; }
   const AttemptRecord& attempt(std::size_t i) const { return attempts_[i]; }
-  // Succeeded, and not on the first attempt's candidate or not on the primary one.
+  // Succeeded after a failed attempt (failover within the call). A call routed
+  // straight to a secondary because the primary was cooling did not fail over:
+  // see served_by_primary().
   bool failed_over() const;
-  // The successful attempt's route was the mode's primary choice.
+  // Succeeded on the mode's primary choice (what it prefers with every endpoint
+  // healthy).
   bool served_by_primary() const;
   std::int64_t waited_ns() const { return waited_ns_; }
   std::uint32_t waits() const { return waits_; }
@@ -187,7 +190,7 @@ void run(RoutedCall& call, Attempter& attempter, const Clock& clock, Sleeper& sl
 // that failed over, or the share served away from the primary candidate, crossed
 // a threshold over a sliding window.
 struct AlertOptions {
-  double failover_rate = 0.2;      // calls that failed over / calls; <= 0: off
+  double failover_rate = 0.2;      // calls that needed another attempt / calls; <= 0: off
   double non_primary_share = 0.5;  // successful calls not on the primary / successes; <= 0: off
   std::uint32_t min_calls = 20;    // below this many calls in the window, no alert
   std::int64_t window_ns = 60LL * 1000 * 1000 * 1000;
