@@ -141,13 +141,44 @@ std::string exception_name(std::string_view stream_name) {
   return name;
 }
 
+// What an Exchange keeps of a response for the client to read afterwards.
+struct Received {
+  std::string request_id, error_type, date, content_type, body;
+
+  void clear() {
+    request_id.clear();
+    error_type.clear();
+    date.clear();
+    content_type.clear();
+    body.clear();
+  }
+};
+
 }  // namespace
+
+// Buffers every call fills, kept by the Client so that a warm call reuses their
+// capacity instead of allocating them again. Those that held secrets
+// (credentials, bearer) are wiped at the end of every call.
+struct Client::Scratch {
+  std::string body;             // a Converse request body
+  std::string path;             // "/model/<id>/<action>"
+  std::string path_and_prefix;  // as sent and signed
+  std::vector<sigv4::Header> signed_headers;
+  std::vector<HttpHeader> headers;
+  AwsCredentials credentials;
+  std::string bearer;  // "Bearer <key>"
+  Received received;
+  // The endpoint of the last region called: it depends only on the region and
+  // config_, which never changes. Empty region: none yet.
+  std::string endpoint_region;
+  Endpoint endpoint;
+};
 
 struct Client::Call {
   Op op = Op::kConverse;
   const char* operation = "";
   std::string_view model_id;
-  std::string path;
+  std::string_view path;
   std::string_view body;
   std::string_view content_type;
   std::string_view accept;
@@ -168,10 +199,16 @@ namespace {
 // successful stream.
 class Exchange final : public HttpResponseSink, public eventstream::MessageHandler {
  public:
+  // Keeps what it reads in *received, which the caller has cleared.
   Exchange(Op op, std::size_t max_bytes, eventstream::Decoder* decoder,
            const StreamCallback* on_event, const ChunkCallback* on_chunk,
-           ConverseResponse* converse, InvokeResponse* invoke)
-      : op_(op),
+           ConverseResponse* converse, InvokeResponse* invoke, Received* received)
+      : request_id(received->request_id),
+        error_type(received->error_type),
+        date(received->date),
+        content_type(received->content_type),
+        body(received->body),
+        op_(op),
         max_bytes_(max_bytes),
         decoder_(decoder),
         on_event_(on_event),
@@ -186,13 +223,13 @@ class Exchange final : public HttpResponseSink, public eventstream::MessageHandl
 
   Status on_header(std::string_view name, std::string_view value) override {
     if (equals_ignore_case(name, "x-amzn-requestid")) {
-      request_id = std::string(value);
+      request_id.assign(value);
     } else if (equals_ignore_case(name, "x-amzn-errortype")) {
-      error_type = std::string(error_type_from_header(value));
+      error_type.assign(error_type_from_header(value));
     } else if (equals_ignore_case(name, "date")) {
-      date = std::string(value);
+      date.assign(value);
     } else if (equals_ignore_case(name, "content-type")) {
-      content_type = std::string(value);
+      content_type.assign(value);
     } else if (equals_ignore_case(name, "x-amzn-bedrock-input-token-count")) {
       usage.input_tokens = parse_int(value);
     } else if (equals_ignore_case(name, "x-amzn-bedrock-output-token-count")) {
@@ -246,7 +283,7 @@ class Exchange final : public HttpResponseSink, public eventstream::MessageHandl
   }
 
   int status = 0;
-  std::string request_id, error_type, date, content_type, body;
+  std::string &request_id, &error_type, &date, &content_type, &body;
   Usage usage;
   std::int64_t latency_ms = 0;
   std::int64_t retry_after_ms = -1;
@@ -436,7 +473,8 @@ Client::Client(Transport& transport, const CredentialsProvider& credentials, con
       clock_(clock),
       config_(std::move(config)),
       signer_(crypto),
-      decoder_(std::make_unique<eventstream::Decoder>()) {}
+      decoder_(std::make_unique<eventstream::Decoder>()),
+      scratch_(std::make_unique<Scratch>()) {}
 
 Client::~Client() {
   if (!sign_buf_.empty()) secure_wipe(sign_buf_.data(), sign_buf_.size());
@@ -471,28 +509,45 @@ Error Client::execute_once(Call* call, bool* retry_for_skew) {
     invoke->attempts = std::move(attempts);
   }
 
+  Scratch& scratch = *scratch_;
+  // The credentials and bearer header are wiped on every way out of this call.
+  struct WipeSecrets {
+    Scratch* scratch;
+    ~WipeSecrets() {
+      scratch->credentials.clear();
+      secure_wipe(&scratch->bearer[0], scratch->bearer.size());
+      scratch->bearer.clear();
+    }
+  } wipe_secrets{&scratch};
+
   Attempt attempt;
-  attempt.identifier = std::string(call->model_id);
+  attempt.identifier.assign(call->model_id);
   attempt.source_region = call->options.region;
-  auto finish = [&](Error e) {
+  auto finish = [&](Error& e) {
     attempt.http_status = e.http_status;
     if (!e.ok()) {
       attempt.error = to_string(e.cls);
       attempt.error.append(": ").append(e.error_type.empty() ? e.message : e.error_type);
     }
-    call->attempts->push_back(attempt);
-    return e;
+    call->attempts->push_back(std::move(attempt));
+    return std::move(e);
   };
 
-  Endpoint ep;
-  Status st = resolve_endpoint(config_, call->options.region, &ep);
+  Status st;
+  if (scratch.endpoint_region.empty() || scratch.endpoint_region != call->options.region) {
+    scratch.endpoint_region.clear();
+    scratch.endpoint = Endpoint();
+    st = resolve_endpoint(config_, call->options.region, &scratch.endpoint);
+    if (st.ok()) scratch.endpoint_region = call->options.region;
+  }
+  const Endpoint& ep = scratch.endpoint;
   error.endpoint = ep.display;
   if (!st.ok()) {
     error.cls = ErrorClass::kClient;
     error.message = st.message();
     return finish(error);
   }
-  AwsCredentials credentials;
+  AwsCredentials& credentials = scratch.credentials;
   st = credentials_.get(clock_.utc_unix_ms() + clock_offset_ms_, &credentials);
   if (!st.ok()) {
     error.cls = ErrorClass::kAuth;
@@ -501,7 +556,8 @@ Error Client::execute_once(Call* call, bool* retry_for_skew) {
   }
 
   // Host is signed but not handed to the transport, which sends its own.
-  std::vector<sigv4::Header> signed_headers;
+  std::vector<sigv4::Header>& signed_headers = scratch.signed_headers;
+  signed_headers.clear();
   signed_headers.push_back({"Host", ep.host_header});
   signed_headers.push_back({"Content-Type", call->content_type});
   if (!call->accept.empty()) {
@@ -512,16 +568,16 @@ Error Client::execute_once(Call* call, bool* retry_for_skew) {
     for (const auto& h : *call->extra_headers) signed_headers.push_back({h.first, h.second});
   }
   // An endpoint URL's path prefix is part of the path as sent and as signed.
-  const std::string path_and_prefix = ep.path_prefix + call->path;
-  std::vector<HttpHeader> headers;
+  const std::string& path_and_prefix =
+      scratch.path_and_prefix.assign(ep.path_prefix).append(call->path);
+  std::vector<HttpHeader>& headers = scratch.headers;
+  headers.clear();
   for (std::size_t i = 1; i < signed_headers.size(); ++i)
     headers.push_back({signed_headers[i].name, signed_headers[i].value});
 
-  std::string bearer;
   if (credentials.is_bearer()) {
-    bearer = "Bearer ";
-    bearer.append(credentials.bearer_token());
-    headers.push_back({"Authorization", bearer});
+    scratch.bearer.assign("Bearer ").append(credentials.bearer_token());
+    headers.push_back({"Authorization", scratch.bearer});
   } else {
     const sigv4::Request request{"POST",
                                  path_and_prefix,
@@ -569,14 +625,14 @@ Error Client::execute_once(Call* call, bool* retry_for_skew) {
   timeouts.deadline_monotonic_ns = call->deadline_ns;
 
   decoder_->reset();
+  scratch.received.clear();
   Exchange ex(call->op, config_.max_response_bytes, decoder_.get(), call->on_event, call->on_chunk,
-              converse, invoke);
+              converse, invoke, &scratch.received);
   const std::int64_t start_ns = clock_.monotonic_ns();
   HttpTiming timing;
   st = transport_.send(request, timeouts, &ex, &timing);
   attempt.ms = (clock_.monotonic_ns() - start_ns) / kNsPerMs;
   attempt.connect_ns = timing.reused_connection ? 0 : timing.connect_ns;
-  if (!bearer.empty()) secure_wipe(&bearer[0], bearer.size());
   if (!sign_buf_.empty()) secure_wipe(sign_buf_.data(), sign_buf_.size());
 
   error.http_status = ex.status;
@@ -652,15 +708,16 @@ Error Client::execute_once(Call* call, bool* retry_for_skew) {
 Error Client::converse(const ConverseRequest& request, const CallOptions& options,
                        ConverseResponse* out) {
   out->attempts.clear();
-  std::string body;
-  Status st = build_converse_body(request, &body);
+  Status st = build_converse_body(request, &scratch_->body);
   if (!st.ok()) return local_error("Converse", st.message());
   Call call;
   call.op = Op::kConverse;
   call.operation = "Converse";
   call.model_id = request.model_id;
-  call.path = model_path(request.model_id, "converse");
-  call.body = body;
+  scratch_->path.clear();
+  append_model_path(&scratch_->path, request.model_id, "converse");
+  call.path = scratch_->path;
+  call.body = scratch_->body;
   call.content_type = "application/json";
   call.accept = "application/json";
   call.options = options;
@@ -672,15 +729,16 @@ Error Client::converse(const ConverseRequest& request, const CallOptions& option
 Error Client::converse_stream(const ConverseRequest& request, const CallOptions& options,
                               const StreamCallback& on_event, ConverseResponse* out) {
   out->attempts.clear();
-  std::string body;
-  Status st = build_converse_body(request, &body);
+  Status st = build_converse_body(request, &scratch_->body);
   if (!st.ok()) return local_error("ConverseStream", st.message());
   Call call;
   call.op = Op::kConverseStream;
   call.operation = "ConverseStream";
   call.model_id = request.model_id;
-  call.path = model_path(request.model_id, "converse-stream");
-  call.body = body;
+  scratch_->path.clear();
+  append_model_path(&scratch_->path, request.model_id, "converse-stream");
+  call.path = scratch_->path;
+  call.body = scratch_->body;
   call.content_type = "application/json";
   call.accept = kEventStreamType;
   call.options = options;
@@ -698,7 +756,9 @@ Error Client::invoke_model(const InvokeRequest& request, const CallOptions& opti
   call.op = Op::kInvoke;
   call.operation = "InvokeModel";
   call.model_id = request.model_id;
-  call.path = model_path(request.model_id, "invoke");
+  scratch_->path.clear();
+  append_model_path(&scratch_->path, request.model_id, "invoke");
+  call.path = scratch_->path;
   call.body = request.body;
   call.content_type = request.content_type;
   call.accept = request.accept;
@@ -719,7 +779,9 @@ Error Client::invoke_model_with_response_stream(const InvokeRequest& request,
   call.op = Op::kInvokeStream;
   call.operation = "InvokeModelWithResponseStream";
   call.model_id = request.model_id;
-  call.path = model_path(request.model_id, "invoke-with-response-stream");
+  scratch_->path.clear();
+  append_model_path(&scratch_->path, request.model_id, "invoke-with-response-stream");
+  call.path = scratch_->path;
   call.body = request.body;
   call.content_type = request.content_type;
   call.accept = request.accept;

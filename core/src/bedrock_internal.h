@@ -3,6 +3,7 @@
 #define EDGEROUTE_CORE_SRC_BEDROCK_INTERNAL_H
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "edgeroute/bedrock.h"
@@ -18,6 +19,11 @@ std::int64_t json_int(const cJSON* object, const char* name);
 std::string_view json_string(const cJSON* object, const char* name);
 // Reads a Bedrock "usage" object (inputTokens, ..., cacheWriteInputTokens).
 void read_usage(const cJSON* usage, Usage* out);
+
+// percent_encode and model_path, appending to *out so a reused buffer keeps its
+// capacity.
+void append_percent_encoded(std::string* out, std::string_view text);
+void append_model_path(std::string* out, std::string_view model_id, std::string_view action);
 
 }  // namespace bedrock
 }  // namespace edgeroute

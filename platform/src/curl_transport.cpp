@@ -5,10 +5,13 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <limits>
 #include <string_view>
+#include <vector>
 
 #include "edgeroute/clock.h"
+#include "edgeroute/crypto.h"
 
 namespace edgeroute {
 namespace {
@@ -59,8 +62,9 @@ bool is_path(std::string_view s) {
 }
 
 bool is_header_value(std::string_view s) {
-  for (char c : s) {
-    if (c == '\r' || c == '\n' || c == '\0') return false;
+  // memchr rather than a loop: values include a session token of several hundred bytes.
+  for (const char c : {'\r', '\n', '\0'}) {
+    if (std::memchr(s.data(), c, s.size()) != nullptr) return false;
   }
   return true;
 }
@@ -192,19 +196,26 @@ struct CurlTransport::Impl {
   bool http2 = false;
   char error_text[CURL_ERROR_SIZE] = {};
   // Scratch reused across exchanges so their capacity is allocated once.
-  std::string url;
+  std::string url;  // as last given to curl; empty: none yet
+  std::string next_url;
   std::string connect_to;
+  // The request shape the handle is set up for (see configure); empty: none yet.
   std::string method;
-  std::string header_line;
+  bool has_body = false;
+  // The lists handed to curl (CURLOPT_HTTPHEADER, CURLOPT_CONNECT_TO), built in
+  // place: curl only reads them during a transfer, so their nodes and lines live
+  // here and are rebuilt for each exchange without allocating.
+  std::string header_text;  // the lines, each ending in NUL; wiped after each exchange
+  std::vector<std::size_t> header_starts;
+  std::vector<curl_slist> header_nodes;
+  curl_slist connect_to_node = {};
 
   ~Impl() {
     if (easy != nullptr) curl_easy_cleanup(easy);
     if (multi != nullptr) curl_multi_cleanup(multi);  // closes the cached connections
   }
 
-  // The lists are the caller's to free once the transfer is done.
-  Status configure(const HttpRequest& request, const HttpTimeouts& timeouts, Exchange* exchange,
-                   curl_slist** headers, curl_slist** connect_to_list);
+  Status configure(const HttpRequest& request, const HttpTimeouts& timeouts, Exchange* exchange);
   Status run(const HttpRequest& request, const HttpTimeouts& timeouts, Exchange* exchange);
   Status curl_error(CURLcode code, const HttpRequest& request, const HttpTimeouts& timeouts) const;
 };
@@ -255,19 +266,65 @@ CurlTransport::CurlTransport(std::unique_ptr<Impl> impl) : impl_(std::move(impl)
 CurlTransport::~CurlTransport() = default;
 
 Status CurlTransport::Impl::configure(const HttpRequest& request, const HttpTimeouts& timeouts,
-                                      Exchange* exchange, curl_slist** headers,
-                                      curl_slist** connect_to_list) {
-  // reset() keeps the handle's TLS session cache; connections stay in `multi`.
-  curl_easy_reset(easy);
+                                      Exchange* exchange) {
   CURLcode rc = CURLE_OK;
   auto set = [&](CURLoption option, auto value) {
     if (rc == CURLE_OK) rc = curl_easy_setopt(easy, option, value);
   };
 
-  url.assign(request.tls ? "https://" : "http://");
-  append_host(&url, request.host);
-  url.append(":").append(std::to_string(request.port)).append(request.path_and_query);
-  set(CURLOPT_URL, url.c_str());
+  // curl keeps every option between transfers, so options that never change are
+  // set once per handle, not per exchange. A request of another shape (method,
+  // with or without a body) starts from a reset handle, so that no option of the
+  // last shape lingers. reset() keeps the handle's TLS session cache;
+  // connections stay in `multi`.
+  const bool has_body_now = request.body_bytes > 0;
+  if (method.empty() || method != request.method || has_body != has_body_now) {
+    curl_easy_reset(easy);
+    url.clear();
+    method.clear();
+    // Never configurable: peer certificate and host name are always verified
+    // (VERIFYHOST 2 is "name must match"; libcurl treats 1 the same since 7.66).
+    set(CURLOPT_SSL_VERIFYPEER, 1L);
+    set(CURLOPT_SSL_VERIFYHOST, 2L);
+    if (!ca_bundle.empty()) set(CURLOPT_CAINFO, ca_bundle.c_str());
+    set(CURLOPT_HTTP_VERSION, http2 ? static_cast<long>(CURL_HTTP_VERSION_2TLS)
+                                    : static_cast<long>(CURL_HTTP_VERSION_1_1));
+    // No signals: the process may be multi-threaded and DNS timeouts must not use SIGALRM.
+    set(CURLOPT_NOSIGNAL, 1L);
+    // Long streams through NAT gateways: keep the mapping alive while the model thinks.
+    set(CURLOPT_TCP_KEEPALIVE, 1L);
+    // A proxy's "200 Connection established" is not the server's answer.
+    set(CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
+    set(CURLOPT_ERRORBUFFER, error_text);
+    set(CURLOPT_HEADERFUNCTION, &on_header_line);
+    set(CURLOPT_WRITEFUNCTION, &on_body_bytes);
+
+    const std::string_view m = request.method;
+    if (has_body_now || m == "POST") {
+      set(CURLOPT_POST, 1L);
+      if (m != "POST") set(CURLOPT_CUSTOMREQUEST, std::string(m).c_str());
+    } else if (m == "HEAD") {
+      set(CURLOPT_NOBODY, 1L);
+    } else {
+      set(CURLOPT_HTTPGET, 1L);
+      if (m != "GET") set(CURLOPT_CUSTOMREQUEST, std::string(m).c_str());
+    }
+    if (rc != CURLE_OK) {
+      return Status::error_with_backend(Code::kInternal, rc, "curl transport: cannot configure: %s",
+                                        curl_easy_strerror(rc));
+    }
+    method.assign(request.method);
+    has_body = has_body_now;
+  }
+
+  // curl copies and parses the URL when it is set: set it only when it changes.
+  next_url.assign(request.tls ? "https://" : "http://");
+  append_host(&next_url, request.host);
+  next_url.append(":").append(std::to_string(request.port)).append(request.path_and_query);
+  if (next_url != url) {
+    url.swap(next_url);
+    set(CURLOPT_URL, url.c_str());
+  }
 
   if (!request.connect_host.empty()) {
     // "HOST:PORT:CONNECT_HOST:CONNECT_PORT": only the TCP destination changes; TLS
@@ -278,38 +335,35 @@ Status CurlTransport::Impl::configure(const HttpRequest& request, const HttpTime
     append_host(&connect_to, request.connect_host);
     const std::uint16_t port = request.connect_port != 0 ? request.connect_port : request.port;
     connect_to.append(":").append(std::to_string(port));
+    connect_to_node.data = &connect_to[0];
+    connect_to_node.next = nullptr;
+    set(CURLOPT_CONNECT_TO, &connect_to_node);
+  } else {
+    set(CURLOPT_CONNECT_TO, static_cast<curl_slist*>(nullptr));
   }
 
-  method.assign(request.method);
-  const bool has_body = request.body_bytes > 0;
   if (has_body || method == "POST") {
-    set(CURLOPT_POST, 1L);
     // Not copied: the caller's body outlives send().
     set(CURLOPT_POSTFIELDS, has_body ? static_cast<const char*>(request.body) : "");
     set(CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body_bytes));
-    if (method != "POST") set(CURLOPT_CUSTOMREQUEST, method.c_str());
-  } else if (method == "HEAD") {
-    set(CURLOPT_NOBODY, 1L);
-  } else {
-    set(CURLOPT_HTTPGET, 1L);
-    if (method != "GET") set(CURLOPT_CUSTOMREQUEST, method.c_str());
   }
 
   bool has_content_type = false, has_expect = false;
+  header_text.clear();
+  header_starts.clear();
   for (std::size_t i = 0; i < request.header_count; ++i) {
     const HttpHeader& h = request.headers[i];
     has_content_type = has_content_type || iequals(h.name, "Content-Type");
     has_expect = has_expect || iequals(h.name, "Expect");
-    header_line.assign(h.name);
+    header_starts.push_back(header_text.size());
+    header_text.append(h.name);
     // "Name;" is curl's spelling of a header with an empty value ("Name:" removes it).
     if (h.value.empty()) {
-      header_line.append(";");
+      header_text.append(";");
     } else {
-      header_line.append(": ").append(h.value);
+      header_text.append(": ").append(h.value);
     }
-    curl_slist* grown = curl_slist_append(*headers, header_line.c_str());
-    if (grown == nullptr) return Status::error(Code::kInternal, "curl transport: out of memory for headers");
-    *headers = grown;
+    header_text.push_back('\0');
   }
   // curl would add these on its own: 100-continue costs a round trip before large
   // bodies, and a form Content-Type would misdescribe a JSON body.
@@ -317,43 +371,25 @@ Status CurlTransport::Impl::configure(const HttpRequest& request, const HttpTime
                             has_content_type || !has_body ? nullptr : "Content-Type:"};
   for (const char* removal : removals) {
     if (removal == nullptr) continue;
-    curl_slist* grown = curl_slist_append(*headers, removal);
-    if (grown == nullptr) return Status::error(Code::kInternal, "curl transport: out of memory for headers");
-    *headers = grown;
+    header_starts.push_back(header_text.size());
+    header_text.append(removal);
+    header_text.push_back('\0');
   }
-  set(CURLOPT_HTTPHEADER, *headers);
-  if (!request.connect_host.empty()) {
-    *connect_to_list = curl_slist_append(nullptr, connect_to.c_str());
-    if (*connect_to_list == nullptr) {
-      return Status::error(Code::kInternal, "curl transport: out of memory for connect_to");
-    }
-    set(CURLOPT_CONNECT_TO, *connect_to_list);
+  // Linked only now that header_text has stopped growing (and moving).
+  header_nodes.resize(header_starts.size());
+  for (std::size_t i = 0; i < header_nodes.size(); ++i) {
+    header_nodes[i].data = &header_text[header_starts[i]];
+    header_nodes[i].next = i + 1 < header_nodes.size() ? &header_nodes[i + 1] : nullptr;
   }
-
-  // Never configurable: peer certificate and host name are always verified
-  // (VERIFYHOST 2 is "name must match"; libcurl treats 1 the same since 7.66).
-  set(CURLOPT_SSL_VERIFYPEER, 1L);
-  set(CURLOPT_SSL_VERIFYHOST, 2L);
-  if (!ca_bundle.empty()) set(CURLOPT_CAINFO, ca_bundle.c_str());
-  set(CURLOPT_HTTP_VERSION, http2 ? static_cast<long>(CURL_HTTP_VERSION_2TLS)
-                                  : static_cast<long>(CURL_HTTP_VERSION_1_1));
+  set(CURLOPT_HTTPHEADER, header_nodes.empty() ? nullptr : header_nodes.data());
 
   // Zero leaves libcurl's own connect limit (300 s).
   set(CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(timeouts.connect_ms));
-  // No signals: the process may be multi-threaded and DNS timeouts must not use SIGALRM.
-  set(CURLOPT_NOSIGNAL, 1L);
-  // Long streams through NAT gateways: keep the mapping alive while the model thinks.
-  set(CURLOPT_TCP_KEEPALIVE, 1L);
-  // A proxy's "200 Connection established" is not the server's answer.
-  set(CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
-
   error_text[0] = '\0';
-  set(CURLOPT_ERRORBUFFER, error_text);
-  set(CURLOPT_HEADERFUNCTION, &on_header_line);
   set(CURLOPT_HEADERDATA, static_cast<void*>(exchange));
-  set(CURLOPT_WRITEFUNCTION, &on_body_bytes);
   set(CURLOPT_WRITEDATA, static_cast<void*>(exchange));
   if (rc != CURLE_OK) {
+    method.clear();  // set up again from a reset handle next time
     return Status::error_with_backend(Code::kInternal, rc, "curl transport: cannot configure: %s",
                                       curl_easy_strerror(rc));
   }
@@ -487,9 +523,7 @@ Status CurlTransport::send(const HttpRequest& request, const HttpTimeouts& timeo
   Exchange exchange;
   exchange.sink = sink;
   exchange.clock = &clock;
-  curl_slist* headers = nullptr;
-  curl_slist* connect_to_list = nullptr;
-  Status status = impl_->configure(request, timeouts, &exchange, &headers, &connect_to_list);
+  Status status = impl_->configure(request, timeouts, &exchange);
   if (status.ok()) {
     const CURLMcode added = curl_multi_add_handle(impl_->multi, impl_->easy);
     if (added != CURLM_OK) {
@@ -510,8 +544,8 @@ Status CurlTransport::send(const HttpRequest& request, const HttpTimeouts& timeo
       curl_multi_remove_handle(impl_->multi, impl_->easy);
     }
   }
-  curl_slist_free_all(headers);
-  curl_slist_free_all(connect_to_list);
+  // The lines held the Authorization header and session token.
+  secure_wipe(&impl_->header_text[0], impl_->header_text.size());
   if (exchange.first_byte_at_ns != 0) t->first_byte_ns = exchange.first_byte_at_ns - start_ns;
   t->total_ns = clock.monotonic_ns() - start_ns;
   return status;

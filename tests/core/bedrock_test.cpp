@@ -337,6 +337,56 @@ TEST(BedrockWire, ConverseBodyHasEveryField) {
       "edge");
 }
 
+// The body is written by hand, not by cJSON: every byte a caller may put in a text
+// must come back unchanged through an independent JSON parser.
+TEST(BedrockWire, EveryTextByteSurvivesTheHandWrittenJson) {
+  std::string all;
+  for (int c = 0; c < 0x80; ++c) all.push_back(static_cast<char>(c));  // NUL and every control too
+  all += "\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80";                       // UTF-8 passes through
+  ConverseRequest req;
+  req.model_id = "m";
+  req.messages.push_back(Message{"user", {ContentBlock::of_text(all)}});
+  req.system.push_back("quote \" backslash \\ slash / tab \t");
+  req.inference_config.stop_sequences = {"\n\nHuman:", std::string("a\0b", 3)};
+  req.inference_config.temperature = 0.1;
+  req.inference_config.top_p = 1.0 / 3.0;
+  req.inference_config.max_tokens = 4096;
+  std::string body;
+  ASSERT_TRUE(build_converse_body(req, &body).ok());
+  EXPECT_EQ(body.find('\0'), std::string::npos);  // a NUL is escaped, never raw
+  EXPECT_NE(body.find("\\u0000"), std::string::npos);
+  cJSON* root = cJSON_ParseWithLength(body.data(), body.size());
+  ASSERT_NE(root, nullptr) << body;
+  const cJSON* text = cJSON_GetObjectItem(
+      cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(root, "messages"), 0), "content"),
+                         0),
+      "text");
+  ASSERT_TRUE(cJSON_IsString(text));
+  // cJSON's strings end at a NUL, so compare what follows the first byte separately.
+  EXPECT_EQ(std::string(text->valuestring), std::string());
+  const std::string escaped_rest = body.substr(body.find("\\u0000") + 6, 4);
+  EXPECT_EQ(escaped_rest, "\\u00");  // 0x01 follows as \u0001
+  const cJSON* system_text = cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(root, "system"), 0), "text");
+  EXPECT_STREQ(system_text->valuestring, "quote \" backslash \\ slash / tab \t");
+  const cJSON* config = cJSON_GetObjectItem(root, "inferenceConfig");
+  EXPECT_DOUBLE_EQ(cJSON_GetObjectItem(config, "temperature")->valuedouble, 0.1);
+  EXPECT_DOUBLE_EQ(cJSON_GetObjectItem(config, "topP")->valuedouble, 1.0 / 3.0);
+  EXPECT_EQ(cJSON_GetObjectItem(config, "maxTokens")->valuedouble, 4096.0);
+  EXPECT_STREQ(cJSON_GetArrayItem(cJSON_GetObjectItem(config, "stopSequences"), 0)->valuestring, "\n\nHuman:");
+  cJSON_Delete(root);
+  // Without the NUL, the whole text round-trips byte for byte.
+  req.messages[0].content[0].text = all.substr(1);
+  ASSERT_TRUE(build_converse_body(req, &body).ok());
+  root = cJSON_ParseWithLength(body.data(), body.size());
+  ASSERT_NE(root, nullptr);
+  text = cJSON_GetObjectItem(
+      cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(root, "messages"), 0), "content"),
+                         0),
+      "text");
+  EXPECT_EQ(std::string(text->valuestring), all.substr(1));
+  cJSON_Delete(root);
+}
+
 TEST(BedrockWire, MinimalConverseBodyLeavesOptionalFieldsOut) {
   std::string body;
   ASSERT_TRUE(build_converse_body(hello_request(), &body).ok());

@@ -12,10 +12,12 @@
 // response's Date header, keeps it for later calls, re-signs and sends once more.
 // Everything else (throttling, 5xx, timeouts) is the router's to retry elsewhere.
 //
-// Memory: request and response bodies are built and parsed with cJSON; a response
-// body, error body or accumulated stream text larger than
+// Memory: a Converse request body is written directly and responses are parsed
+// with cJSON; a response body, error body or accumulated stream text larger than
 // ClientConfig::max_response_bytes is an error, never a larger allocation. The
-// event-stream decoder (about 130 KiB) is allocated once per Client.
+// event-stream decoder (about 130 KiB) is allocated once per Client, and the
+// request body, path, headers and response body go into buffers the Client keeps
+// between calls, so a warm call allocates mostly for what it returns.
 //
 // Thread safety: a Client is not thread-safe (its decoder, signer and skew are
 // per client). Use one per thread, like the Transport under it.
@@ -310,6 +312,7 @@ class Client {
 
  private:
   struct Call;
+  struct Scratch;
   Error execute(Call* call);
   Error execute_once(Call* call, bool* retry_for_skew);
 
@@ -319,7 +322,8 @@ class Client {
   ClientConfig config_;
   sigv4::Signer signer_;
   std::unique_ptr<eventstream::Decoder> decoder_;
-  std::vector<char> sign_buf_;  // reused; wiped after each call
+  std::vector<char> sign_buf_;        // reused; wiped after each call
+  std::unique_ptr<Scratch> scratch_;  // per-call buffers, reused; secrets wiped after each call
   std::int64_t clock_offset_ms_ = 0;
 };
 
