@@ -4,12 +4,13 @@ Bedrock simulator (tests/sim/worlds/test.json): plain, --stream, --json, errors,
 
 Run: python3 tests/cli/test_converse_cli.py --tool build/host/examples/edgeroute --source-dir .
 """
-import argparse
 import json
 import os
 import subprocess
 import sys
 import unittest
+
+import clitest
 
 TOOL = None
 SOURCE_DIR = None
@@ -226,9 +227,4 @@ class ConverseCli(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--tool", required=True)
-    parser.add_argument("--source-dir", required=True)
-    args, rest = parser.parse_known_args()
-    TOOL, SOURCE_DIR = os.path.abspath(args.tool), os.path.abspath(args.source_dir)
-    unittest.main(argv=[sys.argv[0], *rest])
+    clitest.main(globals(), verbosity=1)

@@ -10,7 +10,6 @@ region, then eu-west-1, then eu-west-3; us-* and ap-* are never allowed here.
 
 Run: python3 tests/cli/test_failover_cli.py --tool build/host/examples/edgeroute --source-dir .
 """
-import argparse
 import json
 import os
 import subprocess
@@ -20,6 +19,8 @@ import time
 import unittest
 import urllib.request
 
+import clitest
+
 TOOL = None
 SOURCE_DIR = None
 HAIKU = "anthropic.claude-3-haiku-20240307-v1:0"
@@ -28,19 +29,6 @@ NEAREST = "eu-central-1"
 ACCESS_KEY = "AKIDEXAMPLE"
 SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"  # the demo world's fake key
 
-
-def world_catalog(world):
-    in_region = {}
-    for r in world["regions"]:
-        for m in r.get("models", []):
-            in_region.setdefault(m, []).append(r["name"])
-    return {
-        "region_sets": {"eu": sorted(EU)},
-        "profiles": [{"id": p["id"], "model": p["id"].split(".", 1)[1], "geography": p["id"].split(".")[0],
-                      "sources": {s: p["destination_regions"] for s in p["source_regions"]}}
-                     for p in world["profiles"]],
-        "in_region": [{"model": m, "regions": regions} for m, regions in in_region.items()],
-    }
 
 
 class Failover(unittest.TestCase):
@@ -58,7 +46,7 @@ class Failover(unittest.TestCase):
             json.dump(world, f)
         cls.catalog = os.path.join(cls.tmp.name, "catalog.json")
         with open(cls.catalog, "w") as f:
-            json.dump(world_catalog(world), f)
+            json.dump(clitest.world_catalog(world, {"eu": EU}), f)
         cls.home = os.path.join(cls.tmp.name, "home")
         os.makedirs(cls.home)
 
@@ -281,9 +269,4 @@ class Failover(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--tool", required=True)
-    parser.add_argument("--source-dir", required=True)
-    args, rest = parser.parse_known_args()
-    TOOL, SOURCE_DIR = os.path.abspath(args.tool), os.path.abspath(args.source_dir)
-    unittest.main(argv=[sys.argv[0], *rest], verbosity=2)
+    clitest.main(globals())

@@ -5,13 +5,14 @@ log: no request ever reached a region outside the allowed set, nor was served th
 
 Run: python3 tests/cli/test_routed_converse.py --tool build/host/examples/edgeroute --source-dir .
 """
-import argparse
 import json
 import os
 import subprocess
 import sys
 import tempfile
 import unittest
+
+import clitest
 
 TOOL = None
 SOURCE_DIR = None
@@ -24,21 +25,6 @@ ACCESS_KEY = "AKIDEXAMPLE"
 SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
 
 
-def world_catalog(world):
-    """The world's profiles and in-region models in the catalog schema, so that
-    every endpoint the tool may reach is a simulated one (never the real AWS)."""
-    in_region = {}
-    for r in world["regions"]:
-        for m in r.get("models", []):
-            in_region.setdefault(m, []).append(r["name"])
-    return {
-        "region_sets": {"eu": sorted(EU)},
-        "profiles": [{"id": p["id"], "model": p["id"].split(".", 1)[1], "geography": p["id"].split(".")[0],
-                      "sources": {s: p["destination_regions"] for s in p["source_regions"]}}
-                     for p in world["profiles"]],
-        "in_region": [{"model": m, "regions": regions} for m, regions in in_region.items()],
-    }
-
 
 class RoutedConverse(unittest.TestCase):
     @classmethod
@@ -50,7 +36,7 @@ class RoutedConverse(unittest.TestCase):
         cls.tmp = tempfile.TemporaryDirectory()
         cls.catalog = os.path.join(cls.tmp.name, "catalog.json")
         with open(cls.catalog, "w") as f:
-            json.dump(world_catalog(world), f)
+            json.dump(clitest.world_catalog(world, {"eu": EU}), f)
         cls.home = os.path.join(cls.tmp.name, "home")
         os.makedirs(cls.home)
 
@@ -191,9 +177,4 @@ class RoutedConverse(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--tool", required=True)
-    parser.add_argument("--source-dir", required=True)
-    args, rest = parser.parse_known_args()
-    TOOL, SOURCE_DIR = os.path.abspath(args.tool), os.path.abspath(args.source_dir)
-    unittest.main(argv=[sys.argv[0], *rest], verbosity=2)
+    clitest.main(globals())

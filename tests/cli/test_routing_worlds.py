@@ -7,7 +7,6 @@ request, probes included, left the allowed set.
 
 Run: python3 tests/cli/test_routing_worlds.py --tool build/host/examples/edgeroute --source-dir .
 """
-import argparse
 import json
 import os
 import subprocess
@@ -16,6 +15,8 @@ import tempfile
 import threading
 import unittest
 import urllib.request
+
+import clitest
 
 TOOL = None
 SOURCE_DIR = None
@@ -34,20 +35,6 @@ RUN_TIMEOUT_S = 60
 # per endpoint; allow twice that for a probe in flight while the change lands.
 MAX_PROBE_ROUNDS_TO_FOLLOW = 6
 
-
-def world_catalog(world, region_sets):
-    """The catalog that matches a simulator world: its profiles and in-region models."""
-    in_region = {}
-    for r in world["regions"]:
-        for m in r.get("models", []):
-            in_region.setdefault(m, []).append(r["name"])
-    return {
-        "region_sets": {name: sorted(regions) for name, regions in region_sets.items()},
-        "profiles": [{"id": p["id"], "model": p["id"].split(".", 1)[1], "geography": p["id"].split(".")[0],
-                      "sources": {s: p["destination_regions"] for s in p["source_regions"]}}
-                     for p in world["profiles"]],
-        "in_region": [{"model": m, "regions": regions} for m, regions in in_region.items()],
-    }
 
 
 class RoutingWorlds(unittest.TestCase):
@@ -74,7 +61,7 @@ class RoutingWorlds(unittest.TestCase):
             json.dump(world, f)
         self.catalog = os.path.join(self.tmp, "catalog.json")
         with open(self.catalog, "w") as f:
-            json.dump(world_catalog(world, region_sets), f)
+            json.dump(clitest.world_catalog(world, region_sets), f)
         import simtest  # bounded start, always stopped
         self.sim = simtest.SimProcess(world_path)
         self.addCleanup(self.sim.stop)
@@ -297,9 +284,4 @@ class RoutingWorlds(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--tool", required=True)
-    parser.add_argument("--source-dir", required=True)
-    args, rest = parser.parse_known_args()
-    TOOL, SOURCE_DIR = os.path.abspath(args.tool), os.path.abspath(args.source_dir)
-    unittest.main(argv=[sys.argv[0], *rest], verbosity=2)
+    clitest.main(globals())

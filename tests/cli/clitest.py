@@ -1,0 +1,38 @@
+"""What the tool's simulator-backed tests share: the catalog that matches a
+simulator world, and the command line every test script takes.
+
+    python3 tests/cli/test_X.py --tool build/host/examples/edgeroute --source-dir . [unittest args]
+"""
+import argparse
+import os
+import sys
+import unittest
+
+
+def world_catalog(world, region_sets):
+    """The catalog of a simulator world: its profiles and in-region models, so that
+    every endpoint the tool may reach is a simulated one (never the real AWS), and
+    the given region sets ({name: [regions]})."""
+    in_region = {}
+    for r in world["regions"]:
+        for m in r.get("models", []):
+            in_region.setdefault(m, []).append(r["name"])
+    return {
+        "region_sets": {name: sorted(regions) for name, regions in region_sets.items()},
+        "profiles": [{"id": p["id"], "model": p["id"].split(".", 1)[1], "geography": p["id"].split(".")[0],
+                      "sources": {s: p["destination_regions"] for s in p["source_regions"]}}
+                     for p in world["profiles"]],
+        "in_region": [{"model": m, "regions": regions} for m, regions in in_region.items()],
+    }
+
+
+def main(module_globals, verbosity=2):
+    """Parses --tool and --source-dir into the test module's TOOL and SOURCE_DIR,
+    then runs its tests with the remaining arguments."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--tool", required=True)
+    parser.add_argument("--source-dir", required=True)
+    args, rest = parser.parse_known_args()
+    module_globals["TOOL"] = os.path.abspath(args.tool)
+    module_globals["SOURCE_DIR"] = os.path.abspath(args.source_dir)
+    unittest.main(argv=[sys.argv[0], *rest], verbosity=verbosity)
