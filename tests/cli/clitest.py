@@ -6,6 +6,7 @@ simulator world, and the command line every test script takes.
 import argparse
 import os
 import sys
+import time
 import unittest
 
 
@@ -24,6 +25,20 @@ def world_catalog(world, region_sets):
                      for p in world["profiles"]],
         "in_region": [{"model": m, "regions": regions} for m, regions in in_region.items()],
     }
+
+
+def settled_requests(sim, quiet_s=0.1, limit_s=3.0):
+    """The simulator's request log once it has stopped growing: a line is written
+    just after its answer, so a tool that has exited can be a moment ahead of it."""
+    path = os.path.join(sim.state_dir, "requests.jsonl")
+    deadline = time.monotonic() + limit_s
+    last = None
+    while True:
+        lines = sim.requests() if os.path.exists(path) else []
+        if lines == last or time.monotonic() > deadline:
+            return lines
+        last = lines
+        time.sleep(quiet_s)
 
 
 def main(module_globals, verbosity=2):

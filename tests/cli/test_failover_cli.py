@@ -87,10 +87,7 @@ class Failover(unittest.TestCase):
         return [json.loads(line) for line in p.stdout.splitlines()]
 
     def calls(self):
-        path = os.path.join(self.sim.state_dir, "requests.jsonl")
-        if not os.path.exists(path):
-            return []
-        return [r for r in self.sim.requests() if r.get("operation")]
+        return [r for r in clitest.settled_requests(self.sim) if r.get("operation")]
 
     def assert_only_eu(self):
         path = os.path.join(self.sim.state_dir, "requests.jsonl")
@@ -122,6 +119,18 @@ class Failover(unittest.TestCase):
         throttled = [r for r in self.calls() if r["region"] == NEAREST]
         self.assertTrue(all(r["status"] == 429 for r in throttled), throttled)
         self.assertLess(len(throttled), 8)
+
+    def test_x_amz_retry_after_keeps_the_region_out_that_long(self):
+        # Without the header the region's first cooldown is at most 500 ms and its
+        # send rate allows a trial within about 2 s (3 throttles in this run); the
+        # header asks for 6 s.
+        self.set_faults(NEAREST, [{"kind": "throttling", "rate": 1.0, "retry_after_ms": 6000}])
+        p = self.converse("--json", "--repeat", "16", "--interval-ms", "250")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertTrue(all(o["error"] is None for o in self.lines(p)))
+        to_nearest = [r for r in self.calls() if r["region"] == NEAREST]
+        self.assertEqual(len(to_nearest), 1, to_nearest)
+        self.assertEqual(to_nearest[0]["status"], 429)
 
     def test_every_allowed_region_throttled_waits_then_fails_clearly_within_the_deadline(self):
         for region in EU:

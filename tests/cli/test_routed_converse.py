@@ -75,10 +75,7 @@ class RoutedConverse(unittest.TestCase):
                          catalog=catalog)
 
     def requests(self):
-        path = os.path.join(self.sim.state_dir, "requests.jsonl")
-        if not os.path.exists(path):
-            return []
-        return self.sim.requests()
+        return clitest.settled_requests(self.sim)
 
     def assert_only(self, allowed):
         """Every logged request went to an allowed endpoint and was served inside the set."""

@@ -427,7 +427,9 @@ class RegionHandler(_BaseHandler):
             record["fault"] = fault.kind if fault else None
             if fault is not None and fault.kind in ERROR_FAULTS:
                 error_type, message_key = ERROR_FAULTS[fault.kind]
-                raise ApiError(error_type, MESSAGES[message_key])
+                retry_after = getattr(fault, "retry_after_ms", None)
+                raise ApiError(error_type, MESSAGES[message_key],
+                               headers=[("x-amz-retry-after", str(retry_after))] if retry_after is not None else [])
             if route.operation != "CountTokens":
                 exhausted = sim.quotas.admit(region.name, identity.account_id,
                                              input_tokens + _max_output_tokens(request), sim.now_s())
@@ -513,7 +515,8 @@ class RegionHandler(_BaseHandler):
                 error.error_type))
         record.update(status=status, error_type=error.error_type)
         body = json.dumps({"message": error.message}).encode()
-        self._send_body(status, "application/json", body, [("x-amzn-ErrorType", f"{error.error_type}:{namespace}")])
+        self._send_body(status, "application/json", body,
+                        [("x-amzn-ErrorType", f"{error.error_type}:{namespace}"), *getattr(error, "headers", [])])
 
     def _send_stream(self, sim, region, events, fault, record, extra):
         """Send the events as chunked transfer encoding, placing a stream fault

@@ -48,10 +48,11 @@ MESSAGES = {
 class ApiError(Exception):
     """A modelled Bedrock error: answered with its status, x-amzn-ErrorType and {"message"}."""
 
-    def __init__(self, error_type: str, message: str):
+    def __init__(self, error_type: str, message: str, headers=()):
         super().__init__(message)
         self.error_type = error_type
         self.message = message
+        self.headers = list(headers)  # extra response headers, e.g. x-amz-retry-after
 
 
 @dataclass(frozen=True)

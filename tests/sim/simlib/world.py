@@ -16,7 +16,7 @@ from typing import Optional
 
 #: Fault kinds and the extra fields each accepts.
 FAULT_KINDS = {
-    "throttling": (),
+    "throttling": ("retry_after_ms",),
     "unavailable": (),
     "internal": (),
     "model_not_ready": (),
@@ -65,6 +65,7 @@ class Fault:
     rate: float = 1.0
     stall_s: float = DEFAULT_STALL_S
     after_deltas: int = DEFAULT_AFTER_DELTAS
+    retry_after_ms: Optional[int] = None  # throttling: sent as x-amz-retry-after when set
 
     def active(self, now_s: float) -> bool:
         return self.from_s <= now_s and (self.to_s is None or now_s < self.to_s)
@@ -260,7 +261,9 @@ def parse_faults(data, path: str) -> tuple:
             kind, from_s, to_s, rate,
             stall_s=_number(fault.get("stall_s", DEFAULT_STALL_S), f"{fpath}.stall_s"),
             after_deltas=_integer(fault.get("after_deltas", DEFAULT_AFTER_DELTAS), f"{fpath}.after_deltas",
-                                  minimum=0)))
+                                  minimum=0),
+            retry_after_ms=(None if fault.get("retry_after_ms") is None else
+                            _integer(fault["retry_after_ms"], f"{fpath}.retry_after_ms", minimum=0))))
     return tuple(faults)
 
 
