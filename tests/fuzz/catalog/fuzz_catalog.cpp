@@ -14,7 +14,7 @@
 //
 // Two builds of this file:
 //   catalog_fuzzer          libFuzzer (clang): catalog_fuzzer -max_total_time=30 seeds/
-//   fuzz_catalog_replay     plain main (any compiler), run by ctest:
+//   fuzz_catalog_replay     plain main (any compiler; ../replay_main.h), run by ctest:
 //                           fuzz_catalog_replay [--generated N] SEED_DIR...
 //                           runs the seeds, then N deterministic mutations of them.
 #include <algorithm>
@@ -26,7 +26,6 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "edgeroute/catalog.h"
 #include "edgeroute/policy.h"
@@ -209,83 +208,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
 #if defined(EDGEROUTE_FUZZ_REPLAY)
 
-#include <filesystem>
-#include <fstream>
-#include <iterator>
+#include "replay_main.h"
 
-namespace {
-
-std::uint32_t next(std::uint32_t* s) {
-  *s ^= *s << 13;
-  *s ^= *s >> 17;
-  *s ^= *s << 5;
-  return *s;
-}
-
-void run(const std::string& input) {
-  LLVMFuzzerTestOneInput(reinterpret_cast<const std::uint8_t*>(input.data()), input.size());
-}
-
-}  // namespace
-
+// No built-in seeds: they come from the directories named on the command line.
 int main(int argc, char** argv) {
-  long generated = 2000;
-  std::vector<std::filesystem::path> files;
-  for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--generated") == 0 && i + 1 < argc) {
-      generated = std::strtol(argv[++i], nullptr, 10);
-      continue;
-    }
-    std::error_code ec;
-    if (!std::filesystem::exists(argv[i], ec)) {
-      std::fprintf(stderr, "fuzz_catalog_replay: no such file or directory: %s\n", argv[i]);
-      return 2;
-    }
-    if (!std::filesystem::is_directory(argv[i])) {
-      files.emplace_back(argv[i]);
-      continue;
-    }
-    for (const auto& entry : std::filesystem::directory_iterator(argv[i])) {
-      if (entry.is_regular_file()) files.push_back(entry.path());
-    }
-  }
-  if (files.empty()) {
-    std::fprintf(stderr, "usage: fuzz_catalog_replay [--generated N] SEED_DIR|FILE...\n");
-    return 2;
-  }
-  // Directory order is the file system's; sorted, the mutations are the same everywhere.
-  std::sort(files.begin(), files.end());
-  std::vector<std::string> seeds;
-  for (const auto& path : files) {
-    std::ifstream in(path, std::ios::binary);
-    seeds.emplace_back(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-    run(seeds.back());
-  }
-  std::uint32_t rng = 0x9e3779b9u;
-  for (long i = 0; i < generated; ++i) {
-    std::string input = seeds[next(&rng) % seeds.size()];
-    const std::uint32_t edits = 1 + next(&rng) % 8;
-    for (std::uint32_t e = 0; e < edits && !input.empty(); ++e) {
-      const std::size_t at = next(&rng) % input.size();
-      switch (next(&rng) % 5) {
-        case 0: input[at] = static_cast<char>(next(&rng)); break;           // flip a byte
-        case 1: input.resize(at); break;                                    // truncate
-        case 2: input.insert(at, input.substr(at, next(&rng) % 64)); break;  // repeat a run
-        case 3: input.erase(at, 1); break;                                  // drop a byte
-        default: {  // splice in a run of another seed (a field from elsewhere)
-          const std::string& other = seeds[next(&rng) % seeds.size()];
-          if (!other.empty()) {
-            const std::size_t from = next(&rng) % other.size();
-            input.insert(at, other.substr(from, next(&rng) % 48));
-          }
-        }
-      }
-    }
-    run(input);
-  }
-  std::printf("fuzz_catalog_replay: %zu seeds and %ld generated inputs, no invariant broken\n", seeds.size(),
-              generated);
-  return 0;
+  return edgeroute::fuzz::replay_main(argc, argv, {"fuzz_catalog_replay"});
 }
 
 #endif  // EDGEROUTE_FUZZ_REPLAY

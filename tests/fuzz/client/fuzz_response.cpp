@@ -13,7 +13,7 @@
 //
 // Two builds of this file:
 //   client_fuzzer          libFuzzer (clang): client_fuzzer -max_total_time=30
-//   fuzz_client_replay     plain main (any compiler), run by ctest:
+//   fuzz_client_replay     plain main (any compiler; ../replay_main.h), run by ctest:
 //                          fuzz_client_replay [--generated N]
 //                          runs the seeds, then N deterministic mutations of them.
 #include <cstddef>
@@ -183,6 +183,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
 #if defined(EDGEROUTE_FUZZ_REPLAY)
 
+#include "replay_main.h"
+
 namespace {
 
 // Well-formed inputs of each kind; the mutations start from these.
@@ -198,51 +200,18 @@ const char* const kSeeds[] = {
     "\x03{\"bytes\":\"eyJhIjoxfQ==\"}\n{\"bytes\":\"eHk=\"}\n{\"bytes\":\"not base64!\"}",
 };
 
-std::uint32_t next(std::uint32_t* s) {
-  *s ^= *s << 13;
-  *s ^= *s >> 17;
-  *s ^= *s << 5;
-  return *s;
-}
-
-void run(const std::string& input) {
-  LLVMFuzzerTestOneInput(reinterpret_cast<const std::uint8_t*>(input.data()), input.size());
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  long generated = 2000;
-  if (argc == 3 && std::strcmp(argv[1], "--generated") == 0) {
-    generated = std::strtol(argv[2], nullptr, 10);
-  } else if (argc != 1) {
-    std::fprintf(stderr, "usage: fuzz_client_replay [--generated N]\n");
-    return 2;
-  }
-  std::vector<std::string> seeds;
+  edgeroute::fuzz::ReplayTarget target("fuzz_client_replay");
   for (const char* seed : kSeeds) {
     // The leading mode byte may be NUL, so the length is the rest plus one.
-    seeds.emplace_back(seed, 1 + std::strlen(seed + 1));
-    run(seeds.back());
+    target.seeds.emplace_back(seed, 1 + std::strlen(seed + 1));
   }
-  std::uint32_t rng = 0x9e3779b9u;
-  for (long i = 0; i < generated; ++i) {
-    std::string input = seeds[next(&rng) % seeds.size()];
-    const std::uint32_t edits = 1 + next(&rng) % 8;
-    for (std::uint32_t e = 0; e < edits && input.size() > 1; ++e) {
-      const std::size_t at = 1 + next(&rng) % (input.size() - 1);
-      switch (next(&rng) % 4) {
-        case 0: input[at] = static_cast<char>(next(&rng)); break;           // flip a byte
-        case 1: input.resize(at); break;                                    // truncate
-        case 2: input.insert(at, input.substr(at, next(&rng) % 64)); break;  // repeat a run
-        default: input.erase(at, 1); break;                                 // drop a byte
-      }
-    }
-    run(input);
-  }
-  std::printf("fuzz_client_replay: %zu seeds and %ld generated inputs, no invariant broken\n", seeds.size(),
-              generated);
-  return 0;
+  // Mutations keep the mode byte, so every input stays of its seed's kind.
+  target.fixed_prefix_bytes = 1;
+  target.splice = false;
+  return edgeroute::fuzz::replay_main(argc, argv, target);
 }
 
 #endif  // EDGEROUTE_FUZZ_REPLAY
