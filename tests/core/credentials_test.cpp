@@ -202,6 +202,20 @@ TEST_F(CredentialsFiles, IndentedSubSettingsUnderAnEmptyKeyAreSkipped) {
   EXPECT_EQ(region, "eu-west-3");
 }
 
+// Devices rotate keys by rewriting the file; a long-running process (one provider,
+// many calls) must sign the next call with the new key, without a restart.
+TEST_F(CredentialsFiles, ARewrittenFileIsReadByTheNextCall) {
+  credentials_file(keys_section("[default]"));
+  const ProfileCredentialsProvider provider(env_);
+  AwsCredentials first;
+  ASSERT_TRUE(provider.get(kNowMs, &first).ok());
+  credentials_file("[default]\naws_access_key_id = AKIDROTATED2\naws_secret_access_key = rotated-secret\n");
+  AwsCredentials second;
+  ASSERT_TRUE(provider.get(kNowMs, &second).ok());
+  EXPECT_EQ(std::string(first.access_key_id()), kKeyId);
+  EXPECT_EQ(std::string(second.access_key_id()), "AKIDROTATED2");
+}
+
 TEST_F(CredentialsFiles, MissingFilesOrProfileIsNotFound) {
   AwsCredentials c;
   Status s = get(&c);
