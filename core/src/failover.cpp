@@ -179,6 +179,20 @@ void RoutedCall::complete(const AttemptOutcome& outcome, std::int64_t now_ns) {
   last_timed_out_ = outcome.timed_out;
 }
 
+OutcomeClass RoutedCall::outcome() const {
+  if (ok()) return OutcomeClass::kSuccess;
+  switch (ending_) {
+    case Ending::kNoRoute:
+    case Ending::kRefused: return OutcomeClass::kClient;
+    default: break;
+  }
+  if (attempt_count_ == 0) return OutcomeClass::kTransient;  // deadline or budget before any attempt
+  const OutcomeClass last = attempts_[attempt_count_ - 1].outcome;
+  // Not done, or a record that says success on a call that did not succeed: never
+  // let either read as a success.
+  return last == OutcomeClass::kSuccess ? OutcomeClass::kTransient : last;
+}
+
 bool RoutedCall::failed_over() const { return ok() && attempt_count_ > 1; }
 
 bool RoutedCall::served_by_primary() const { return ok() && attempts_[attempt_count_ - 1].route.primary; }

@@ -392,6 +392,20 @@ OutcomeClass outcome_class(const Error& error) {
   return OutcomeClass::kClient;
 }
 
+bedrock::ErrorClass error_class(OutcomeClass outcome) {
+  switch (outcome) {
+    case OutcomeClass::kSuccess: return bedrock::ErrorClass::kNone;
+    case OutcomeClass::kThrottle: return bedrock::ErrorClass::kThrottle;
+    case OutcomeClass::kQuota: return bedrock::ErrorClass::kQuota;
+    case OutcomeClass::kTransient: return bedrock::ErrorClass::kTransient;
+    case OutcomeClass::kModelNotReady: return bedrock::ErrorClass::kModelNotReady;
+    case OutcomeClass::kClient: return bedrock::ErrorClass::kClient;
+    case OutcomeClass::kAuth: return bedrock::ErrorClass::kAuth;
+    case OutcomeClass::kClockSkew: return bedrock::ErrorClass::kClockSkew;
+  }
+  return bedrock::ErrorClass::kClient;
+}
+
 // Starts `/bin/sh -c command` with `env` added to the environment; returns its pid,
 // or -1 (with a message) when it cannot start. The caller reaps it (wait_child).
 // The command does not inherit the process's AWS secrets: an alert script that
@@ -537,11 +551,12 @@ class Routing {
       default: break;
     }
     // Gave up (attempts, budget or deadline): say why, with every candidate's state.
+    // The last answer is kept when a request was sent; when none was (no attempt,
+    // or every one a fail drill's) there is no answer, and the class comes from the
+    // call itself: a default error would read as success.
     Error e = result.error;
-    if (call.attempt_count() == 0) {
-      e = refusal(operation, "", "");
-      e.cls = bedrock::ErrorClass::kTransient;
-    }
+    if (e.ok()) e = refusal(operation, "", "");
+    e.cls = error_class(call.outcome());
     const std::string last = e.message.empty() ? std::string() : "; last answer: " + e.message;
     e.message = std::string("gave up (") + to_string(call.ending()) + "): " + call.status().message() + last +
                 "; candidates: " + candidate_states();

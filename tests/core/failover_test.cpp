@@ -293,6 +293,48 @@ TEST_F(FailoverTest, AFailDrillFailsAttemptsUnsentAndTheCallMovesOn) {
   EXPECT_EQ(send(after), "eu-central-1");
 }
 
+TEST_F(FailoverTest, ACallWhoseEveryAttemptWasDrilledEndsAsAFailureNotASuccess) {
+  start();
+  for (const char* region : {"eu-central-1", "eu-west-1", "eu-west-3"}) {
+    ASSERT_TRUE(router_->drill(region, DrillKind::kFail, now() + 60000 * kMs, now()).ok());
+  }
+  RoutedCall call = make_call();
+  // Every attempt is a drill's, consumed inside next(): nothing is ever sent.
+  EXPECT_EQ(call.next(now(), 7), RoutedCall::Step::kDone);
+  EXPECT_FALSE(call.ok());
+  EXPECT_EQ(call.ending(), RoutedCall::Ending::kAttempts);
+  ASSERT_EQ(call.attempt_count(), 3u);
+  for (std::size_t i = 0; i < call.attempt_count(); ++i) EXPECT_TRUE(call.attempt(i).drill);
+  // The class a caller's error is built from: a retryable failure, never success.
+  EXPECT_EQ(call.outcome(), OutcomeClass::kTransient);
+  EXPECT_NE(std::string(call.status().message()).find("fail drill"), std::string::npos)
+      << call.status().message();
+}
+
+TEST_F(FailoverTest, TheCallsOutcomeIsTheLastAttemptsClassOrSuccess) {
+  start();
+  RoutedCall served = make_call();
+  ASSERT_EQ(send(served), "eu-central-1");
+  served.complete(outcome_of(OutcomeClass::kSuccess), now());
+  EXPECT_EQ(served.outcome(), OutcomeClass::kSuccess);
+
+  RoutedCall rejected = make_call();
+  ASSERT_EQ(send(rejected), "eu-central-1");
+  rejected.complete(outcome_of(OutcomeClass::kAuth), now());
+  EXPECT_EQ(rejected.ending(), RoutedCall::Ending::kNotRetryable);
+  EXPECT_EQ(rejected.outcome(), OutcomeClass::kAuth);
+
+  RoutedCall late(*router_, budget_, kModel, "", now());  // no time for any attempt
+  EXPECT_EQ(late.next(now(), 7), RoutedCall::Step::kDone);
+  EXPECT_EQ(late.ending(), RoutedCall::Ending::kDeadline);
+  EXPECT_EQ(late.outcome(), OutcomeClass::kTransient);
+
+  RoutedCall unknown(*router_, budget_, "no-such-model", "", now() + 30000 * kMs);
+  EXPECT_EQ(unknown.next(now(), 7), RoutedCall::Step::kDone);
+  EXPECT_EQ(unknown.ending(), RoutedCall::Ending::kNoRoute);
+  EXPECT_EQ(unknown.outcome(), OutcomeClass::kClient);
+}
+
 TEST_F(FailoverTest, ADrainDrillSkipsTheRegionUntilItEnds) {
   start();
   const std::size_t central = static_cast<std::size_t>(catalog_->find_region("eu-central-1"));

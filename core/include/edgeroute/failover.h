@@ -113,6 +113,12 @@ class RoutedCall {
   // When done without success: why, in one line (for kDeadline and kNoRoute the
   // router's own words, which name each allowed candidate and its state).
   const Status& status() const { return status_; }
+  // How the call ended, in the outcome vocabulary the client's errors map to:
+  // kSuccess only when ok(). A call that gave up reports its last attempt's class
+  // (a fail drill's attempt is kTransient, although nothing was sent); with no
+  // attempt at all, kTransient for a deadline or budget, kClient for no route or a
+  // refused route. Callers build their error from this, never from "no error yet".
+  OutcomeClass outcome() const;
   std::size_t attempt_count() const { return attempt_count_; }
   const AttemptRecord& attempt(std::size_t i) const { return attempts_[i]; }
   // Succeeded after a failed attempt (failover within the call). A call routed
