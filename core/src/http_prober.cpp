@@ -41,8 +41,11 @@ class CountingSink final : public HttpResponseSink {
 
 }  // namespace
 
-HttpProber::HttpProber(Transport& transport, const Catalog& catalog, const HttpTimeouts& timeouts)
-    : transport_(&transport), catalog_(&catalog), timeouts_(timeouts) {}
+HttpProber::HttpProber(Transport& transport, const Catalog& catalog, const HttpTimeouts& timeouts,
+                       std::uint32_t total_ms, const Clock& clock)
+    : transport_(&transport), catalog_(&catalog), timeouts_(timeouts),
+      total_ns_(static_cast<std::int64_t>(total_ms > 0 ? total_ms : kDefaultTotalMs) * 1000 * 1000),
+      clock_(&clock) {}
 
 Status HttpProber::connect_to(std::string_view region, std::string_view host, std::uint16_t port) {
   const int index = catalog_->find_region(region);
@@ -68,14 +71,31 @@ ProbeResult HttpProber::probe(std::string_view host, std::uint16_t region) {
     request.connect_host = connect_to_[region].host.view();
     request.connect_port = connect_to_[region].port;
   }
+  ProbeResult result;
+  const std::int64_t start_ns = clock_->monotonic_ns();
+  HttpTimeouts timeouts = timeouts_;
+  timeouts.deadline_monotonic_ns = start_ns + total_ns_;
+  if (deadline_ns_ > 0 && deadline_ns_ < timeouts.deadline_monotonic_ns) timeouts.deadline_monotonic_ns = deadline_ns_;
+  if (timeouts.deadline_monotonic_ns <= start_ns) {
+    last_error_ = Status::error(Code::kTimeout, "probe of %.*s not sent: the probe stage's deadline has passed",
+                                static_cast<int>(host.size()), host.data());
+    return result;
+  }
   CountingSink sink;
   HttpTiming timing;
-  Status sent = transport_->send(request, timeouts_, &sink, &timing);
+  const Status sent = transport_->send(request, timeouts, &sink, &timing);
 
-  ProbeResult result;
-  // The sink's own abort (an over-long body) still followed an HTTP answer.
-  result.answered = sink.answered();
-  last_error_ = result.answered ? Status() : sent;
+  // Only a complete answer is a sample: a status line followed by a stall, a
+  // drip or a cut-off says nothing good about the endpoint.
+  result.answered = sent.ok() && sink.answered();
+  if (result.answered) {
+    last_error_ = Status();
+  } else if (!sent.ok()) {
+    last_error_ = sent;
+  } else {
+    last_error_ = Status::error(Code::kUnavailable, "probe of %.*s: no HTTP answer", static_cast<int>(host.size()),
+                                host.data());
+  }
   const bool cold = !timing.reused_connection;
   if (result.answered) {
     result.rtt_ns = cold && timing.connect_ns > 0 ? timing.connect_ns : timing.first_byte_ns;

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <thread>
 
+#include "edgeroute/clock.h"
 #include "edgeroute/random.h"
 #if EDGEROUTE_TOOL_HAVE_CURL
 #include "edgeroute/curl_transport.h"
@@ -249,16 +250,22 @@ int ProbeLoop::open(const std::vector<ConnectTo>& connect_to, const std::string&
   return -1;
 }
 
-void ProbeLoop::first_rounds(Router* router, std::int64_t* now_ns, ProbeSummary* summary, std::string* probe_error) {
+void ProbeLoop::first_rounds(Router* router, std::int64_t* now_ns, ProbeSummary* summary, std::string* probe_error,
+                             std::int64_t deadline_ns) {
   constexpr std::int64_t kHourNs = 3600LL * 1000 * 1000 * 1000;
   Random random = Random::from_os();
+  impl_->prober->set_deadline_ns(deadline_ns);
+  int rounds = 0;
   for (int round = 0; round < kProbeRounds; ++round) {
+    if (deadline_ns > 0 && system_clock().monotonic_ns() >= deadline_ns) break;
     *now_ns = round * kHourNs;
     router->tick(*now_ns, random.next_u64(), *impl_->prober);
+    ++rounds;
   }
+  impl_->prober->set_deadline_ns(0);  // later rounds: each probe's own limit only
   const ProbeStats stats = router->probe_stats();
   summary->ran = true;
-  summary->rounds = kProbeRounds;
+  summary->rounds = rounds;
   summary->probes = stats.probes_sent;
   summary->bytes = stats.bytes_total;
   if (!impl_->prober->last_error().ok()) *probe_error = impl_->prober->last_error().message();

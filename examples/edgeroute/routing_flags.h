@@ -99,8 +99,11 @@ class ProbeLoop {
   int open(const std::vector<ConnectTo>& connect_to, const std::string& ca_bundle, const Catalog& catalog,
            std::string* error);
   // The first sweeps, in simulated time (an hour apart, so each is due); *now_ns
-  // is the last one's time. A probe's transport error goes to *probe_error.
-  void first_rounds(Router* router, std::int64_t* now_ns, ProbeSummary* summary, std::string* probe_error);
+  // is the last one's time. A probe's transport error goes to *probe_error. No
+  // probe runs past deadline_ns (system_clock()'s monotonic time; 0: none), and
+  // no round starts after it.
+  void first_rounds(Router* router, std::int64_t* now_ns, ProbeSummary* summary, std::string* probe_error,
+                    std::int64_t deadline_ns = 0);
   // From now on, tick the router every 100 ms of real time (it probes only when a
   // round is due) until stop(). now_ns() is the router's clock.
   void start(Router* router, std::function<std::int64_t()> now_ns);

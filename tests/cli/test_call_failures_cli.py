@@ -143,6 +143,40 @@ class CallFailures(unittest.TestCase):
         self.assertRegex(lines[-1], r"^drill summary: 2 calls, 2 failed, 0 failed over; served by$")
         self.assertEqual(self.calls(), [])
 
+    # --- probes against an endpoint that answers at once and then drips -------------
+
+    def with_dripping_region(self, region, mode):
+        """A drip server standing in for `region`; returns (connect_to, ca_bundle)."""
+        sys.path.insert(0, os.path.join(SOURCE_DIR, "tests", "support"))
+        import drip_server
+        directory = tempfile.mkdtemp(dir=self.tmp.name)
+        server = drip_server.DripServer(directory, region, mode=mode, interval_ms=200, max_seconds=45)
+        ready = server.start()
+        self.addCleanup(server.stop)
+        bundle = os.path.join(directory, "bundle.pem")
+        with open(bundle, "w") as out:
+            for path in (self.ready["ca_file"], ready["ca_file"]):
+                with open(path) as f:
+                    out.write(f.read())
+        return {region: f"127.0.0.1:{ready['port']}"}, bundle
+
+    def test_a_dripping_endpoint_is_not_ranked_nearest_and_the_probes_end_in_time(self):
+        # eu-west-3 is the farthest EU region; standing in for it, the drip server
+        # sends its status line first of all, then a header (or body byte) every 200 ms.
+        for mode in ("headers", "body"):
+            with self.subTest(mode=mode):
+                connect_to, bundle = self.with_dripping_region("eu-west-3", mode)
+                p = self.run_tool(("converse", "--prompt", "Hi"), "--probe", "--json", "--deadline-ms", "4000",
+                                  connect_to=connect_to, ca_bundle=bundle, timeout=40)
+                self.assertEqual(p.returncode, 0, p.stderr)
+                out = json.loads(p.stdout)
+                self.assertIsNone(out["error"], out)
+                self.assertIn(out["route"]["source_region"], EU - {"eu-west-3"})
+                # Probes take at most half the deadline; the whole run stays near it
+                # (plus start-up on a loaded machine).
+                self.assertLess(p.elapsed, 4.0 + 4.0, p.stderr)
+                self.assertIn("deadline", p.stderr)  # the cut-off probe is reported
+
 
 if __name__ == "__main__":
     clitest.main(globals())

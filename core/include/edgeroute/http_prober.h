@@ -1,8 +1,16 @@
 // edgeroute/http_prober.h -- the router's latency probe over HTTP.
 //
 // A probe is one cheap unauthenticated `GET /` to an endpoint's Bedrock Runtime
-// host. Any HTTP answer counts (the service answers 403/404 without credentials):
-// what is measured is the network, not the service. On a warm (kept-alive)
+// host. Any complete HTTP answer counts (the service answers 403/404 without
+// credentials): what is measured is the network, not the service. An answer that
+// does not complete -- cut off, over kMaxBodyBytes, or still arriving when the
+// probe's total time is up -- gives no sample: an endpoint that sends its first
+// byte at once and then drips must not rank as the nearest.
+//
+// Time: every probe ends within total_ms of its start (connect, answer and body
+// together), and never after the deadline set with set_deadline_ns(), so a probe
+// stage cannot outlast the call it prepares. `clock` must be the transport's
+// (deadlines are absolute on it). On a warm (kept-alive)
 // connection the RTT is the time to the first response byte; on a cold one it is
 // the connect time (TCP + TLS handshake), because the first-byte time of a cold
 // request adds the handshake to the round trip and would rank a region by how
@@ -22,6 +30,7 @@
 #include <string_view>
 
 #include "edgeroute/catalog.h"
+#include "edgeroute/clock.h"
 #include "edgeroute/router.h"
 #include "edgeroute/status.h"
 #include "edgeroute/transport.h"
@@ -38,8 +47,17 @@ class HttpProber final : public Prober {
   // connection dropped) rather than paid for on a metered link.
   static constexpr std::uint32_t kMaxBodyBytes = 16u * 1024u;
 
+  // Longest a probe may take from start to its last byte, ms, by default.
+  static constexpr std::uint32_t kDefaultTotalMs = 5000;
+
   // `catalog` maps the router's region indices to names; it must outlive the prober.
-  HttpProber(Transport& transport, const Catalog& catalog, const HttpTimeouts& timeouts);
+  // timeouts.deadline_monotonic_ns is ignored: see set_deadline_ns().
+  HttpProber(Transport& transport, const Catalog& catalog, const HttpTimeouts& timeouts,
+             std::uint32_t total_ms = kDefaultTotalMs, const Clock& clock = system_clock());
+
+  // No probe runs past this absolute monotonic time (the clock's); one that would
+  // start after it is not sent and gives no sample. 0: no deadline but total_ms.
+  void set_deadline_ns(std::int64_t deadline_ns) { deadline_ns_ = deadline_ns; }
 
   // Probes of `region` connect to host:port instead of resolving the endpoint
   // host (TLS and Host still name the endpoint), like curl's --connect-to.
@@ -49,7 +67,8 @@ class HttpProber final : public Prober {
 
   ProbeResult probe(std::string_view host, std::uint16_t region) override;
 
-  // The transport's error of the last probe that got no HTTP answer (OK otherwise).
+  // Why the last probe gave no sample: the transport's error, or the deadline
+  // (OK when it gave one).
   const Status& last_error() const { return last_error_; }
 
  private:
@@ -61,6 +80,9 @@ class HttpProber final : public Prober {
   Transport* transport_;
   const Catalog* catalog_;
   HttpTimeouts timeouts_;
+  std::int64_t total_ns_;
+  const Clock* clock_;
+  std::int64_t deadline_ns_ = 0;
   Status last_error_;
   ConnectTo connect_to_[limits::kRouterMaxRegions];
 };
