@@ -7,6 +7,7 @@
 #include <cjson/cJSON.h>
 
 #include <cstdio>
+#include <cstring>
 #include <memory>
 #include <string>
 
@@ -104,6 +105,10 @@ class CatalogLoader {
 
   Status load(const cJSON* root) {
     if (!cJSON_IsObject(root)) return error(Code::kParseError, "(top level)", "expected an object");
+    // cJSON keeps every member of a repeated key and lookups find the first, so a
+    // second "sources" or "geography" would be silently ignored: refuse them all.
+    Status s = refuse_duplicate_keys(root, "");
+    if (!s.ok()) return s;
     for (const cJSON* field = root->child; field != nullptr; field = field->next) {
       const std::string_view key = field->string;
       if (key != "snapshot" && key != "region_sets" && key != "profiles" && key != "in_region") {
@@ -114,7 +119,7 @@ class CatalogLoader {
       }
     }
     // Sets first: profile destinations may name them.
-    Status s = load_snapshot(cJSON_GetObjectItemCaseSensitive(root, "snapshot"));
+    s = load_snapshot(cJSON_GetObjectItemCaseSensitive(root, "snapshot"));
     if (s.ok()) s = load_region_sets(cJSON_GetObjectItemCaseSensitive(root, "region_sets"));
     if (s.ok()) s = load_profiles(cJSON_GetObjectItemCaseSensitive(root, "profiles"));
     if (s.ok()) s = load_in_region(cJSON_GetObjectItemCaseSensitive(root, "in_region"));
@@ -123,6 +128,31 @@ class CatalogLoader {
   }
 
  private:
+  // The first key that appears twice in one object anywhere under `node`, as an
+  // error naming its path ("profiles[2].sources.eu-west-1: given twice").
+  Status refuse_duplicate_keys(const cJSON* node, const std::string& path) {
+    int index = 0;
+    for (const cJSON* item = node->child; item != nullptr; item = item->next, ++index) {
+      std::string here = path;
+      if (cJSON_IsObject(node)) {
+        if (!here.empty()) here += '.';
+        here += std::string(item->string).substr(0, 64);
+        for (const cJSON* before = node->child; before != item; before = before->next) {
+          if (std::strcmp(before->string, item->string) == 0) {
+            return error(Code::kParseError, here.c_str(), "given twice");
+          }
+        }
+      } else {
+        here += "[" + std::to_string(index) + "]";
+      }
+      if (cJSON_IsObject(item) || cJSON_IsArray(item)) {
+        Status s = refuse_duplicate_keys(item, here);
+        if (!s.ok()) return s;
+      }
+    }
+    return Status();
+  }
+
   Status error(Code code, const char* path, const char* what) {
     return Status::error(code, "%.*s: %s: %s", static_cast<int>(origin_.size()), origin_.data(),
                          path, what);
@@ -240,7 +270,26 @@ class CatalogLoader {
     int i = 0;
     for (const cJSON* p = profiles->child; p != nullptr; p = p->next, ++i) {
       Status s = load_profile(p, i);
+      if (s.ok()) s = refuse_earlier_entry(profiles, p, "id", "profiles", i);
       if (!s.ok()) return s;
+    }
+    return Status();
+  }
+
+  // One document says each thing once: a second entry with the same `key` value
+  // (a profile ID, an in-region model) would silently replace the first.
+  Status refuse_earlier_entry(const cJSON* array, const cJSON* entry, const char* key, const char* array_name,
+                              int i) {
+    const std::string_view value = text_of(cJSON_GetObjectItemCaseSensitive(entry, key));
+    int j = 0;
+    for (const cJSON* before = array->child; before != entry; before = before->next, ++j) {
+      if (text_of(cJSON_GetObjectItemCaseSensitive(before, key)) == value) {
+        char path[96];
+        char what[64];
+        std::snprintf(path, sizeof path, "%s[%d].%s", array_name, i, key);
+        std::snprintf(what, sizeof what, "given twice (also %s[%d])", array_name, j);
+        return error(Code::kParseError, path, what);
+      }
     }
     return Status();
   }
@@ -320,6 +369,7 @@ class CatalogLoader {
       std::snprintf(path, sizeof path, "in_region[%d].regions", i);
       RegionMask regions;
       s = region_list(cJSON_GetObjectItemCaseSensitive(e, "regions"), path, false, &regions);
+      if (s.ok()) s = refuse_earlier_entry(entries, e, "model", "in_region", i);
       if (!s.ok()) return s;
       c_.models_[model].in_region = regions;
     }

@@ -6,6 +6,7 @@
 #include <cjson/cJSON.h>
 
 #include <cstdio>
+#include <cstring>
 #include <memory>
 #include <string_view>
 
@@ -71,6 +72,9 @@ class Importer {
     std::unique_ptr<cJSON, decltype(&cJSON_Delete)> root(
         cJSON_ParseWithLength(file.text.data(), file.text.size()), cJSON_Delete);
     if (!root || !cJSON_IsObject(root.get())) return fail("", "expected a JSON object (aws ... --output json)");
+    // Lookups see the first of a repeated key; a second "models" or "type" would be
+    // ignored silently, so a listing that says something twice is refused.
+    if (!refuse_duplicate_keys(root.get(), "")) return false;
     const cJSON* list = cJSON_GetObjectItemCaseSensitive(root.get(), "inferenceProfileSummaries");
     if (list != nullptr) {
       // The AWS CLI follows nextToken itself; one left in the output means the
@@ -199,6 +203,23 @@ class Importer {
       return true;
     }
     profiles_.push_back(Profile{id, model, geography, {std::move(source)}});
+    return true;
+  }
+
+  bool refuse_duplicate_keys(const cJSON* node, const std::string& path) {
+    int index = 0;
+    for (const cJSON* item = node->child; item != nullptr; item = item->next, ++index) {
+      std::string here = path;
+      if (cJSON_IsObject(node)) {
+        here += (here.empty() ? "" : ".") + std::string(item->string).substr(0, 64);
+        for (const cJSON* before = node->child; before != item; before = before->next) {
+          if (std::strcmp(before->string, item->string) == 0) return fail(here, "given twice");
+        }
+      } else {
+        here += "[" + std::to_string(index) + "]";
+      }
+      if ((cJSON_IsObject(item) || cJSON_IsArray(item)) && !refuse_duplicate_keys(item, here)) return false;
+    }
     return true;
   }
 

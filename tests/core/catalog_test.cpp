@@ -137,6 +137,96 @@ TEST(CatalogErrors, NameTheFieldInOneLine) {
   EXPECT_STREQ(s.message(), "catalog.json:3:12: malformed JSON");
 }
 
+// cJSON keeps both members of a repeated key and lookups see the first, so every
+// duplicate that could change what a catalog means is refused, naming its path.
+TEST(CatalogDuplicates, GeographyGivenTwiceIsRefused) {
+  // The second "geography" would have been ignored: a global profile narrowed to "eu".
+  Status s = load_error(R"({"region_sets": {"eu": ["eu-central-1"], "global": ["eu-central-1", "us-east-1"]},
+    "profiles": [{"id": "global.m", "model": "m", "geography": "eu", "geography": "global",
+                  "sources": {"eu-central-1": ["global"]}}]})");
+  EXPECT_EQ(s.code(), Code::kParseError);
+  EXPECT_STREQ(s.message(), "catalog.json: profiles[0].geography: given twice");
+}
+
+TEST(CatalogDuplicates, SourcesGivenTwiceIsRefused) {
+  Status s = load_error(R"({"region_sets": {"global": ["eu-central-1", "us-east-1"]},
+    "profiles": [{"id": "global.m", "model": "m", "geography": "global",
+                  "sources": {"eu-central-1": ["eu-central-1"]}, "sources": {"eu-central-1": ["global"]}}]})");
+  EXPECT_EQ(s.code(), Code::kParseError);
+  EXPECT_STREQ(s.message(), "catalog.json: profiles[0].sources: given twice");
+}
+
+TEST(CatalogDuplicates, ASourceRegionGivenTwiceInOneProfileIsRefused) {
+  Status s = load_error(R"({"profiles": [{"id": "eu.m", "model": "m", "geography": "eu",
+    "sources": {"eu-west-1": ["eu-west-1"], "eu-central-1": ["eu-central-1"], "eu-west-1": ["us-east-1"]}}]})");
+  EXPECT_EQ(s.code(), Code::kParseError);
+  EXPECT_STREQ(s.message(), "catalog.json: profiles[0].sources.eu-west-1: given twice");
+}
+
+TEST(CatalogDuplicates, RegionSetsGivenTwiceIsRefused) {
+  Status s = load_error(R"({"region_sets": {"eu": ["eu-central-1"]},
+                            "region_sets": {"eu": ["eu-central-1", "us-east-1"]}})");
+  EXPECT_EQ(s.code(), Code::kParseError);
+  EXPECT_STREQ(s.message(), "catalog.json: region_sets: given twice");
+}
+
+TEST(CatalogDuplicates, ARegionSetNameGivenTwiceIsRefused) {
+  Status s = load_error(R"({"region_sets": {"eu": ["eu-central-1"], "us": ["us-east-1"],
+                                            "eu": ["eu-central-1", "us-east-1"]}})");
+  EXPECT_EQ(s.code(), Code::kParseError);
+  EXPECT_STREQ(s.message(), "catalog.json: region_sets.eu: given twice");
+}
+
+TEST(CatalogDuplicates, AProfileIdGivenTwiceInOneFileIsRefused) {
+  Status s = load_error(R"({"profiles": [
+    {"id": "eu.m", "model": "m", "geography": "eu", "sources": {"eu-west-1": ["eu-west-1"]}},
+    {"id": "us.m", "model": "m", "geography": "us", "sources": {"us-east-1": ["us-east-1"]}},
+    {"id": "eu.m", "model": "m", "geography": "eu", "sources": {"eu-west-1": ["eu-west-1", "us-east-1"]}}]})");
+  EXPECT_EQ(s.code(), Code::kParseError);
+  EXPECT_STREQ(s.message(), "catalog.json: profiles[2].id: given twice (also profiles[0])");
+}
+
+TEST(CatalogDuplicates, AnInRegionModelGivenTwiceInOneFileIsRefused) {
+  Status s = load_error(R"({"in_region": [{"model": "m", "regions": ["eu-central-1"]},
+                                          {"model": "m", "regions": ["us-east-1"]}]})");
+  EXPECT_EQ(s.code(), Code::kParseError);
+  EXPECT_STREQ(s.message(), "catalog.json: in_region[1].model: given twice (also in_region[0])");
+}
+
+TEST(CatalogDuplicates, AKeyGivenTwiceAnywhereIsRefused) {
+  Status s = load_error(R"({"snapshot": {"date": "2026-01-01", "date": "2025-01-01"}})");
+  EXPECT_STREQ(s.message(), "catalog.json: snapshot.date: given twice");
+  s = load_error(R"({"profiles": [{"id": "eu.m", "id": "us.m", "model": "m", "geography": "eu",
+                                   "sources": {"eu-west-1": ["eu-west-1"]}}]})");
+  EXPECT_STREQ(s.message(), "catalog.json: profiles[0].id: given twice");
+  s = load_error(R"({"in_region": [{"model": "m", "regions": ["eu-central-1"], "regions": ["us-east-1"]}]})");
+  EXPECT_STREQ(s.message(), "catalog.json: in_region[0].regions: given twice");
+  s = load_error(R"({"profiles": [], "profiles": []})");
+  EXPECT_STREQ(s.message(), "catalog.json: profiles: given twice");
+}
+
+TEST(CatalogDuplicates, ARefusedFileLeavesTheCatalogAsItWas) {
+  auto c = load(kSmall);
+  const std::size_t profiles = c->profile_count();
+  Status s = c->load_json(R"({"profiles": [{"id": "eu.m", "model": "m", "geography": "eu", "geography": "global",
+                                            "sources": {"eu-west-1": ["eu-west-1"]}}]})",
+                          "site.json", CatalogMerge::kExtend);
+  EXPECT_STREQ(s.message(), "site.json: profiles[0].geography: given twice");
+  EXPECT_EQ(c->profile_count(), profiles);
+  EXPECT_EQ(c->profile_geography(static_cast<std::size_t>(0)), "eu");
+}
+
+TEST(CatalogDuplicates, TheSameProfileInAnExtendingFileStillReplaces) {
+  // Across documents a repeated key is the documented way to replace an entry.
+  auto c = load(kSmall);
+  ASSERT_TRUE(c->load_json(R"({"profiles": [{"id": "eu.m", "model": "m", "geography": "eu",
+                                             "sources": {"eu-west-1": ["eu-west-1"]}}]})",
+                           "site.json", CatalogMerge::kExtend)
+                  .ok());
+  EXPECT_EQ(c->find_candidate("eu.m", "eu-central-1"), Catalog::kNone);
+  EXPECT_NE(c->find_candidate("eu.m", "eu-west-1"), Catalog::kNone);
+}
+
 TEST(CatalogErrors, ALimitIsReportedAsSuch) {
   std::string json = R"({"region_sets": {"many": [)";
   for (std::size_t i = 0; i <= limits::kRouterMaxRegions; ++i) {

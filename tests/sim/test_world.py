@@ -61,6 +61,7 @@ class WorldValidation(unittest.TestCase):
                 "bad.json": (json.dumps(broken(lambda w: w["regions"][2].update(latency_ms="fast"))),
                              "regions[2].latency_ms: expected a non-negative number"),
                 "syntax.json": ('{"regions": [,]}', "invalid JSON at line 1 column 14: Expecting value"),
+                "twice.json": (json.dumps(VALID)[:-1] + ', "regions": []}', "key 'regions' given twice in one object"),
             }
             for name, (text, expected) in cases.items():
                 path = os.path.join(tmp, name)

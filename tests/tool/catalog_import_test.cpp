@@ -145,6 +145,24 @@ TEST(CatalogImportTest, BadInputIsOneLineNamingTheFileAndTheField) {
             "b.json: inferenceProfileId: eu.m.x-v1:0 from eu-west-1: destinations differ from a.json");
 }
 
+TEST(CatalogImportTest, AKeyGivenTwiceIsRefusedNamingItsPath) {
+  // The first of a repeated key is what a lookup sees: an APPLICATION profile
+  // whose second "type" says SYSTEM_DEFINED, or a second "models" list naming
+  // another region, would be imported as something it does not say.
+  const std::string summary =
+      R"({"inferenceProfileId": "eu.m.x-v1:0", "type": "SYSTEM_DEFINED", "status": "ACTIVE",
+          "inferenceProfileArn": "arn:aws:bedrock:eu-west-1:111122223333:inference-profile/eu.m.x-v1:0",
+          "models": [{"modelArn": "arn:aws:bedrock:eu-west-1::foundation-model/m.x-v1:0"}],
+          "models": [{"modelArn": "arn:aws:bedrock:us-east-1::foundation-model/m.x-v1:0"}]})";
+  EXPECT_EQ(import_error({{"a.json", R"({"inferenceProfileSummaries": [)" + summary + "]}"}}),
+            "a.json: inferenceProfileSummaries[0].models: given twice");
+  EXPECT_EQ(import_error({{"a.json", R"({"inferenceProfileSummaries": [], "inferenceProfileSummaries": []})"}}),
+            "a.json: inferenceProfileSummaries: given twice");
+  EXPECT_EQ(import_error({{"a.json", R"({"inferenceProfileSummaries": [{"type": "APPLICATION", "models": [
+                                          {"modelArn": "x", "modelArn": "y"}]}]})"}}),
+            "a.json: inferenceProfileSummaries[0].models[0].modelArn: given twice");
+}
+
 }  // namespace
 }  // namespace tool
 }  // namespace edgeroute

@@ -126,6 +126,17 @@ class World:
         return next(r for r in self.regions if r.name == name)
 
 
+def _refuse_duplicate_keys(pairs):
+    # json keeps the last of a repeated key; a world file that says a thing twice
+    # is a mistake, not a choice between its answers.
+    seen = {}
+    for key, value in pairs:
+        if key in seen:
+            raise WorldError(f"key {key!r} given twice in one object")
+        seen[key] = value
+    return seen
+
+
 def load_world(path: str) -> World:
     """Read and validate a world file; raises WorldError (text without the path)."""
     try:
@@ -134,7 +145,7 @@ def load_world(path: str) -> World:
     except OSError as e:
         raise WorldError(f"cannot read: {e.strerror}") from None
     try:
-        data = json.loads(text)
+        data = json.loads(text, object_pairs_hook=_refuse_duplicate_keys)
     except json.JSONDecodeError as e:
         raise WorldError(f"invalid JSON at line {e.lineno} column {e.colno}: {e.msg}") from None
     return parse_world(data)
