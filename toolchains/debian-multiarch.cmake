@@ -12,15 +12,28 @@ set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE BOTH)
 set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY)
 set(CMAKE_IGNORE_PATH /usr/lib/x86_64-linux-gnu /usr/lib/x86_64-linux-gnu/cmake /usr/include/x86_64-linux-gnu)
 
-# ctest runs the target's test binaries under qemu-user with the cross sysroot.
+# ctest runs the target's test binaries under qemu-user with Debian's multiarch
+# runtime as the root (`-L /`: /lib/ld-linux-*.so from libc6:<arch>, the
+# libraries from /lib/<triple>). The cross toolchain's own root
+# (/usr/<triple>, libc6-<arch>-cross) is for linking only: under qemu 7.2 the first
+# pthread_create of a binary loaded from it hangs (aarch64) or crashes (armhf).
 if(EDGEROUTE_TRIPLE STREQUAL "aarch64-linux-gnu")
   set(_qemu qemu-aarch64)
+  set(_loader /lib/ld-linux-aarch64.so.1)
+  set(_debian_arch arm64)
 else()
   set(_qemu qemu-arm)
+  set(_loader /lib/ld-linux-armhf.so.3)
+  set(_debian_arch armhf)
 endif()
 find_program(EDGEROUTE_QEMU NAMES ${_qemu}-static ${_qemu})
 if(EDGEROUTE_QEMU)
-  set(CMAKE_CROSSCOMPILING_EMULATOR ${EDGEROUTE_QEMU} -L /usr/${EDGEROUTE_TRIPLE})
+  if(NOT EXISTS ${_loader} OR NOT EXISTS /usr/lib/${EDGEROUTE_TRIPLE}/libstdc++.so.6)
+    message(FATAL_ERROR "${EDGEROUTE_TRIPLE} tests run under ${_qemu} -L / and need Debian's "
+                        "${_debian_arch} runtime: apt-get install libc6:${_debian_arch} "
+                        "libstdc++6:${_debian_arch} (scripts/bootstrap does)")
+  endif()
+  set(CMAKE_CROSSCOMPILING_EMULATOR ${EDGEROUTE_QEMU} -L /)
 endif()
 
 # pkg-config (used by FindCURL and others) must see the target's .pc files only.

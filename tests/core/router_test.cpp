@@ -11,7 +11,6 @@
 #include <gtest/gtest.h>
 
 #include "alloc_counter.h"
-#include "emulation.h"
 #include "edgeroute/clock.h"
 #include "edgeroute/random.h"
 #include "edgeroute/router.h"
@@ -424,7 +423,6 @@ TEST_F(RouterTest, PickReportAndTickAllocateNothing) {
 }
 
 TEST_F(RouterTest, ManyThreadsShareOneRouter) {
-  EDGEROUTE_SKIP_WITHOUT_THREADS();
   ASSERT_TRUE(init().ok());
   constexpr int kThreads = 4;
   constexpr int kCalls = 5000;
