@@ -36,9 +36,11 @@ class ScriptedTransport final : public Transport {
     ++sends;
     last_deadline_ns = timeouts.deadline_monotonic_ns;
     const bool drips = std::string(request.host).find(dripping_region) != std::string::npos;
-    timing->reused_connection = false;
-    timing->connect_ns = drips ? 1 * kMs : 20 * kMs;  // the dripper's handshake is the fastest
-    timing->first_byte_ns = timing->connect_ns + kMs;
+    const bool warm = keep_alive && std::string(request.host) == open_host;
+    open_host = std::string(request.host);
+    timing->reused_connection = warm;
+    timing->connect_ns = warm ? 0 : drips ? 1 * kMs : 20 * kMs;  // the dripper's handshake is the fastest
+    timing->first_byte_ns = timing->connect_ns + (warm ? warm_rtt_ms * kMs : kMs);
     (void)sink->on_status(404);
     (void)sink->on_header("content-length", "100000");
     if (drips) {
@@ -51,6 +53,9 @@ class ScriptedTransport final : public Transport {
     return Status();
   }
   std::string dripping_region = "eu-west-1";
+  bool keep_alive = false;  // a second request to the same host reuses its connection
+  std::int64_t warm_rtt_ms = 7;
+  std::string open_host;
   int sends = 0;
   std::int64_t last_deadline_ns = 0;
 
@@ -77,8 +82,25 @@ TEST_F(HttpProberTest, EveryProbeCarriesItsTotalDeadline) {
   const ProbeResult r = prober.probe("bedrock-runtime.eu-central-1.amazonaws.com", region("eu-central-1"));
   EXPECT_EQ(transport_.last_deadline_ns, start + 800 * kMs);
   EXPECT_TRUE(r.answered);
-  EXPECT_EQ(r.rtt_ns, 20 * kMs);  // cold: the connect time
+  EXPECT_EQ(r.rtt_ns, 20 * kMs);  // cold, and no warm answer: the connect time
+  EXPECT_EQ(transport_.sends, 2);  // the second request found no kept-alive connection
   EXPECT_TRUE(prober.last_error().ok());
+}
+
+TEST_F(HttpProberTest, AColdProbeTakesItsSampleFromASecondRequestOnTheNewConnection) {
+  transport_.keep_alive = true;
+  HttpProber prober(transport_, catalog_, timeouts_, 800, clock_);
+  const ProbeResult cold = prober.probe("bedrock-runtime.eu-central-1.amazonaws.com", region("eu-central-1"));
+  EXPECT_TRUE(cold.answered);
+  EXPECT_EQ(cold.rtt_ns, 7 * kMs);  // the warm round trip, not the 20 ms set-up
+  EXPECT_EQ(transport_.sends, 2);
+  EXPECT_GT(cold.bytes, HttpProber::kColdHandshakeBytes);
+  // Once warm, one request per probe.
+  transport_.warm_rtt_ms = 9;
+  const ProbeResult again = prober.probe("bedrock-runtime.eu-central-1.amazonaws.com", region("eu-central-1"));
+  EXPECT_EQ(again.rtt_ns, 9 * kMs);
+  EXPECT_EQ(transport_.sends, 3);
+  EXPECT_LT(again.bytes, HttpProber::kColdHandshakeBytes);
 }
 
 TEST_F(HttpProberTest, TheStageDeadlineCapsEachProbeAndStopsLaterOnes) {
@@ -88,8 +110,9 @@ TEST_F(HttpProberTest, TheStageDeadlineCapsEachProbeAndStopsLaterOnes) {
   (void)prober.probe("bedrock-runtime.eu-central-1.amazonaws.com", region("eu-central-1"));
   EXPECT_EQ(transport_.last_deadline_ns, start + 30 * kMs);  // not start + 5000 ms
   clock_.advance_ms(10);  // now past the stage's deadline
+  const int sent_before = transport_.sends;
   const ProbeResult late = prober.probe("bedrock-runtime.eu-central-1.amazonaws.com", region("eu-central-1"));
-  EXPECT_EQ(transport_.sends, 1);  // not sent
+  EXPECT_EQ(transport_.sends, sent_before);  // not sent
   EXPECT_FALSE(late.answered);
   EXPECT_EQ(late.bytes, 0u);
   EXPECT_EQ(prober.last_error().code(), Code::kTimeout);

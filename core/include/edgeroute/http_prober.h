@@ -10,11 +10,14 @@
 // Time: every probe ends within total_ms of its start (connect, answer and body
 // together), and never after the deadline set with set_deadline_ns(), so a probe
 // stage cannot outlast the call it prepares. `clock` must be the transport's
-// (deadlines are absolute on it). On a warm (kept-alive)
-// connection the RTT is the time to the first response byte; on a cold one it is
-// the connect time (TCP + TLS handshake), because the first-byte time of a cold
-// request adds the handshake to the round trip and would rank a region by how
-// recently it was used.
+// (deadlines are absolute on it). The RTT is the time to the first response
+// byte on a warm (kept-alive) connection. A probe that had to open a connection
+// sends a second GET / on it and takes that one's first-byte time: the first
+// request's time adds the handshake, and the handshake time itself holds this
+// device's TLS work (key exchange, certificate checks, loading the CA store on the
+// first connection), which on a slow core ranks the first-probed region last.
+// When the second answer does not come in time, the connect time (TCP + TLS) is
+// the sample.
 //
 // Bytes: the transport does not count wire bytes, so probe() reports what it can
 // tell -- the request and response as sent and received plus per-record TLS

@@ -212,8 +212,7 @@ struct ProbeResult {
 };
 
 // Performs latency probes; the client layer implements it over the transport (a
-// cheap unauthenticated request on a warm connection, the TCP/TLS connect time of
-// a cold one). Called from tick() on the caller's thread, outside the router's
+// cheap unauthenticated request, timed on a warm connection). Called from tick() on the caller's thread, outside the router's
 // lock; it may block up to its own timeout and must not call back into the router.
 class Prober {
  public:
