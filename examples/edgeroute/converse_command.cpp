@@ -3,6 +3,7 @@
 // libcurl transport.
 #include <cjson/cJSON.h>
 
+#include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -387,8 +388,19 @@ long spawn_shell(const std::string& command, const std::string* env, std::size_t
   envp.push_back(nullptr);
   std::string sh = "/bin/sh", dash_c = "-c", cmd = command;
   char* argv[] = {&sh[0], &dash_c[0], &cmd[0], nullptr};
+  // Its stdout is the tool's stderr (a line of its own must not land inside the
+  // answer or JSON Lines on stdout), its stdin /dev/null, and it inherits no
+  // descriptor past stderr: no connection of the tool's.
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, 2, 1);
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
+  posix_spawn_file_actions_addclosefrom_np(&actions, 3);
+#endif
   pid_t pid = -1;
-  const int rc = posix_spawn(&pid, "/bin/sh", nullptr, nullptr, argv, envp.data());
+  const int rc = posix_spawn(&pid, "/bin/sh", &actions, nullptr, argv, envp.data());
+  posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) {
     std::fprintf(stderr, "edgeroute: alert command could not start: %s\n", std::strerror(rc));
     return -1;
@@ -396,10 +408,26 @@ long spawn_shell(const std::string& command, const std::string* env, std::size_t
   return static_cast<long>(pid);
 }
 
-void wait_child(long pid) {
-  if (pid <= 0) return;
-  int status = 0;
-  while (waitpid(static_cast<pid_t>(pid), &status, 0) < 0 && errno == EINTR) {
+// Alert commands still running at exit are waited for this long, in all.
+constexpr std::int64_t kAlertWaitMs = 3000;
+
+// Reaps the alert commands, waiting at most until deadline; a command still
+// running then is left to finish on its own (and said so), not waited for.
+void wait_children(const char* command, const std::vector<long>& pids) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kAlertWaitMs);
+  for (const long pid : pids) {
+    if (pid <= 0) continue;
+    for (;;) {
+      int status = 0;
+      const pid_t done = waitpid(static_cast<pid_t>(pid), &status, WNOHANG);
+      if (done != 0 && !(done < 0 && errno == EINTR)) break;  // reaped, or not ours any more
+      if (std::chrono::steady_clock::now() >= deadline) {
+        std::fprintf(stderr, "edgeroute %s: alert command (pid %ld) still running after %lld ms: not waited for\n",
+                     command, pid, static_cast<long long>(kAlertWaitMs));
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
   }
 }
 
@@ -490,7 +518,7 @@ class Routed {
   ~Routed() {
     probes_.reset();  // its thread stops before the runtime it polls goes
     std::lock_guard<std::mutex> lock(alert_mutex_);
-    for (const long pid : alert_children_) wait_child(pid);
+    wait_children(command_, alert_children_);
   }
 
  private:
@@ -814,7 +842,9 @@ int converse_command(int argc, char** argv) {
       }
       ConverseResult result;
       if (routed.active()) {
-        const CallSettings settings = routed.settings(false);
+        // Buffered (--json, --concurrency > 1): nothing reaches the user before the
+        // call ends, so a stream that breaks may still fail over.
+        const CallSettings settings = routed.settings(!live);
         result = stream ? routed.runtime().converse_stream(request, print_text, settings)
                         : routed.runtime().converse(request, settings);
       } else {
@@ -837,10 +867,10 @@ int converse_command(int argc, char** argv) {
         continue;
       }
       std::lock_guard<std::mutex> lock(output_mutex());
-      // Streamed text already went out live; otherwise print what was received.
-      if ((!stream || !live) && (error.ok() || error.output_delivered))
-        std::fwrite(response.text.data(), 1, response.text.size(), stdout);
-      if (error.ok() || error.output_delivered) std::fputc('\n', stdout);
+      // Streamed text already went out live; otherwise the answer is printed whole,
+      // and only when there is one: partial text of a failed call is not an answer.
+      if ((!stream || !live) && error.ok()) std::fwrite(response.text.data(), 1, response.text.size(), stdout);
+      if (error.ok() || (stream && live && error.output_delivered)) std::fputc('\n', stdout);
       std::fflush(stdout);
       if (!error.ok()) Session::fail("converse", error.to_string());
     }
@@ -920,7 +950,8 @@ int invoke_command(int argc, char** argv) {
     chunks.clear();
     InvokeResult result;
     if (routed.active()) {
-      CallSettings settings = routed.settings(false);
+      // With --json the chunks are kept until the call ends: a broken stream may fail over.
+      CallSettings settings = routed.settings(json);
       settings.on_retry = [&chunks] { chunks.clear(); };  // a retry starts the chunk list again
       result = stream ? routed.runtime().invoke_model_with_response_stream(request, print_chunk, settings)
                       : routed.runtime().invoke_model(request, settings);
