@@ -1,7 +1,8 @@
 # Install rules and the exported CMake package: a consumer writes
 #   find_package(edgeroute REQUIRED)
 #   target_link_libraries(app PRIVATE edgeroute::core edgeroute::platform_mbedtls)
-# and, when it was built, edgeroute::platform_curl for the HTTP transport.
+# and, when it was built, edgeroute::platform_curl for the HTTP transport and
+# edgeroute::runtime for the routed client.
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
@@ -11,6 +12,9 @@ set(EDGEROUTE_PACKAGE_HAS_CURL OFF)
 if(TARGET edgeroute_platform_curl)
   list(APPEND _edgeroute_install_targets edgeroute_platform_curl)
   set(EDGEROUTE_PACKAGE_HAS_CURL ON)
+endif()
+if(TARGET edgeroute_runtime)
+  list(APPEND _edgeroute_install_targets edgeroute_runtime)
 endif()
 install(TARGETS ${_edgeroute_install_targets}
   EXPORT edgerouteTargets

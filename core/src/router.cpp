@@ -751,6 +751,21 @@ std::size_t Router::ranking(std::uint16_t* top, std::size_t capacity) const {
   return n;
 }
 
+std::size_t Router::probe_now(std::int64_t now_ns, std::uint64_t random, Prober& prober) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (probing_) return 0;
+    next_round_ns_ = now_ns;
+    next_full_sweep_ns_ = now_ns;
+  }
+  return tick(now_ns, random, prober);
+}
+
+std::int64_t Router::next_probe_ns() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return next_round_ns_;
+}
+
 std::size_t Router::tick(std::int64_t now_ns, std::uint64_t random, Prober& prober) {
   std::uint16_t batch[limits::kRouterMaxRegions];
   std::size_t batch_size = 0;

@@ -3,6 +3,7 @@
 // libcurl transport.
 #include <cjson/cJSON.h>
 
+#include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -29,6 +30,7 @@
 #include "edgeroute/mbedtls_crypto.h"
 #include "edgeroute/random.h"
 #include "edgeroute/router.h"
+#include "edgeroute/runtime.h"
 #include "routing_flags.h"
 #include "tool_config.h"
 
@@ -367,46 +369,6 @@ int check_routing_usage(const Args& args, const Connection& c) {
   return 0;
 }
 
-// The router's time: after the probe rounds' simulated hours, real time.
-class RouterClock final : public Clock {
- public:
-  std::int64_t monotonic_ns() const override {
-    return base_ns + std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
-                         .count();
-  }
-  std::int64_t utc_unix_ms() const override { return system_clock().utc_unix_ms(); }
-  std::int64_t base_ns = 0;
-  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
-};
-
-OutcomeClass outcome_class(const Error& error) {
-  switch (error.cls) {
-    case bedrock::ErrorClass::kNone: return OutcomeClass::kSuccess;
-    case bedrock::ErrorClass::kThrottle: return OutcomeClass::kThrottle;
-    case bedrock::ErrorClass::kQuota: return OutcomeClass::kQuota;
-    case bedrock::ErrorClass::kTransient: return OutcomeClass::kTransient;
-    case bedrock::ErrorClass::kModelNotReady: return OutcomeClass::kModelNotReady;
-    case bedrock::ErrorClass::kClient: return OutcomeClass::kClient;
-    case bedrock::ErrorClass::kAuth: return OutcomeClass::kAuth;
-    case bedrock::ErrorClass::kClockSkew: return OutcomeClass::kClockSkew;
-  }
-  return OutcomeClass::kClient;
-}
-
-bedrock::ErrorClass error_class(OutcomeClass outcome) {
-  switch (outcome) {
-    case OutcomeClass::kSuccess: return bedrock::ErrorClass::kNone;
-    case OutcomeClass::kThrottle: return bedrock::ErrorClass::kThrottle;
-    case OutcomeClass::kQuota: return bedrock::ErrorClass::kQuota;
-    case OutcomeClass::kTransient: return bedrock::ErrorClass::kTransient;
-    case OutcomeClass::kModelNotReady: return bedrock::ErrorClass::kModelNotReady;
-    case OutcomeClass::kClient: return bedrock::ErrorClass::kClient;
-    case OutcomeClass::kAuth: return bedrock::ErrorClass::kAuth;
-    case OutcomeClass::kClockSkew: return bedrock::ErrorClass::kClockSkew;
-  }
-  return bedrock::ErrorClass::kClient;
-}
-
 // Starts `/bin/sh -c command` with `env` added to the environment; returns its pid,
 // or -1 (with a message) when it cannot start. The caller reaps it (wait_child).
 // The command does not inherit the process's AWS secrets: an alert script that
@@ -426,8 +388,19 @@ long spawn_shell(const std::string& command, const std::string* env, std::size_t
   envp.push_back(nullptr);
   std::string sh = "/bin/sh", dash_c = "-c", cmd = command;
   char* argv[] = {&sh[0], &dash_c[0], &cmd[0], nullptr};
+  // Its stdout is the tool's stderr (a line of its own must not land inside the
+  // answer or JSON Lines on stdout), its stdin /dev/null, and it inherits no
+  // descriptor past stderr: no connection of the tool's.
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, 2, 1);
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
+  posix_spawn_file_actions_addclosefrom_np(&actions, 3);
+#endif
   pid_t pid = -1;
-  const int rc = posix_spawn(&pid, "/bin/sh", nullptr, nullptr, argv, envp.data());
+  const int rc = posix_spawn(&pid, "/bin/sh", &actions, nullptr, argv, envp.data());
+  posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) {
     std::fprintf(stderr, "edgeroute: alert command could not start: %s\n", std::strerror(rc));
     return -1;
@@ -435,221 +408,124 @@ long spawn_shell(const std::string& command, const std::string* env, std::size_t
   return static_cast<long>(pid);
 }
 
-void wait_child(long pid) {
-  if (pid <= 0) return;
-  int status = 0;
-  while (waitpid(static_cast<pid_t>(pid), &status, 0) < 0 && errno == EINTR) {
+// Alert commands still running at exit are waited for this long, in all.
+constexpr std::int64_t kAlertWaitMs = 3000;
+
+// Reaps the alert commands, waiting at most until deadline; a command still
+// running then is left to finish on its own (and said so), not waited for.
+void wait_children(const char* command, const std::vector<long>& pids) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kAlertWaitMs);
+  for (const long pid : pids) {
+    if (pid <= 0) continue;
+    for (;;) {
+      int status = 0;
+      const pid_t done = waitpid(static_cast<pid_t>(pid), &status, WNOHANG);
+      if (done != 0 && !(done < 0 && errno == EINTR)) break;  // reaped, or not ours any more
+      if (std::chrono::steady_clock::now() >= deadline) {
+        std::fprintf(stderr, "edgeroute %s: alert command (pid %ld) still running after %lld ms: not waited for\n",
+                     command, pid, static_cast<long long>(kAlertWaitMs));
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
   }
 }
 
-// One attempt of a routed call, as the operation's client makes it: fills the
-// attempt records.
-using SendAttempt = std::function<Error(const std::string& identifier, const bedrock::CallOptions& options,
-                                        std::vector<bedrock::Attempt>* attempts)>;
-
-// Where a routed call ended up, for the output.
-struct RoutedResult {
-  Error error;
-  std::string identifier;
-  std::string region;
-  std::vector<bedrock::Attempt> attempts;
-  bool failed_over = false;
-  std::int64_t waited_ms = 0;
-  // Every attempt's region and outcome: "eu-central-1 fail drill, eu-west-1 success".
-  std::string path;
-};
-
-// Routed calls (--allow): the catalog, policy, router, retry budget and failover
-// monitor every thread shares.
-class Routing {
+// Routed calls (--allow): one Runtime that every thread shares, its probes,
+// the drills and the alert command.
+class Routed {
  public:
   // Returns 0, or the exit status after reporting the problem.
   int open(const char* command, const Connection& c, const std::string& model) {
     if (c.routing.allow.empty()) return 0;
     command_ = command;
     const RoutingFlags& flags = c.routing;
+    // The flags' own checks first, in the flags' words and exit statuses.
+    RoutingSetup setup;
     std::string error;
-    int rc = setup_routing(flags, model, &setup_, &error, c.region);
+    const int rc = setup_routing(flags, model, &setup, &error, c.region);
     if (rc == 2) return usage(error);
     if (rc >= 0) return fail(error);
-    if (!setup_.allowed.ok()) return fail(std::string("--allow ") + flags.allow + ": " + setup_.allowed.message());
-    session_ = c.routing.session;
-    failover_.max_attempts = static_cast<std::uint32_t>(c.max_attempts);
-    if (c.routing.probe) {
-      std::vector<ConnectTo> connect_to;
-      for (const bedrock::ConnectTo& to : c.connect_to) connect_to.push_back(ConnectTo{to.region, to.host, to.port});
-      ProbeSummary summary;
-      std::string probe_error;
-      rc = probes_.open(connect_to, c.ca_bundle, *setup_.catalog, &error);
-      if (rc == 2) return usage(error);
-      if (rc >= 0) return fail(error);
-      // The probes take at most half the deadline, and the first call's deadline
-      // counts from here: one routed call with probes ends within --deadline-ms.
-      const std::int64_t probe_start_ns = system_clock().monotonic_ns();
-      probes_.first_rounds(setup_.router.get(), &clock_.base_ns, &summary, &probe_error,
-                           probe_start_ns + c.deadline_ms * 1000000LL / 2);
-      if (!probe_error.empty()) std::fprintf(stderr, "edgeroute %s: probe: %s\n", command_, probe_error.c_str());
-      probe_ns_ = system_clock().monotonic_ns() - probe_start_ns;
+    if (!setup.allowed.ok()) return fail(std::string("--allow ") + flags.allow + ": " + setup.allowed.message());
+
+    RuntimeOptions options;
+    options.allow = flags.allow;
+    options.catalog_file = flags.catalog.replace;
+    options.catalog_extend = flags.catalog.extend;
+    options.models = {model};
+    options.mode = flags.mode;
+    options.order = flags.order;
+    options.weights = flags.weights;
+    options.pin_region = c.region;
+    // Every round sweeps all allowed endpoints, and a one-off run is not held to
+    // a gateway's hourly byte budget.
+    options.router.probes.full_sweep_interval_ms = 1;
+    options.router.probes.budget_bytes_per_hour = UINT64_MAX;
+    if (flags.probe_interval_ms > 0) {  // a steady spacing the caller chose
+      options.router.probes.interval_ms = flags.probe_interval_ms;
+      options.router.probes.max_interval_ms = flags.probe_interval_ms;
+      options.router.probes.jitter_pct = 0;
     }
-    clock_.start = std::chrono::steady_clock::now();
-    if (c.routing.probe) {
+    options.connect_to = c.connect_to;
+    options.ca_bundle = c.ca_bundle;
+    options.endpoint_url =
+        c.endpoint_url.empty() ? bedrock::endpoint_url_from_environment(process_environment()) : c.endpoint_url;
+    options.timeouts = c.timeouts;
+    options.deadline_ms = c.deadline_ms;
+    options.failover.max_attempts = static_cast<std::uint32_t>(c.max_attempts);
+    options.alerts.failover_rate = c.alert_failover_rate;
+    options.alerts.non_primary_share = c.alert_non_primary_share;
+    options.alert_hook = &Routed::on_alert;
+    options.alert_context = this;
+    const Status st = Runtime::create(options, &runtime_);
+    if (!st.ok()) return fail(st.message());
+    session_ = flags.session;
+    deadline_ms_ = c.deadline_ms;
+    if (flags.probe) {
+      // The probes take at most half the deadline, and the first call's deadline
+      // counts from their start: one routed call with probes ends within --deadline-ms.
+      const std::int64_t start_ns = runtime_->clock().monotonic_ns();
+      Status probe_error;
+      runtime_->probe_now(3, start_ns + c.deadline_ms * 1000000LL / 2, &probe_error);
+      if (!probe_error.ok()) std::fprintf(stderr, "edgeroute %s: probe: %s\n", command_, probe_error.message());
+      probe_ms_ = (runtime_->clock().monotonic_ns() - start_ns) / 1000000;
       // Later rounds follow the router's schedule while the calls run.
-      const RouterClock* clock = &clock_;
-      probes_.start(setup_.router.get(), [clock] { return clock->monotonic_ns(); });
+      probes_ = std::make_unique<ProbeThread>(*runtime_);
     }
     for (const Drill& d : c.drills) {
-      const Status st = setup_.router->drill(d.region, d.kind, clock_.monotonic_ns() + d.seconds * 1000000000LL,
-                                             clock_.monotonic_ns());
-      if (!st.ok()) return usage(st.message());
+      const Status drilled = runtime_->drill(d.region, d.kind, runtime_->clock().monotonic_ns() + d.seconds * 1000000000LL);
+      if (!drilled.ok()) return usage(drilled.message());
       std::fprintf(stderr, "edgeroute %s: drill: %s %s for %lld s\n", command_, to_string(d.kind), d.region.c_str(),
                    static_cast<long long>(d.seconds));
     }
     alert_command_ = c.alert_command;
-    AlertOptions alert;
-    alert.failover_rate = c.alert_failover_rate;
-    alert.non_primary_share = c.alert_non_primary_share;
-    monitor_ = std::make_unique<FailoverMonitor>(alert, &Routing::on_alert, this);
     return 0;
   }
 
-  bool active() const { return setup_.router != nullptr; }
+  bool active() const { return runtime_ != nullptr; }
+  Runtime& runtime() { return *runtime_; }
 
-  // One call: the router picks an allowed candidate, `send` makes the attempt, and
-  // a retryable failure moves to the next allowed candidate at once (waiting only
-  // when every one is out, and never past the deadline). Nothing is retried after
-  // output reached the caller.
-  RoutedResult call(const char* operation, const bedrock::CallOptions& base, const SendAttempt& send) {
-    RoutedResult result;
-    const std::int64_t start = clock_.monotonic_ns() - (first_call_.exchange(false) ? probe_ns_ : 0);
-    RoutedCall call(*setup_.router, budget_, setup_.model, session_, start + base.deadline_ms * 1000000LL, failover_);
-    Attempter attempter(*this, operation, base, send, &result);
-    ThreadSleeper sleeper(clock_);
-    std::uint64_t seed = 0;
-    {
-      std::lock_guard<std::mutex> lock(random_mutex_);
-      seed = random_.next_u64();
-    }
-    Random random(seed);
-    run(call, attempter, clock_, sleeper, random);
-    monitor_->record(call, clock_.monotonic_ns());
-    for (std::size_t i = 0; i < call.attempt_count(); ++i) {
-      const RoutedCall::AttemptRecord& a = call.attempt(i);
-      if (!result.path.empty()) result.path += ", ";
-      result.path += std::string(a.route.source_region) + " " + (a.drill ? "fail drill" : to_string(a.outcome));
-    }
-    result.failed_over = call.failed_over();
-    result.waited_ms = call.waited_ns() / 1000000;
-    if (call.ok()) {
-      result.error = Error();
-      return result;
-    }
-    switch (call.ending()) {
-      case RoutedCall::Ending::kNotRetryable:
-      case RoutedCall::Ending::kOutputDelivered:
-        return result;  // the last attempt's own error says it all
-      case RoutedCall::Ending::kNoRoute:
-      case RoutedCall::Ending::kRefused:
-        result.error = refusal(operation, attempter.last_host(),
-                               std::string(call.ending() == RoutedCall::Ending::kRefused ? "refused to send: "
-                                                                                         : "no route: ") +
-                                   call.status().message());
-        return result;
-      default: break;
-    }
-    // Gave up (attempts, budget or deadline): say why, with every candidate's state.
-    // The last answer is kept when a request was sent; when none was (no attempt,
-    // or every one a fail drill's) there is no answer, and the class comes from the
-    // call itself: a default error would read as success.
-    Error e = result.error;
-    if (e.ok()) e = refusal(operation, "", "");
-    e.cls = error_class(call.outcome());
-    const std::string last = e.message.empty() ? std::string() : "; last answer: " + e.message;
-    e.message = std::string("gave up (") + to_string(call.ending()) + "): " + call.status().message() + last +
-                "; candidates: " + candidate_states();
-    result.error = e;
-    return result;
+  // A call's settings. buffered: nothing reaches the user before the call ends, so
+  // a broken stream may still fail over.
+  CallSettings settings(bool buffered) {
+    CallSettings s;
+    s.session = session_;
+    s.buffered = buffered;
+    if (first_call_.exchange(false)) s.deadline_ms = deadline_ms_ - probe_ms_ > 1 ? deadline_ms_ - probe_ms_ : 1;
+    return s;
+  }
+
+  ~Routed() {
+    probes_.reset();  // its thread stops before the runtime it polls goes
+    std::lock_guard<std::mutex> lock(alert_mutex_);
+    wait_children(command_, alert_children_);
   }
 
  private:
-  class Attempter final : public edgeroute::Attempter {
-   public:
-    Attempter(Routing& routing, const char* operation, const bedrock::CallOptions& base, const SendAttempt& send,
-              RoutedResult* result)
-        : routing_(routing), operation_(operation), base_(base), send_(send), result_(result) {}
-
-    AttemptOutcome attempt(const Route& route, std::int64_t deadline_ns) override {
-      AttemptOutcome out;
-      result_->identifier = std::string(route.identifier);
-      result_->region = std::string(route.source_region);
-      host_ = std::string(route.host);
-      // The residency check once more, where the request is built.
-      const Status allowed = routing_.setup_.policy->check_route(route.identifier, route.source_region);
-      if (!allowed.ok()) {
-        result_->error = refusal(operation_, host_, std::string("refused to send: ") + allowed.message());
-        out.outcome = OutcomeClass::kClient;
-        return out;
-      }
-      bedrock::CallOptions options = base_;
-      options.region = result_->region;
-      const std::int64_t left_ms = (deadline_ns - routing_.clock_.monotonic_ns()) / 1000000;
-      options.deadline_ms = left_ms > 1 ? left_ms : 1;
-      std::vector<bedrock::Attempt> attempts;
-      const Error error = send_(result_->identifier, options, &attempts);
-      result_->attempts.insert(result_->attempts.end(), attempts.begin(), attempts.end());
-      result_->error = error;
-      out.outcome = outcome_class(error);
-      out.output_delivered = error.output_delivered;
-      out.timed_out = error.timed_out;
-      out.retry_after_ms = error.retry_after_ms;
-      // The passive latency sample: a new connection's set-up time, the same
-      // measure as a cold probe; none on a kept-alive connection.
-      if (!attempts.empty() && attempts.back().connect_ns > 0) out.rtt_ns = attempts.back().connect_ns;
-      return out;
-    }
-    const std::string& last_host() const { return host_; }
-
-   private:
-    Routing& routing_;
-    const char* operation_;
-    const bedrock::CallOptions& base_;
-    const SendAttempt& send_;
-    RoutedResult* result_;
-    std::string host_;
-  };
-
-  // "eu.m@eu-central-1 cooling 480 ms (throttled 3x), eu.m@eu-west-1 usable; 9 disallowed
-  // by the policy, never tried": every allowed candidate with its endpoint's state.
-  std::string candidate_states() const {
-    const Catalog& catalog = *setup_.catalog;
-    const int model = catalog.find_model(setup_.model);
-    if (model == Catalog::kNone) return "none";
-    const std::int64_t now = clock_.monotonic_ns();
-    std::string out;
-    std::size_t disallowed = 0;
-    const std::size_t first = catalog.model_first_candidate(static_cast<std::size_t>(model));
-    const std::size_t end = first + catalog.model_candidate_count(static_cast<std::size_t>(model));
-    for (std::size_t i = first; i < end; ++i) {
-      const Candidate& c = catalog.candidate(i);
-      if (!setup_.policy->check(c).allowed()) {
-        ++disallowed;
-        continue;
-      }
-      if (!out.empty()) out += ", ";
-      out += std::string(catalog.identifier(c)) + "@" + std::string(catalog.region_name(c.source_region)) + " ";
-      const EndpointStats st = setup_.router->endpoint_stats(c.source_region, now);
-      out += to_string(st.health);
-      if (st.health_until_ns > now) out += " " + std::to_string((st.health_until_ns - now) / 1000000) + " ms";
-      if (st.total_throttles > 0) out += " (throttled " + std::to_string(st.total_throttles) + "x)";
-      if (st.breaker_trips > 0) out += " (circuit opened " + std::to_string(st.breaker_trips) + "x)";
-    }
-    if (disallowed > 0) out += "; " + std::to_string(disallowed) + " disallowed by the policy, never tried";
-    return out;
-  }
-
   // An alert crossed its threshold: say so on stderr, and run --alert-command
   // with the details in its environment (it is not waited for here).
   static void on_alert(const Alert& alert, void* context) {
-    Routing* self = static_cast<Routing*>(context);
+    Routed* self = static_cast<Routed*>(context);
     std::fprintf(stderr, "edgeroute %s: alert %s: %s %.2f (threshold %.2f) over the last %u calls\n", self->command_,
                  alert.raised ? "raised" : "cleared", to_string(alert.kind), alert.value, alert.threshold,
                  alert.calls);
@@ -666,15 +542,6 @@ class Routing {
     self->alert_children_.push_back(spawn_shell(self->alert_command_, env, sizeof env / sizeof env[0]));
   }
 
-  static Error refusal(const char* operation, const std::string& endpoint, const std::string& message) {
-    Error e;
-    e.cls = bedrock::ErrorClass::kClient;
-    e.operation = operation;
-    e.endpoint = endpoint;
-    e.message = message;
-    return e;
-  }
-
   int usage(const std::string& what) const {
     std::fprintf(stderr, "edgeroute %s: %s (see edgeroute %s --help)\n", command_, what.c_str(), command_);
     return 2;
@@ -684,51 +551,17 @@ class Routing {
     return 1;
   }
 
- public:
-  ~Routing() {
-    std::lock_guard<std::mutex> lock(alert_mutex_);
-    for (const long pid : alert_children_) wait_child(pid);
-  }
-
- private:
   const char* command_ = "";
-  RoutingSetup setup_;
+  std::unique_ptr<Runtime> runtime_;
+  std::unique_ptr<ProbeThread> probes_;  // after the runtime: destroyed first
   std::string session_;
-  RouterClock clock_;
-  std::int64_t probe_ns_ = 0;             // how long the first probe rounds took
+  std::int64_t deadline_ms_ = 0;
+  std::int64_t probe_ms_ = 0;             // how long the first probe rounds took
   std::atomic<bool> first_call_{true};  // its deadline includes them
-  RetryBudget budget_;
-  FailoverOptions failover_;
-  std::unique_ptr<FailoverMonitor> monitor_;
   std::string alert_command_;
   std::mutex alert_mutex_;
   std::vector<long> alert_children_;
-  // Random is not thread-safe: each call seeds its own from this one, under the lock.
-  std::mutex random_mutex_;
-  Random random_ = Random::from_os();
-  ProbeLoop probes_;  // last: its thread stops before the router it ticks goes
 };
-
-// One call of any operation, pinned or routed. `send(options)` makes one attempt
-// with *model_id and fills *response; routed, each attempt starts from an empty
-// response and *model_id / options->region end up as the ones that answered.
-template <typename Response, typename Send>
-Error one_call(Routing& routing, const char* operation, bedrock::CallOptions* options, std::string* model_id,
-               Response* response, RoutedResult* result, const Send& send) {
-  if (!routing.active()) return send(*options);
-  *result = routing.call(operation, *options,
-                         [&](const std::string& identifier, const bedrock::CallOptions& o,
-                             std::vector<bedrock::Attempt>* attempts) {
-                           *model_id = identifier;
-                           *response = Response();
-                           const Error e = send(o);
-                           *attempts = response->attempts;
-                           return e;
-                         });
-  response->attempts = result->attempts;
-  options->region = result->region;
-  return result->error;
-}
 
 // Everything a call needs, set up from the flags and the environment.
 class Session {
@@ -799,7 +632,7 @@ std::mutex& output_mutex() {
 // route, attempts and error: what converse and invoke lines share.
 void add_outcome(cJSON* o, const std::string& model, const std::string& region,
                  const std::string& endpoint, const std::vector<bedrock::Attempt>& list,
-                 const Error& error, const RoutedResult* routed) {
+                 const Error& error, const CallReport* routed) {
   if (routed != nullptr) {
     cJSON_AddBoolToObject(o, "failed_over", routed->failed_over);
     cJSON_AddNumberToObject(o, "waited_ms", static_cast<double>(routed->waited_ms));
@@ -847,7 +680,7 @@ void print_line(const JsonPtr& root) {
 
 // One JSON line per call (JSON Lines with --repeat).
 void print_json(const bedrock::ConverseResponse& r, const std::string& model,
-                const std::string& region, const Error& error, const RoutedResult* routed) {
+                const std::string& region, const Error& error, const CallReport* routed) {
   JsonPtr root(cJSON_CreateObject(), cJSON_Delete);
   cJSON* o = root.get();
   cJSON_AddStringToObject(o, "text", r.text.c_str());
@@ -864,7 +697,7 @@ void print_json(const bedrock::ConverseResponse& r, const std::string& model,
 // The same for invoke: the body as a string, and with --stream each chunk.
 void print_invoke_json(const bedrock::InvokeResponse& r, const std::vector<std::string>* chunks,
                        const std::string& model, const std::string& region, const Error& error,
-                       const RoutedResult* routed) {
+                       const CallReport* routed) {
   JsonPtr root(cJSON_CreateObject(), cJSON_Delete);
   cJSON* o = root.get();
   cJSON_AddStringToObject(o, "body", r.body.c_str());
@@ -884,7 +717,7 @@ void print_invoke_json(const bedrock::InvokeResponse& r, const std::vector<std::
 // `edgeroute drill`: one line per call (where it went, each attempt) and a summary.
 class DrillReport {
  public:
-  void record(long index, const RoutedResult& r, const Error& error) {
+  void record(long index, const CallReport& r, const Error& error) {
     const double t = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
     std::lock_guard<std::mutex> lock(output_mutex());
     ++calls_;
@@ -892,9 +725,9 @@ class DrillReport {
       ++failed_;
       std::printf("  %6.1f s  call %-4ld FAILED  %s\n", t, index + 1, error.to_string().c_str());
     } else {
-      ++served_[r.region];
+      ++served_[r.source_region];
       if (r.failed_over) ++failed_over_;
-      std::printf("  %6.1f s  call %-4ld %-16s %s\n", t, index + 1, r.region.c_str(),
+      std::printf("  %6.1f s  call %-4ld %-16s %s\n", t, index + 1, r.source_region.c_str(),
                   r.failed_over ? ("failed over: " + r.path).c_str() : "");
     }
     std::fflush(stdout);
@@ -978,12 +811,13 @@ int converse_command(int argc, char** argv) {
   if (const int rc = check_routing_usage(args, connection); rc != 0) return rc;
   request.messages.push_back(bedrock::Message{"user", {bedrock::ContentBlock::of_text(prompt)}});
 
-  Routing routing;
-  if (const int rc = routing.open("converse", connection, request.model_id); rc != 0) return rc;
+  Routed routed;
+  if (const int rc = routed.open("converse", connection, request.model_id); rc != 0) return rc;
 
-  // One session (client, transport, connection) per thread, all opened up front.
+  // Unrouted: one session (client, transport, connection) per thread, all opened
+  // up front. Routed calls borrow the runtime's.
   std::vector<std::unique_ptr<Session>> sessions;
-  for (long t = 0; t < concurrency; ++t) {
+  for (long t = 0; t < concurrency && !routed.active(); ++t) {
     sessions.push_back(std::make_unique<Session>());
     if (const int rc = sessions.back()->open("converse", connection); rc != 0) return rc;
   }
@@ -999,38 +833,44 @@ int converse_command(int argc, char** argv) {
     return Status();
   };
   DrillReport drill;
-  // Session t makes calls t, t + K, t + 2K, ... of the N.
+  // Thread t makes calls t, t + K, t + 2K, ... of the N.
   std::vector<int> failures(static_cast<std::size_t>(concurrency), 0);
   const auto run = [&](long t) {
-    Session& session = *sessions[static_cast<std::size_t>(t)];
     for (long i = t; i < connection.repeat; i += concurrency) {
       if (i != t && connection.interval_ms > 0) {
         std::this_thread::sleep_for(std::chrono::milliseconds(connection.interval_ms));
       }
-      bedrock::ConverseResponse response;
-      bedrock::ConverseRequest call = request;
-      bedrock::CallOptions options = session.options();
-      RoutedResult result;
-      const Error error = one_call(routing, stream ? "ConverseStream" : "Converse", &options, &call.model_id,
-                                   &response, &result, [&](const bedrock::CallOptions& o) {
-                                     return stream ? session.client().converse_stream(call, o, print_text, &response)
-                                                   : session.client().converse(call, o, &response);
-                                   });
-      const RoutedResult* routed = routing.active() ? &result : nullptr;
+      ConverseResult result;
+      if (routed.active()) {
+        // Buffered (--json, --concurrency > 1): nothing reaches the user before the
+        // call ends, so a stream that breaks may still fail over.
+        const CallSettings settings = routed.settings(!live);
+        result = stream ? routed.runtime().converse_stream(request, print_text, settings)
+                        : routed.runtime().converse(request, settings);
+      } else {
+        Session& session = *sessions[static_cast<std::size_t>(t)];
+        result.source_region = session.options().region;
+        result.error = stream ? session.client().converse_stream(request, session.options(), print_text, &result.response)
+                              : session.client().converse(request, session.options(), &result.response);
+      }
+      const Error& error = result.error;
+      const bedrock::ConverseResponse& response = result.response;
+      const std::string& model_id = result.identifier.empty() ? request.model_id : result.identifier;
+      const CallReport* routed_report = routed.active() ? &result : nullptr;
       if (!error.ok()) ++failures[static_cast<std::size_t>(t)];
       if (connection.drill_report) {
         drill.record(i, result, error);
         continue;
       }
       if (json) {
-        print_json(response, call.model_id, options.region, error, routed);
+        print_json(response, model_id, result.source_region, error, routed_report);
         continue;
       }
       std::lock_guard<std::mutex> lock(output_mutex());
-      // Streamed text already went out live; otherwise print what was received.
-      if ((!stream || !live) && (error.ok() || error.output_delivered))
-        std::fwrite(response.text.data(), 1, response.text.size(), stdout);
-      if (error.ok() || error.output_delivered) std::fputc('\n', stdout);
+      // Streamed text already went out live; otherwise the answer is printed whole,
+      // and only when there is one: partial text of a failed call is not an answer.
+      if ((!stream || !live) && error.ok()) std::fwrite(response.text.data(), 1, response.text.size(), stdout);
+      if (error.ok() || (stream && live && error.output_delivered)) std::fputc('\n', stdout);
       std::fflush(stdout);
       if (!error.ok()) Session::fail("converse", error.to_string());
     }
@@ -1083,10 +923,12 @@ int invoke_command(int argc, char** argv) {
   if (!read_body(body_path, &request.body, &error_text)) return Session::fail("invoke", error_text);
   if (const int rc = check_routing_usage(args, connection); rc != 0) return rc;
 
-  Routing routing;
-  if (const int rc = routing.open("invoke", connection, request.model_id); rc != 0) return rc;
+  Routed routed;
+  if (const int rc = routed.open("invoke", connection, request.model_id); rc != 0) return rc;
   Session session;
-  if (const int rc = session.open("invoke", connection); rc != 0) return rc;
+  if (!routed.active()) {
+    if (const int rc = session.open("invoke", connection); rc != 0) return rc;
+  }
   // With --json the chunks are kept for the call's JSON line instead of printed.
   std::vector<std::string> chunks;
   const bedrock::ChunkCallback print_chunk = [json, &chunks](std::string_view chunk) {
@@ -1105,22 +947,27 @@ int invoke_command(int argc, char** argv) {
     if (i > 0 && connection.interval_ms > 0) {
       std::this_thread::sleep_for(std::chrono::milliseconds(connection.interval_ms));
     }
-    bedrock::InvokeResponse response;
     chunks.clear();
-    bedrock::InvokeRequest call = request;
-    bedrock::CallOptions options = session.options();
-    RoutedResult result;
-    const Error error = one_call(
-        routing, stream ? "InvokeModelWithResponseStream" : "InvokeModel", &options, &call.model_id, &response,
-        &result, [&](const bedrock::CallOptions& o) {
-          chunks.clear();  // a retry starts the chunk list again
-          return stream ? session.client().invoke_model_with_response_stream(call, o, print_chunk, &response)
-                        : session.client().invoke_model(call, o, &response);
-        });
-    const RoutedResult* routed = routing.active() ? &result : nullptr;
+    InvokeResult result;
+    if (routed.active()) {
+      // With --json the chunks are kept until the call ends: a broken stream may fail over.
+      CallSettings settings = routed.settings(json);
+      settings.on_retry = [&chunks] { chunks.clear(); };  // a retry starts the chunk list again
+      result = stream ? routed.runtime().invoke_model_with_response_stream(request, print_chunk, settings)
+                      : routed.runtime().invoke_model(request, settings);
+    } else {
+      result.source_region = session.options().region;
+      result.error = stream ? session.client().invoke_model_with_response_stream(request, session.options(), print_chunk,
+                                                                                 &result.response)
+                            : session.client().invoke_model(request, session.options(), &result.response);
+    }
+    const Error& error = result.error;
+    const bedrock::InvokeResponse& response = result.response;
+    const std::string& model_id = result.identifier.empty() ? request.model_id : result.identifier;
+    const CallReport* routed_report = routed.active() ? &result : nullptr;
     if (json) {
       if (!error.ok()) ++failures;
-      print_invoke_json(response, stream ? &chunks : nullptr, call.model_id, options.region, error, routed);
+      print_invoke_json(response, stream ? &chunks : nullptr, model_id, result.source_region, error, routed_report);
       continue;
     }
     if (!error.ok()) {

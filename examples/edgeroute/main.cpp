@@ -24,9 +24,19 @@ constexpr const char kUsage[] =
     "\n"
     "edgeroute <command> --help shows a command's options.\n";
 
-}  // namespace
+// A command that believed it succeeded, but whose output could not all be written
+// (a full disk, a closed pipe), fails: its output is lost, and saying so is
+// better than an exit status of 0.
+int finish(const char* command, int rc) {
+  const bool lost = std::fflush(stdout) != 0 || std::ferror(stdout) != 0;
+  if (lost && rc == 0) {
+    std::fprintf(stderr, "edgeroute %s: cannot write to standard output: the output is lost\n", command);
+    return 1;
+  }
+  return rc;
+}
 
-int main(int argc, char** argv) {
+int dispatch(int argc, char** argv) {
   if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0 ||
       std::strcmp(argv[1], "help") == 0) {
     std::fputs(kUsage, argc < 2 ? stderr : stdout);
@@ -47,4 +57,11 @@ int main(int argc, char** argv) {
   }
   std::fprintf(stderr, "edgeroute: unknown command '%s' (see edgeroute --help)\n", command);
   return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int rc = dispatch(argc, argv);
+  return finish(argc >= 2 ? argv[1] : "", rc);
 }

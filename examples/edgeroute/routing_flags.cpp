@@ -1,12 +1,8 @@
 // The routing flags and router set-up the tool's commands share: see routing_flags.h.
 #include "routing_flags.h"
 
-#include <chrono>
-#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
-#include <mutex>
-#include <thread>
 
 #include "edgeroute/clock.h"
 #include "edgeroute/random.h"
@@ -215,14 +211,10 @@ int setup_routing(const RoutingFlags& flags, const std::string& model_id, Routin
 struct ProbeLoop::Impl {
   std::unique_ptr<CurlTransport> transport;
   std::unique_ptr<HttpProber> prober;
-  std::thread thread;
-  std::mutex mutex;
-  std::condition_variable wake;
-  bool stopping = false;
 };
 
 ProbeLoop::ProbeLoop() : impl_(std::make_unique<Impl>()) {}
-ProbeLoop::~ProbeLoop() { stop(); }
+ProbeLoop::~ProbeLoop() = default;
 
 int ProbeLoop::open(const std::vector<ConnectTo>& connect_to, const std::string& ca_bundle, const Catalog& catalog,
                     std::string* error) {
@@ -269,32 +261,6 @@ void ProbeLoop::first_rounds(Router* router, std::int64_t* now_ns, ProbeSummary*
   summary->probes = stats.probes_sent;
   summary->bytes = stats.bytes_total;
   if (!impl_->prober->last_error().ok()) *probe_error = impl_->prober->last_error().message();
-}
-
-void ProbeLoop::start(Router* router, std::function<std::int64_t()> now_ns) {
-  stop();
-  impl_->stopping = false;
-  Impl* impl = impl_.get();
-  impl_->thread = std::thread([impl, router, now_ns]() {
-    Random random = Random::from_os();
-    std::unique_lock<std::mutex> lock(impl->mutex);
-    while (!impl->stopping) {
-      lock.unlock();
-      router->tick(now_ns(), random.next_u64(), *impl->prober);  // probes only when a round is due
-      lock.lock();
-      impl->wake.wait_for(lock, std::chrono::milliseconds(100), [impl] { return impl->stopping; });
-    }
-  });
-}
-
-void ProbeLoop::stop() {
-  if (!impl_->thread.joinable()) return;
-  {
-    std::lock_guard<std::mutex> lock(impl_->mutex);
-    impl_->stopping = true;
-  }
-  impl_->wake.notify_all();
-  impl_->thread.join();
 }
 
 int run_probes(const std::vector<ConnectTo>& connect_to, const std::string& ca_bundle,

@@ -85,13 +85,12 @@ struct ProbeSummary {
 };
 
 #if EDGEROUTE_TOOL_HAVE_CURL
-// The probes of a routed run: a few full sweeps first, then, for a run that goes
-// on making calls, the router's own schedule on a thread of its own (the router
-// does no I/O and owns no thread; tick() is driven from here).
+// The probe rounds of `route --probe`: a few full sweeps over the libcurl transport.
+// (Routed calls probe through edgeroute::Runtime.)
 class ProbeLoop {
  public:
   ProbeLoop();
-  ~ProbeLoop();  // stops the thread
+  ~ProbeLoop();
   ProbeLoop(const ProbeLoop&) = delete;
   ProbeLoop& operator=(const ProbeLoop&) = delete;
 
@@ -104,10 +103,6 @@ class ProbeLoop {
   // no round starts after it.
   void first_rounds(Router* router, std::int64_t* now_ns, ProbeSummary* summary, std::string* probe_error,
                     std::int64_t deadline_ns = 0);
-  // From now on, tick the router every 100 ms of real time (it probes only when a
-  // round is due) until stop(). now_ns() is the router's clock.
-  void start(Router* router, std::function<std::int64_t()> now_ns);
-  void stop();
 
  private:
   struct Impl;

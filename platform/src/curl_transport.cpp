@@ -1,6 +1,7 @@
 #include "edgeroute/curl_transport.h"
 
 #include <curl/curl.h>
+#include <fcntl.h>
 
 #include <cstdint>
 #include <cstdio>
@@ -171,6 +172,17 @@ std::size_t on_body_bytes(char* data, std::size_t size, std::size_t count, void*
   return s.ok() || ex->fail(s) ? bytes : 0;
 }
 
+// Every socket is close-on-exec: a process that starts a child (an alert hook, a
+// helper) must not hand it the TLS connections. libcurl opens its sockets
+// without the flag.
+int on_socket_opened(void* user, curl_socket_t fd, curlsocktype purpose) {
+  (void)user;
+  (void)purpose;
+  const int flags = fcntl(fd, F_GETFD);
+  if (flags >= 0) (void)fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+  return CURL_SOCKOPT_OK;
+}
+
 // Whether curl has written the request line, headers and the whole body.
 bool request_fully_sent(CURL* easy, std::size_t body_bytes) {
   long header_bytes = 0;
@@ -298,6 +310,7 @@ Status CurlTransport::Impl::configure(const HttpRequest& request, const HttpTime
     set(CURLOPT_ERRORBUFFER, error_text);
     set(CURLOPT_HEADERFUNCTION, &on_header_line);
     set(CURLOPT_WRITEFUNCTION, &on_body_bytes);
+    set(CURLOPT_SOCKOPTFUNCTION, &on_socket_opened);
 
     const std::string_view m = request.method;
     if (has_body_now || m == "POST") {

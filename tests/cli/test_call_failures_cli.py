@@ -74,18 +74,24 @@ class CallFailures(unittest.TestCase):
                  connect_to=None, ca_bundle=None):
         """`edgeroute COMMAND --model HAIKU --allow ALLOW ARGS`, every simulated region
         reachable (only the router and the policy keep calls in the EU);
-        connect_to {region: "host:port"} replaces a region's listener."""
-        cmd = [TOOL, *command, "--model", HAIKU, "--allow", allow, "--catalog", self.catalog,
-               "--ca-bundle", ca_bundle or self.ready["ca_file"], *args]
+        connect_to {region: "host:port"} replaces a region's listener. allow=None:
+        unrouted (ARGS name the region)."""
+        routing = ["--allow", allow, "--catalog", self.catalog] if allow else []
+        cmd = [TOOL, *command, "--model", HAIKU, *routing, "--ca-bundle", ca_bundle or self.ready["ca_file"], *args]
         for region, r in self.ready["regions"].items():
             target = (connect_to or {}).get(region, f"{r['host']}:{r['port']}")
             cmd += ["--connect-to", f"{region}={target}"]
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": self.home,
                "AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET}
-        start = time.monotonic()
-        p = subprocess.run(cmd, env=env, input=stdin, stdout=stdout, stderr=subprocess.PIPE, text=True,
-                           timeout=timeout)
-        p.elapsed = time.monotonic() - start
+        # stderr goes to a file, not a pipe: a child the tool started (an alert
+        # command) may hold it open after the tool has exited, and the tool's exit
+        # is what is timed.
+        with tempfile.TemporaryFile("w+") as err:
+            start = time.monotonic()
+            p = subprocess.run(cmd, env=env, input=stdin, stdout=stdout, stderr=err, text=True, timeout=timeout)
+            p.elapsed = time.monotonic() - start
+            err.seek(0)
+            p.stderr = err.read()
         self.assertNotIn(SECRET, (p.stdout or "") + p.stderr)
         return p
 
@@ -176,6 +182,92 @@ class CallFailures(unittest.TestCase):
                 # (plus start-up on a loaded machine).
                 self.assertLess(p.elapsed, 4.0 + 4.0, p.stderr)
                 self.assertIn("deadline", p.stderr)  # the cut-off probe is reported
+
+
+    # --- buffered output modes fail over a broken stream --------------------------
+
+    def test_json_stream_fails_over_a_stream_that_broke_before_anything_was_shown(self):
+        self.set_faults(NEAREST, [{"kind": "midstream_throttle", "after_deltas": 1}])
+        p = self.run_tool(("converse", "--prompt", "Which region are you in?"), "--probe", "--stream", "--json")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        out = json.loads(p.stdout)
+        self.assertIsNone(out["error"], out)
+        self.assertEqual(out["attempts"][0]["source_region"], NEAREST)
+        self.assertIn(out["route"]["source_region"], EU - {NEAREST})
+        # The answer is the one that completed, without the broken stream's delta.
+        self.assertNotIn(NEAREST, out["text"])
+        self.assertIn(out["route"]["source_region"], out["text"])
+
+    def test_concurrent_streams_fail_over_and_never_print_partial_text(self):
+        self.set_faults(NEAREST, [{"kind": "midstream_throttle", "after_deltas": 1}])
+        p = self.run_tool(("converse", "--prompt", "Which region are you in?"), "--probe", "--stream",
+                          "--concurrency", "2", "--repeat", "2")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        answers = p.stdout.splitlines()
+        self.assertEqual(len(answers), 2, p.stdout)
+        for answer in answers:
+            self.assertNotIn(NEAREST, answer)
+        # Unrouted there is nowhere else to go: the calls fail, and no partial
+        # text is printed as if it were an answer.
+        p = self.run_tool(("converse", "--prompt", "Which region are you in?"), "--region", NEAREST, "--stream",
+                          "--concurrency", "2", "--repeat", "2", allow=None)
+        self.assertEqual(p.returncode, 1)
+        self.assertEqual(p.stdout, "")
+        self.assertEqual(len(p.stderr.splitlines()), 2, p.stderr)
+
+    # --- the alert command -------------------------------------------------------
+
+    def test_the_alert_command_keeps_off_stdout_is_not_waited_for_long_and_inherits_no_socket(self):
+        fds = os.path.join(self.tmp.name, "alert-fds.txt")
+        pid_file = os.path.join(self.tmp.name, "alert-pid.txt")
+        self.addCleanup(self.stop_alert, pid_file)
+        hook = f"echo alert-on-stdout; ls -l /proc/$$/fd >> {fds}; echo $$ >> {pid_file}; exec sleep 15"
+        # The first calls fail over (their first attempt is a drill's), the rest go
+        # straight to the next region: both alerts are raised once 20 calls are in.
+        p = self.run_tool(("converse", "--prompt", "Hi"), "--probe", "--json", "--repeat", "24",
+                          "--drill", f"fail:{NEAREST}:60", "--alert-failover-rate", "0.2",
+                          "--alert-command", hook, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("alert raised", p.stderr)
+        lines = p.stdout.splitlines()
+        self.assertEqual(len(lines), 24)
+        for line in lines:
+            json.loads(line)  # JSON Lines only: the hook's stdout is not the tool's
+        self.assertIn("alert-on-stdout", p.stderr)
+        # Its wait at exit is bounded: the hook's 15 s are not the tool's.
+        self.assertLess(p.elapsed, 12.0)
+        self.assertIn("not waited for", p.stderr)
+        with open(fds) as f:
+            listing = f.read()
+        self.assertNotIn("socket:", listing)
+
+    def stop_alert(self, pid_file):
+        """Stops the hooks' sleeps: what the test started, it stops."""
+        if not os.path.exists(pid_file):
+            return
+        with open(pid_file) as f:
+            for line in f:
+                try:
+                    os.kill(int(line.strip()), 15)
+                except (OSError, ValueError):
+                    pass
+
+    # --- output that cannot be written ------------------------------------------------
+
+    def test_output_to_a_full_device_fails_in_one_line(self):
+        with open("/dev/full", "w") as full:
+            runs = [self.run_tool(("converse", "--prompt", "Hi"), stdout=full),
+                    self.run_tool(("converse", "--prompt", "Hi"), "--json", stdout=full),
+                    self.run_tool(("invoke", "--body", "-"), stdin=INVOKE_BODY, stdout=full)]
+            for command in (["route", "--model", HAIKU, "--allow", "eu", "--catalog", self.catalog],
+                            ["catalog", "show", "--catalog", self.catalog]):
+                runs.append(subprocess.run([TOOL, *command], stdout=full, stderr=subprocess.PIPE, text=True,
+                                           timeout=30))
+        for p in runs:
+            self.assertNotEqual(p.returncode, 0, p.args)
+            errors = p.stderr.strip().splitlines()
+            self.assertEqual(len(errors), 1, p.stderr)
+            self.assertIn("cannot write to standard output", errors[0])
 
 
 if __name__ == "__main__":

@@ -23,3 +23,13 @@ if(NOT rc EQUAL 0 OR NOT out MATCHES "^edgeroute [0-9.]+ signature [0-9a-f]+")
   message(FATAL_ERROR "consumer run failed (${rc}): ${out}${err}")
 endif()
 message(STATUS "consumer: ${out}")
+# With the runtime in the package: a routed call against the Bedrock simulator.
+if(EXISTS "${WORK_DIR}/build/routed_consumer" AND PYTHON AND SOURCE_DIR)
+  execute_process(COMMAND "${PYTHON}" "${SOURCE_DIR}/tests/package/run_routed.py"
+                          --binary "${WORK_DIR}/build/routed_consumer" --source-dir "${SOURCE_DIR}"
+                  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "routed consumer failed (${rc}): ${out}${err}")
+  endif()
+  message(STATUS "routed consumer: ${out}")
+endif()

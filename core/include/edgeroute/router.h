@@ -312,6 +312,12 @@ class Router {
   // best few, spacing out while the ranking is stable, within the byte budget.
   // Returns the number of probes performed. `random` jitters the next round.
   std::size_t tick(std::int64_t now_ns, std::uint64_t random, Prober& prober);
+  // A full sweep of every allowed endpoint now, whatever the schedule says (at
+  // start-up, or when the application knows the network changed); the schedule
+  // then continues from now. Still within the byte budget. Returns the probes.
+  std::size_t probe_now(std::int64_t now_ns, std::uint64_t random, Prober& prober);
+  // When tick() will next probe (monotonic ns); INT64_MIN before the first round.
+  std::int64_t next_probe_ns() const;
 
   // Without now_ns the health fields stay kUsable / 0 (the counters are filled).
   EndpointStats endpoint_stats(std::size_t region) const;
