@@ -111,15 +111,17 @@ class CatalogLoader {
     if (!s.ok()) return s;
     for (const cJSON* field = root->child; field != nullptr; field = field->next) {
       const std::string_view key = field->string;
-      if (key != "snapshot" && key != "region_sets" && key != "profiles" && key != "in_region") {
+      if (key != "snapshot" && key != "regions" && key != "region_sets" && key != "profiles" &&
+          key != "in_region") {
         char path[96];
         std::snprintf(path, sizeof path, "%.64s", field->string);
         return error(Code::kParseError, path,
-                     "unknown field (expected snapshot, region_sets, profiles, in_region)");
+                     "unknown field (expected snapshot, regions, region_sets, profiles, in_region)");
       }
     }
     // Sets first: profile destinations may name them.
     s = load_snapshot(cJSON_GetObjectItemCaseSensitive(root, "snapshot"));
+    if (s.ok()) s = load_regions(cJSON_GetObjectItemCaseSensitive(root, "regions"));
     if (s.ok()) s = load_region_sets(cJSON_GetObjectItemCaseSensitive(root, "region_sets"));
     if (s.ok()) s = load_profiles(cJSON_GetObjectItemCaseSensitive(root, "profiles"));
     if (s.ok()) s = load_in_region(cJSON_GetObjectItemCaseSensitive(root, "in_region"));
@@ -234,6 +236,41 @@ class CatalogLoader {
       return error(Code::kParseError, "snapshot.date", "expected a date YYYY-MM-DD");
     }
     c_.snapshot_date_.assign(text_of(date));
+    return Status();
+  }
+
+  // "regions": {"eu-central-1": {"country": "DE", "name": "Europe (Frankfurt)"}}.
+  // The country is data the policy's explanations and the invariant tests use;
+  // "name" is for the reader of the file.
+  Status load_regions(const cJSON* regions) {
+    if (regions == nullptr) return Status();
+    if (!cJSON_IsObject(regions)) return error(Code::kParseError, "regions", "expected an object");
+    for (const cJSON* entry = regions->child; entry != nullptr; entry = entry->next) {
+      char path[96];
+      std::snprintf(path, sizeof path, "regions.%.40s", entry->string);
+      std::uint16_t region = 0;
+      Status s = region_index(entry->string, path, &region);
+      if (!s.ok()) return s;
+      if (!cJSON_IsObject(entry)) return error(Code::kParseError, path, "expected an object");
+      for (const cJSON* field = entry->child; field != nullptr; field = field->next) {
+        const std::string_view key = field->string;
+        if (key != "country" && key != "name") {
+          std::snprintf(path, sizeof path, "regions.%.40s.%.32s", entry->string, field->string);
+          return error(Code::kParseError, path, "unknown field (expected country, name)");
+        }
+      }
+      const std::string_view country = text_of(cJSON_GetObjectItemCaseSensitive(entry, "country"));
+      if (country.size() != 2 || country[0] < 'A' || country[0] > 'Z' || country[1] < 'A' || country[1] > 'Z') {
+        std::snprintf(path, sizeof path, "regions.%.40s.country", entry->string);
+        return error(Code::kParseError, path, "expected an ISO 3166-1 alpha-2 country code such as DE");
+      }
+      const cJSON* name = cJSON_GetObjectItemCaseSensitive(entry, "name");
+      if (name != nullptr && !cJSON_IsString(name)) {
+        std::snprintf(path, sizeof path, "regions.%.40s.name", entry->string);
+        return error(Code::kParseError, path, "expected a string");
+      }
+      c_.regions_[region].country.assign(country);
+    }
     return Status();
   }
 

@@ -102,6 +102,12 @@ void print_json(const Catalog& catalog) {
     cJSON* snapshot = cJSON_AddObjectToObject(root.get(), "snapshot");
     cJSON_AddStringToObject(snapshot, "date", str(catalog.snapshot_date()).c_str());
   }
+  cJSON* regions = cJSON_AddObjectToObject(root.get(), "regions");
+  for (std::size_t r = 0; r < catalog.region_count(); ++r) {
+    if (catalog.region_country(r).empty()) continue;
+    cJSON* region = cJSON_AddObjectToObject(regions, str(catalog.region_name(r)).c_str());
+    cJSON_AddStringToObject(region, "country", str(catalog.region_country(r)).c_str());
+  }
   cJSON* sets = cJSON_AddObjectToObject(root.get(), "region_sets");
   for (std::size_t s = 0; s < catalog.region_set_count(); ++s) {
     cJSON_AddItemToObject(sets, str(catalog.region_set_name(s)).c_str(), region_array(catalog, catalog.region_set(s)));
@@ -147,8 +153,15 @@ void print_json(const Catalog& catalog) {
 }
 
 void print_table(const Catalog& catalog) {
-  std::printf("snapshot: %s\n\nregion sets:\n",
+  std::printf("snapshot: %s\n\nregions (country):\n",
               catalog.snapshot_date().empty() ? "(undated)" : str(catalog.snapshot_date()).c_str());
+  for (std::size_t r = 0; r < catalog.region_count(); ++r) {
+    const std::string_view country = catalog.region_country(r);
+    std::printf("%s%s (%s)%s", r % 6 == 0 ? "  " : "", str(catalog.region_name(r)).c_str(),
+                country.empty() ? "?" : str(country).c_str(),
+                r % 6 == 5 || r + 1 == catalog.region_count() ? "\n" : ", ");
+  }
+  std::printf("\nregion sets:\n");
   for (std::size_t s = 0; s < catalog.region_set_count(); ++s) {
     std::printf("  %-10s %s\n", str(catalog.region_set_name(s)).c_str(),
                 region_list(catalog, catalog.region_set(s), " ").c_str());

@@ -76,6 +76,44 @@ class RouteWithoutProbes(unittest.TestCase):
         self.assertIn("excluded: global profile, and 'global' is not allowed", p.stdout)
         self.assertIn("\nchosen: ", p.stdout)
 
+    def test_allow_eu_keeps_every_model_of_the_built_in_catalog_in_eu_member_states(self):
+        # Written out: London and Zurich are in no EU member state, whatever the set says.
+        eu_member_state_regions = {"eu-central-1", "eu-west-1", "eu-west-3", "eu-north-1", "eu-south-1", "eu-south-2"}
+        p = run("catalog", "show", "--json")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        shown = json.loads(p.stdout)
+        models = sorted({e["model"] for e in shown["profiles"] + shown["in_region"]})
+        self.assertGreater(len(models), 3)
+        allowed = 0
+        for model in models:
+            with self.subTest(model=model):
+                p = run("route", "--model", model, "--allow", "eu", "--json")
+                if p.returncode != 0:
+                    # A model with no EU candidate is refused with a reason, not routed elsewhere.
+                    self.assertIn("no candidate", p.stderr)
+                    continue
+                out = json.loads(p.stdout)
+                for c in out["candidates"]:
+                    if not c["allowed"]:
+                        continue
+                    allowed += 1
+                    self.assertIn(c["source_region"], eu_member_state_regions, c)
+                    self.assertLessEqual(set(c["destinations"]), eu_member_state_regions, c)
+        self.assertGreater(allowed, 0)
+
+    def test_an_excluded_region_is_named_with_its_country_and_the_set_that_left_it_out(self):
+        p = run("route", "--model", "amazon.nova-lite-v1:0", "--allow", "eu", "--json")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        london = [c for c in json.loads(p.stdout)["candidates"] if c["source_region"] == "eu-west-2"]
+        self.assertTrue(london)
+        for c in london:
+            self.assertFalse(c["allowed"], c)
+            self.assertEqual(c["reason"], "source eu-west-2 (GB) outside eu", c)
+        p = run("route", "--model", "amazon.nova-lite-v1:0", "--allow", "europe", "--json")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertTrue([c for c in json.loads(p.stdout)["candidates"]
+                         if c["source_region"] == "eu-west-2" and c["allowed"]])
+
     def test_allow_one_region_leaves_only_its_in_region_id(self):
         p, out = route_json("--allow", "eu-central-1", "--catalog-extend", self.extension)
         self.assertEqual(p.returncode, 0, p.stderr)

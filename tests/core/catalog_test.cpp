@@ -82,6 +82,72 @@ TEST(DefaultCatalog, GlobalProfilesReachTheWholeGlobalSetAndAreMarked) {
   EXPECT_EQ(global.first_outside(g.destinations), -1);
 }
 
+// The six regions in EU member states (AWS's Europe (London) and Europe (Zurich)
+// are not): written out here, not read from the catalog, so that a catalog
+// whose `eu` set grows fails this test.
+const char* const kEuMemberStateRegions[] = {"eu-central-1", "eu-west-1", "eu-west-3",
+                                             "eu-north-1",   "eu-south-1", "eu-south-2"};
+
+TEST(DefaultCatalog, EuMeansTheSixRegionsInEuMemberStates) {
+  auto c = std::make_unique<Catalog>();
+  ASSERT_TRUE(c->load_default().ok());
+  const int eu = c->find_region_set("eu");
+  ASSERT_NE(eu, Catalog::kNone);
+  std::string expected;
+  for (std::size_t r = 0; r < c->region_count(); ++r) {
+    for (const char* name : kEuMemberStateRegions) {
+      if (c->region_name(r) == name) expected += (expected.empty() ? "" : ",") + std::string(name);
+    }
+  }
+  EXPECT_EQ(region_names(*c, c->region_set(static_cast<std::size_t>(eu))), expected);
+  EXPECT_EQ(c->region_set(static_cast<std::size_t>(eu)).count(), 6u);
+  // The wider grouping has its own name and adds London and Zurich.
+  const int europe = c->find_region_set("europe");
+  ASSERT_NE(europe, Catalog::kNone);
+  const RegionMask& wide = c->region_set(static_cast<std::size_t>(europe));
+  EXPECT_EQ(wide.count(), 8u);
+  EXPECT_TRUE(wide.test(static_cast<std::size_t>(c->find_region("eu-west-2"))));
+  EXPECT_TRUE(wide.test(static_cast<std::size_t>(c->find_region("eu-central-2"))));
+}
+
+TEST(DefaultCatalog, EveryRegionHasItsCountry) {
+  auto c = std::make_unique<Catalog>();
+  ASSERT_TRUE(c->load_default().ok());
+  for (std::size_t r = 0; r < c->region_count(); ++r) {
+    EXPECT_EQ(c->region_country(r).size(), 2u) << c->region_name(r);
+  }
+  const auto country = [&](const char* region) {
+    const int r = c->find_region(region);
+    return r == Catalog::kNone ? std::string("<unknown>") : std::string(c->region_country(static_cast<std::size_t>(r)));
+  };
+  EXPECT_EQ(country("eu-central-1"), "DE");
+  EXPECT_EQ(country("eu-west-2"), "GB");
+  EXPECT_EQ(country("eu-central-2"), "CH");
+  EXPECT_EQ(country("eu-south-2"), "ES");
+  EXPECT_EQ(country("ap-northeast-3"), "JP");
+  // Every region in `eu` lies in an EU member state.
+  const char* const kEuCountries[] = {"AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE",
+                                      "IT", "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE"};
+  const RegionMask& eu = c->region_set(static_cast<std::size_t>(c->find_region_set("eu")));
+  for (std::size_t r = 0; r < c->region_count(); ++r) {
+    if (!eu.test(r)) continue;
+    bool member = false;
+    for (const char* code : kEuCountries) member = member || c->region_country(r) == code;
+    EXPECT_TRUE(member) << c->region_name(r) << " in " << c->region_country(r);
+  }
+}
+
+TEST(CatalogLoad, ExtendingFileMayNameCountries) {
+  auto c = load(kSmall);
+  ASSERT_TRUE(c->load_json(R"j({"regions": {"eu-west-1": {"country": "IE", "name": "Europe (Ireland)"},
+                                             "me-central-1": {"country": "AE"}}})j",
+                           "site.json", CatalogMerge::kExtend)
+                  .ok());
+  EXPECT_EQ(c->region_country(static_cast<std::size_t>(c->find_region("eu-west-1"))), "IE");
+  EXPECT_EQ(c->region_country(static_cast<std::size_t>(c->find_region("me-central-1"))), "AE");
+  EXPECT_EQ(c->region_country(static_cast<std::size_t>(c->find_region("us-east-1"))), "");
+}
+
 TEST(Catalog, BuildsCandidatesPerModelWithInRegionIdsFirst) {
   auto c = load(kSmall);
   const int m = c->find_model("m");
@@ -124,9 +190,15 @@ TEST(CatalogErrors, NameTheFieldInOneLine) {
   s = load_error(R"({"in_region": [{"model": "m", "regions": []}]})");
   EXPECT_STREQ(s.message(), "catalog.json: in_region[0].regions: expected a non-empty array of region names");
 
-  s = load_error(R"({"regions": {}})");
+  s = load_error(R"({"region": {}})");
   EXPECT_STREQ(s.message(),
-               "catalog.json: regions: unknown field (expected snapshot, region_sets, profiles, in_region)");
+               "catalog.json: region: unknown field (expected snapshot, regions, region_sets, profiles, in_region)");
+
+  s = load_error(R"({"regions": {"eu-west-2": {"country": "UK"}, "eu-central-1": {"country": "de"}}})");
+  EXPECT_STREQ(s.message(),
+               "catalog.json: regions.eu-central-1.country: expected an ISO 3166-1 alpha-2 country code such as DE");
+  s = load_error(R"({"regions": {"eu-west-2": {"country": "GB", "city": "London"}}})");
+  EXPECT_STREQ(s.message(), "catalog.json: regions.eu-west-2.city: unknown field (expected country, name)");
 
   s = load_error(R"({"region_sets": {"eu-central-1": ["eu-central-1"]}})");
   EXPECT_EQ(s.code(), Code::kParseError);

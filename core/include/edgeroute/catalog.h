@@ -103,6 +103,9 @@ class Catalog {
   std::size_t region_count() const { return region_count_; }
   std::string_view region_name(std::size_t region) const { return regions_[region].name.view(); }
   std::string_view region_host(std::size_t region) const { return regions_[region].host.view(); }
+  // The ISO 3166-1 alpha-2 code of the country the region lies in ("DE" for
+  // eu-central-1), from the document's "regions" object; empty when none said.
+  std::string_view region_country(std::size_t region) const { return regions_[region].country.view(); }
   int find_region(std::string_view name) const;
 
   // Region sets (geographies, user-defined sets).
@@ -147,6 +150,7 @@ class Catalog {
   struct Region {
     Name name;
     Host host;
+    FixedName<2> country;
   };
   struct RegionSetEntry {
     Name name;
