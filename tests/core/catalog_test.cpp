@@ -185,14 +185,15 @@ TEST(CatalogErrors, NameTheFieldInOneLine) {
                "catalog.json: profiles[0].sources.eu-west-1[0]: expected a region name or a known region set");
 
   s = load_error(R"({"profiles": [{"id": "x", "model": "m", "geography": "eu", "source": {}}]})");
-  EXPECT_STREQ(s.message(), "catalog.json: profiles[0].source: unknown field (expected id, model, geography, sources)");
+  EXPECT_STREQ(s.message(),
+               "catalog.json: profiles[0].source: unknown field (expected id, model, geography, sources, provenance)");
 
   s = load_error(R"({"in_region": [{"model": "m", "regions": []}]})");
   EXPECT_STREQ(s.message(), "catalog.json: in_region[0].regions: expected a non-empty array of region names");
 
   s = load_error(R"({"region": {}})");
   EXPECT_STREQ(s.message(),
-               "catalog.json: region: unknown field (expected snapshot, regions, region_sets, profiles, in_region)");
+               "catalog.json: region: unknown field (expected snapshot, regions, region_sets, models, profiles, in_region)");
 
   s = load_error(R"({"regions": {"eu-west-2": {"country": "UK"}, "eu-central-1": {"country": "de"}}})");
   EXPECT_STREQ(s.message(),
@@ -297,6 +298,55 @@ TEST(CatalogDuplicates, TheSameProfileInAnExtendingFileStillReplaces) {
                   .ok());
   EXPECT_EQ(c->find_candidate("eu.m", "eu-central-1"), Catalog::kNone);
   EXPECT_NE(c->find_candidate("eu.m", "eu-west-1"), Catalog::kNone);
+}
+
+TEST(CatalogLifecycle, ModelsSayTheirLifecycleAndWhatReplacesThem) {
+  auto c = load(R"({
+    "models": {"old": {"lifecycle": "legacy", "end_of_life": "2026-09-10", "successor": "new",
+                       "provenance": {"page": "https://docs.aws.amazon.com/bedrock/latest/userguide/model-lifecycle.html",
+                                      "date": "2026-01-15"}},
+               "gone": {"lifecycle": "end_of_life", "successor": "new"},
+               "new": {"lifecycle": "active"}},
+    "in_region": [{"model": "old", "regions": ["eu-central-1"]}, {"model": "new", "regions": ["eu-central-1"]}]
+  })");
+  const std::size_t old_model = static_cast<std::size_t>(c->find_model("old"));
+  const std::size_t gone = static_cast<std::size_t>(c->find_model("gone"));
+  const std::size_t new_model = static_cast<std::size_t>(c->find_model("new"));
+  EXPECT_EQ(c->model_lifecycle(old_model), ModelLifecycle::kLegacy);
+  EXPECT_EQ(c->model_lifecycle(gone), ModelLifecycle::kEndOfLife);
+  EXPECT_EQ(c->model_successor(old_model), static_cast<int>(new_model));
+  EXPECT_EQ(c->model_end_of_life_day(old_model), 20706);  // 2026-09-10
+  EXPECT_EQ(c->model_end_of_life_day(new_model), -1);
+  const std::int64_t day = 86400;
+  EXPECT_TRUE(c->check_lifecycle(old_model, 20705 * day + day - 1).ok());
+  Status s = c->check_lifecycle(old_model, 20706 * day);
+  EXPECT_EQ(s.code(), Code::kNotFound);
+  EXPECT_STREQ(s.message(), "model old reached end of life on 2026-09-10; use new");
+  EXPECT_STREQ(c->check_lifecycle(gone, 0).message(), "model gone reached end of life on a past date; use new");
+  EXPECT_TRUE(c->check_lifecycle(new_model, 40000 * day).ok());
+  // A model the catalog says nothing about is never refused for its age.
+  auto plain = load(kSmall);
+  EXPECT_EQ(plain->model_lifecycle(0), ModelLifecycle::kUnknown);
+  EXPECT_TRUE(plain->check_lifecycle(0, 40000 * day).ok());
+}
+
+TEST(CatalogLifecycle, MistakesNameTheField) {
+  Status s = load_error(R"({"models": {"m": {"lifecycle": "retired", "successor": "n"}}})");
+  EXPECT_STREQ(s.message(), "catalog.json: models.m.lifecycle: expected active, legacy or end_of_life");
+  s = load_error(R"({"models": {"m": {"lifecycle": "legacy"}}})");
+  EXPECT_STREQ(s.message(),
+               "catalog.json: models.m.successor: a legacy or end-of-life model names the model to use instead");
+  s = load_error(R"({"models": {"m": {"lifecycle": "legacy", "successor": "n", "end_of_life": "2026-13-01"}}})");
+  EXPECT_STREQ(s.message(), "catalog.json: models.m.end_of_life: expected a date YYYY-MM-DD");
+  s = load_error(R"({"models": {"m": {"lifecycle": "active", "eol": "2026-01-01"}}})");
+  EXPECT_STREQ(s.message(),
+               "catalog.json: models.m.eol: unknown field (expected lifecycle, end_of_life, successor, provenance)");
+  s = load_error(R"({"profiles": [{"id": "eu.m", "model": "m", "geography": "eu", "sources": {"eu-west-1": ["eu-west-1"]},
+                                   "provenance": {"page": "docs.aws.amazon.com", "date": "2026-01-15"}}]})");
+  EXPECT_STREQ(s.message(), "catalog.json: profiles[0].provenance.page: expected the https:// address of the source");
+  s = load_error(R"({"in_region": [{"model": "m", "regions": ["eu-west-1"],
+                                    "provenance": {"page": "https://docs.aws.amazon.com/x", "date": "January"}}]})");
+  EXPECT_STREQ(s.message(), "catalog.json: in_region[0].provenance.date: expected the date the source was read, YYYY-MM-DD");
 }
 
 TEST(CatalogErrors, ALimitIsReportedAsSuch) {

@@ -73,6 +73,13 @@ struct Candidate {
   RegionMask destinations;          // where Bedrock may process it (in-region: the source)
 };
 
+// Where a model is in Bedrock's lifecycle (AWS "Model lifecycle": Active, Legacy,
+// End-of-Life). kUnknown: the catalog does not say.
+enum class ModelLifecycle : std::uint8_t { kUnknown, kActive, kLegacy, kEndOfLife };
+
+// Stable lowercase name: "unknown", "active", "legacy", "end_of_life".
+const char* to_string(ModelLifecycle lifecycle);
+
 // How a load combines with what is already loaded.
 enum class CatalogMerge : std::uint8_t {
   kReplace,  // start from an empty catalog
@@ -118,6 +125,16 @@ class Catalog {
   std::size_t model_count() const { return model_count_; }
   std::string_view model_name(std::size_t model) const { return models_[model].id.view(); }
   int find_model(std::string_view model_id) const;
+  // From the document's "models" object (docs/routing.md).
+  ModelLifecycle model_lifecycle(std::size_t model) const { return models_[model].lifecycle; }
+  // The end-of-life date as days since 1970-01-01 (UTC), or -1 when none is known.
+  std::int32_t model_end_of_life_day(std::size_t model) const { return models_[model].end_of_life_day; }
+  // The model AWS names as its replacement, or kNone.
+  int model_successor(std::size_t model) const { return models_[model].successor; }
+  // OK while `model` may be called at `utc_unix_s`; kNotFound, naming the date and
+  // the current model to use instead, once it is end-of-life (its lifecycle says
+  // so, or its end-of-life date has come). Never allocates.
+  Status check_lifecycle(std::size_t model, std::int64_t utc_unix_s) const;
 
   // Inference profiles.
   std::size_t profile_count() const { return profile_count_; }
@@ -158,6 +175,9 @@ class Catalog {
   };
   struct Model {
     Id id;
+    ModelLifecycle lifecycle = ModelLifecycle::kUnknown;
+    std::int32_t end_of_life_day = -1;
+    std::int16_t successor = -1;
     RegionMask in_region;  // regions serving the model ID itself
     std::uint16_t first_candidate = 0;
     std::uint16_t candidate_count = 0;

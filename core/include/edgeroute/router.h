@@ -93,6 +93,10 @@ struct RouterOptions {
   // hammering it, and spare traffic goes to another allowed endpoint.
   bool adaptive_rate = true;
   AdaptiveRateOptions rate;
+  // Wall-clock time (UTC, seconds since 1970) at init: a model the catalog says
+  // has reached end of life by then is refused by init() (when listed) and pick(),
+  // with an error naming the model to use instead. The router never reads the clock.
+  std::int64_t utc_unix_s = 0;
 };
 
 // Failover drills (docs/routing.md "Drills"): an operator takes an endpoint out
@@ -328,6 +332,7 @@ class Router {
 
   struct ModelState {
     RouteMode mode = RouteMode::kLatency;
+    bool end_of_life = false;  // Catalog::check_lifecycle failed at init
     std::int32_t incumbent = -1;  // latency mode's current choice (candidate index)
     std::uint16_t order[limits::kRouterMaxRegions];   // position per source region
     std::uint32_t weight[limits::kRouterMaxRegions];  // per source region
