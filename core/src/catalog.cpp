@@ -454,10 +454,22 @@ class CatalogLoader {
     if (!cJSON_IsObject(p)) return error(Code::kParseError, path, "expected an object");
     for (const cJSON* field = p->child; field != nullptr; field = field->next) {
       const std::string_view key = field->string;
-      if (key != "id" && key != "model" && key != "geography" && key != "sources" && key != "provenance") {
+      if (key != "id" && key != "model" && key != "geography" && key != "sources" && key != "beyond_geography" &&
+          key != "provenance") {
         std::snprintf(path, sizeof path, "profiles[%d].%.64s", i, field->string);
-        return error(Code::kParseError, path, "unknown field (expected id, model, geography, sources, provenance)");
+        return error(Code::kParseError, path,
+                     "unknown field (expected id, model, geography, sources, beyond_geography, provenance)");
       }
+    }
+    // Regions the source documents as destinations although they lie outside the
+    // profile's geography (Canada for some US profiles). Informational: the policy
+    // checks every destination anyway; the snapshot's invariant tests read it.
+    const cJSON* beyond = cJSON_GetObjectItemCaseSensitive(p, "beyond_geography");
+    if (beyond != nullptr) {
+      std::snprintf(path, sizeof path, "profiles[%d].beyond_geography", i);
+      RegionMask ignored;
+      Status listed = region_list(beyond, path, false, &ignored);
+      if (!listed.ok()) return listed;
     }
     std::snprintf(path, sizeof path, "profiles[%d]", i);
     Status checked = check_provenance(cJSON_GetObjectItemCaseSensitive(p, "provenance"), path);

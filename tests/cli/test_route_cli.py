@@ -15,7 +15,7 @@ import unittest
 
 TOOL = None
 SOURCE_DIR = None
-MODEL = "anthropic.claude-3-7-sonnet-20250219-v1:0"
+MODEL = "anthropic.claude-sonnet-4-5-20250929-v1:0"
 
 # The default catalog has no global profile and no in-region ID for this model;
 # this extension adds both, so the global and region-level checks have something to check.

@@ -20,8 +20,8 @@ import clitest
 
 TOOL = None
 SOURCE_DIR = None
-HAIKU = "anthropic.claude-3-haiku-20240307-v1:0"
-SONNET = "anthropic.claude-3-7-sonnet-20250219-v1:0"  # only through profiles in the demo world
+HAIKU = "anthropic.claude-haiku-4-5-20251001-v1:0"
+SONNET = "anthropic.claude-sonnet-4-5-20250929-v1:0"  # only through profiles in the demo world
 EU = {"eu-central-1", "eu-west-1", "eu-west-3"}
 STRICT_EU = {"eu-central-1", "eu-west-3"}  # leaves out eu-west-1, which the EU profile reaches
 ACCESS_KEY = "AKIDEXAMPLE"

@@ -1,6 +1,9 @@
 // Catalog: the built-in snapshot, the JSON schema, load errors that name the
 // field, replace/extend semantics, and allocation-free lookups.
 #include <cstdio>
+#include <sstream>
+#include <map>
+#include <fstream>
 #include <memory>
 #include <string>
 
@@ -8,6 +11,8 @@
 
 #include "alloc_counter.h"
 #include "edgeroute/catalog.h"
+
+#include <cjson/cJSON.h>
 
 namespace edgeroute {
 namespace {
@@ -48,32 +53,114 @@ std::string region_names(const Catalog& c, const RegionMask& mask) {
 TEST(DefaultCatalog, HasTheGeographiesAndSaysWhenItWasTaken) {
   auto c = std::make_unique<Catalog>();
   ASSERT_TRUE(c->load_default().ok());
-  for (const char* set : {"us", "eu", "apac", "jp", "au", "ca", "us-gov", "global"}) {
+  for (const char* set : {"us", "eu", "europe", "apac", "jp", "au", "ca", "us-gov", "global"}) {
     EXPECT_NE(c->find_region_set(set), Catalog::kNone) << set;
   }
-  EXPECT_EQ(c->snapshot_date(), "2026-11-23");
+  // The oldest source date of any entry, not the day it was committed.
+  EXPECT_EQ(c->snapshot_date(), "2026-01-31");
   EXPECT_GE(c->model_count(), 5u);
 }
 
 TEST(DefaultCatalog, DestinationsDependOnTheSourceRegion) {
-  // AWS's documented example: the US Claude 3 Haiku profile reaches three regions
-  // from us-east-2 but only two from us-west-2.
+  // The US Sonnet 4.5 profile reaches us-west-1 only when called from us-west-1.
   auto c = std::make_unique<Catalog>();
   ASSERT_TRUE(c->load_default().ok());
-  const std::string id = "us.anthropic.claude-3-haiku-20240307-v1:0";
+  const std::string id = "us.anthropic.claude-sonnet-4-5-20250929-v1:0";
   const int from_ohio = c->find_candidate(id, "us-east-2");
-  const int from_oregon = c->find_candidate(id, "us-west-2");
+  const int from_california = c->find_candidate(id, "us-west-1");
   ASSERT_NE(from_ohio, Catalog::kNone);
-  ASSERT_NE(from_oregon, Catalog::kNone);
-  EXPECT_EQ(c->candidate(static_cast<std::size_t>(from_ohio)).destinations.count(), 3u);
-  EXPECT_EQ(region_names(*c, c->candidate(static_cast<std::size_t>(from_oregon)).destinations),
-            "us-east-1,us-west-2");
+  ASSERT_NE(from_california, Catalog::kNone);
+  EXPECT_EQ(region_names(*c, c->candidate(static_cast<std::size_t>(from_ohio)).destinations),
+            "us-east-1,us-east-2,us-west-2");
+  EXPECT_EQ(c->candidate(static_cast<std::size_t>(from_california)).destinations.count(), 4u);
+}
+
+TEST(DefaultCatalog, EndOfLifeModelsAreRefusedNamingTheirSuccessor) {
+  auto c = std::make_unique<Catalog>();
+  ASSERT_TRUE(c->load_default().ok());
+  const int haiku3 = c->find_model("anthropic.claude-3-haiku-20240307-v1:0");
+  ASSERT_NE(haiku3, Catalog::kNone);
+  EXPECT_EQ(c->model_candidate_count(static_cast<std::size_t>(haiku3)), 0u);
+  const std::int64_t after = 20706LL * 86400;  // 2026-09-10
+  EXPECT_STREQ(c->check_lifecycle(static_cast<std::size_t>(haiku3), after).message(),
+               "model anthropic.claude-3-haiku-20240307-v1:0 reached end of life on 2026-09-10; "
+               "use anthropic.claude-haiku-4-5-20251001-v1:0");
+  for (std::size_t m = 0; m < c->model_count(); ++m) {
+    EXPECT_NE(c->model_lifecycle(m), ModelLifecycle::kUnknown) << c->model_name(m);
+    // Every model that may still be called has candidates, and every ended one
+    // names a successor that may.
+    if (c->check_lifecycle(m, after).ok()) {
+      EXPECT_GT(c->model_candidate_count(m), 0u) << c->model_name(m);
+    } else {
+      const int next = c->model_successor(m);
+      ASSERT_GE(next, 0) << c->model_name(m);
+      EXPECT_TRUE(c->check_lifecycle(static_cast<std::size_t>(next), after).ok()) << c->model_name(m);
+    }
+  }
+}
+
+// Invariants over the shipped data, read as the file says it.
+TEST(DefaultCatalogData, EveryEntryNamesItsSourceAndStaysInItsGeography) {
+  std::ifstream in(std::string(EDGEROUTE_SOURCE_DIR) + "/core/catalog/default_catalog.json");
+  std::stringstream text;
+  text << in.rdbuf();
+  std::unique_ptr<cJSON, decltype(&cJSON_Delete)> root(cJSON_Parse(text.str().c_str()), cJSON_Delete);
+  ASSERT_TRUE(root);
+  auto c = std::make_unique<Catalog>();
+  ASSERT_TRUE(c->load_default().ok());
+  const auto has_provenance = [](const cJSON* entry) {
+    const cJSON* p = cJSON_GetObjectItemCaseSensitive(entry, "provenance");
+    return cJSON_IsString(cJSON_GetObjectItemCaseSensitive(p, "page")) &&
+           cJSON_IsString(cJSON_GetObjectItemCaseSensitive(p, "date"));
+  };
+  // Every region the catalog names is mapped to a country.
+  for (std::size_t r = 0; r < c->region_count(); ++r) EXPECT_EQ(c->region_country(r).size(), 2u) << c->region_name(r);
+  // Every model, profile and in-region entry says where its facts come from.
+  const cJSON* models = cJSON_GetObjectItemCaseSensitive(root.get(), "models");
+  for (const cJSON* m = models->child; m != nullptr; m = m->next) EXPECT_TRUE(has_provenance(m)) << m->string;
+  for (std::size_t m = 0; m < c->model_count(); ++m) {
+    EXPECT_NE(cJSON_GetObjectItemCaseSensitive(models, std::string(c->model_name(m)).c_str()), nullptr)
+        << c->model_name(m) << " has no lifecycle entry";
+  }
+  const cJSON* in_region = cJSON_GetObjectItemCaseSensitive(root.get(), "in_region");
+  for (const cJSON* e = in_region->child; e != nullptr; e = e->next) EXPECT_TRUE(has_provenance(e));
+  // A geography profile reaches only its geography's regions (AWS's `eu.` profiles
+  // may reach London and Zurich: their geography is the wider `europe`), or
+  // regions its entry lists under beyond_geography.
+  const std::map<std::string, std::string> geography_set = {{"us", "us"},   {"eu", "europe"}, {"apac", "apac"},
+                                                            {"jp", "jp"},   {"au", "au"},     {"ca", "ca"},
+                                                            {"us-gov", "us-gov"}, {"global", "global"}};
+  const cJSON* profiles = cJSON_GetObjectItemCaseSensitive(root.get(), "profiles");
+  std::size_t checked = 0;
+  for (const cJSON* p = profiles->child; p != nullptr; p = p->next) {
+    const std::string id = cJSON_GetObjectItemCaseSensitive(p, "id")->valuestring;
+    EXPECT_TRUE(has_provenance(p)) << id;
+    const std::string geography = cJSON_GetObjectItemCaseSensitive(p, "geography")->valuestring;
+    ASSERT_EQ(geography_set.count(geography), 1u) << id;
+    RegionMask allowed = c->region_set(static_cast<std::size_t>(c->find_region_set(geography_set.at(geography))));
+    const cJSON* beyond = cJSON_GetObjectItemCaseSensitive(p, "beyond_geography");
+    for (const cJSON* r = beyond != nullptr ? beyond->child : nullptr; r != nullptr; r = r->next) {
+      allowed.set(static_cast<std::size_t>(c->find_region(r->valuestring)));
+    }
+    const cJSON* sources = cJSON_GetObjectItemCaseSensitive(p, "sources");
+    for (const cJSON* src = sources->child; src != nullptr; src = src->next) {
+      const int i = c->find_candidate(id, src->string);
+      ASSERT_NE(i, Catalog::kNone) << id << " @ " << src->string;
+      const Candidate& cand = c->candidate(static_cast<std::size_t>(i));
+      EXPECT_FALSE(cand.destinations.empty()) << id << " @ " << src->string;  // no source without destinations
+      const int outside = cand.destinations.first_outside(allowed);
+      EXPECT_EQ(outside, -1) << id << " @ " << src->string << " reaches "
+                             << (outside >= 0 ? c->region_name(static_cast<std::size_t>(outside)) : "");
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 100u);
 }
 
 TEST(DefaultCatalog, GlobalProfilesReachTheWholeGlobalSetAndAreMarked) {
   auto c = std::make_unique<Catalog>();
   ASSERT_TRUE(c->load_default().ok());
-  const int i = c->find_candidate("global.anthropic.claude-sonnet-4-20250514-v1:0", "eu-central-1");
+  const int i = c->find_candidate("global.anthropic.claude-sonnet-4-5-20250929-v1:0", "eu-central-1");
   ASSERT_NE(i, Catalog::kNone);
   const Candidate& g = c->candidate(static_cast<std::size_t>(i));
   EXPECT_TRUE(g.global_profile);
@@ -186,7 +273,8 @@ TEST(CatalogErrors, NameTheFieldInOneLine) {
 
   s = load_error(R"({"profiles": [{"id": "x", "model": "m", "geography": "eu", "source": {}}]})");
   EXPECT_STREQ(s.message(),
-               "catalog.json: profiles[0].source: unknown field (expected id, model, geography, sources, provenance)");
+               "catalog.json: profiles[0].source: unknown field (expected id, model, geography, sources, beyond_geography, "
+               "provenance)");
 
   s = load_error(R"({"in_region": [{"model": "m", "regions": []}]})");
   EXPECT_STREQ(s.message(), "catalog.json: in_region[0].regions: expected a non-empty array of region names");

@@ -121,7 +121,7 @@ class Catalog {
   const RegionMask& region_set(std::size_t set) const { return region_sets_[set].regions; }
   int find_region_set(std::string_view name) const;
 
-  // Base models (the in-region model IDs, e.g. anthropic.claude-3-haiku-20240307-v1:0).
+  // Base models (the in-region model IDs, e.g. anthropic.claude-haiku-4-5-20251001-v1:0).
   std::size_t model_count() const { return model_count_; }
   std::string_view model_name(std::size_t model) const { return models_[model].id.view(); }
   int find_model(std::string_view model_id) const;

@@ -40,7 +40,7 @@ const char* to_string(RouteMode mode);
 // Selection settings of one model. Lists name source regions; where several
 // candidates share a source region, catalog order decides (in-region IDs first).
 struct ModelRouting {
-  std::string_view model;  // base model ID, e.g. anthropic.claude-3-7-sonnet-20250219-v1:0
+  std::string_view model;  // base model ID, e.g. anthropic.claude-sonnet-4-5-20250929-v1:0
   RouteMode mode = RouteMode::kLatency;
   // kFailover: "eu-central-1,eu-west-1", primary first; sources not listed are not
   // used. Empty: every allowed candidate, in catalog order.
