@@ -58,15 +58,34 @@ int import_command(int argc, char** argv) {
   std::vector<ImportFile> files;
   for (int i = 0; i < argc; ++i) {
     if (argv[i][0] == '-') return usage_error(std::string("unknown argument '") + argv[i] + "'");
-    std::ifstream in(argv[i], std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    if (!in) return fail(std::string(argv[i]) + ": cannot read");
-    files.push_back(ImportFile{argv[i], text.str()});
+    // Read at most one byte past the limit: /dev/zero or a wrong file is refused,
+    // not swallowed.
+    std::FILE* f = std::fopen(argv[i], "rb");
+    if (f == nullptr) return fail(std::string(argv[i]) + ": cannot open");
+    std::string text;
+    char chunk[65536];
+    std::size_t n = 0;
+    while (text.size() <= kMaxImportFileBytes && (n = std::fread(chunk, 1, sizeof chunk, f)) > 0) text.append(chunk, n);
+    const bool read_error = std::ferror(f) != 0;
+    std::fclose(f);
+    if (text.size() > kMaxImportFileBytes) {
+      return fail(std::string(argv[i]) + ": larger than " + std::to_string(kMaxImportFileBytes) +
+                  " bytes, the limit for one listing");
+    }
+    if (read_error) return fail(std::string(argv[i]) + ": cannot read");
+    files.push_back(ImportFile{argv[i], std::move(text)});
   }
   ImportResult result;
   std::string error;
   if (!import_inference_profiles(files, today_utc(), &result, &error)) return fail(error);
+  // Never write what --catalog-extend would refuse (a limit, a name): check it
+  // the way it will be loaded, over the built-in snapshot.
+  {
+    auto check = std::make_unique<Catalog>();
+    Status loaded = check->load_default();
+    if (loaded.ok()) loaded = check->load_json(result.catalog_json, "the imported catalog", CatalogMerge::kExtend);
+    if (!loaded.ok()) return fail(std::string("not written: ") + loaded.message());
+  }
   if (result.skipped_application_profiles > 0) {
     std::fprintf(stderr, "edgeroute catalog: skipped %zu APPLICATION profile(s): account-specific, not routing data\n",
                  result.skipped_application_profiles);

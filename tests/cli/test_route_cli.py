@@ -114,6 +114,27 @@ class RouteWithoutProbes(unittest.TestCase):
         self.assertTrue([c for c in json.loads(p.stdout)["candidates"]
                          if c["source_region"] == "eu-west-2" and c["allowed"]])
 
+    def test_catalog_import_bounds_its_input_and_writes_only_what_loads(self):
+        p = run("catalog", "import", "/dev/zero", timeout=30)
+        self.assertEqual(p.returncode, 1)
+        self.assertEqual(p.stdout, "")
+        self.assertEqual(p.stderr, "edgeroute catalog: /dev/zero: larger than 8388608 bytes, the limit for one listing\n")
+        # A model ID longer than the catalog's limit: the listing parses, but the
+        # catalog it makes would be refused by --catalog-extend, so nothing is written.
+        model = "m." + "x" * 120
+        listing = {"inferenceProfileSummaries": [{
+            "inferenceProfileId": "eu." + model, "type": "SYSTEM_DEFINED", "status": "ACTIVE",
+            "inferenceProfileArn": "arn:aws:bedrock:eu-west-1:111122223333:inference-profile/eu." + model,
+            "models": [{"modelArn": "arn:aws:bedrock:eu-west-1::foundation-model/" + model}]}]}
+        path = os.path.join(self.tmp.name, "long.json")
+        with open(path, "w") as f:
+            json.dump(listing, f)
+        p = run("catalog", "import", path)
+        self.assertEqual(p.returncode, 1)
+        self.assertEqual(p.stdout, "")
+        self.assertTrue(p.stderr.startswith("edgeroute catalog: not written: the imported catalog: profiles[0]"), p.stderr)
+        self.assertEqual(len(p.stderr.splitlines()), 1)
+
     def test_allow_one_region_leaves_only_its_in_region_id(self):
         p, out = route_json("--allow", "eu-central-1", "--catalog-extend", self.extension)
         self.assertEqual(p.returncode, 0, p.stderr)
