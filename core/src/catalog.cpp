@@ -65,6 +65,31 @@ bool is_date(std::string_view s) {
   return true;
 }
 
+// Days since 1970-01-01 of a valid YYYY-MM-DD (H. Hinnant's days_from_civil).
+std::int32_t days_from_date(std::string_view s) {
+  const auto number = [&](std::size_t at, std::size_t n) {
+    int v = 0;
+    for (std::size_t i = at; i < at + n; ++i) v = v * 10 + (s[i] - '0');
+    return v;
+  };
+  int y = number(0, 4);
+  const int m = number(5, 2);
+  const int d = number(8, 2);
+  y -= m <= 2 ? 1 : 0;
+  const int era = y / 400;
+  const int yoe = y - era * 400;
+  const int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+
+bool is_valid_date(std::string_view s) {
+  if (!is_date(s)) return false;
+  const int month = (s[5] - '0') * 10 + (s[6] - '0');
+  const int day = (s[8] - '0') * 10 + (s[9] - '0');
+  return month >= 1 && month <= 12 && day >= 1 && day <= 31;
+}
+
 std::string_view text_of(const cJSON* item) {
   return cJSON_IsString(item) && item->valuestring != nullptr ? std::string_view(item->valuestring)
                                                               : std::string_view();
@@ -111,16 +136,19 @@ class CatalogLoader {
     if (!s.ok()) return s;
     for (const cJSON* field = root->child; field != nullptr; field = field->next) {
       const std::string_view key = field->string;
-      if (key != "snapshot" && key != "region_sets" && key != "profiles" && key != "in_region") {
+      if (key != "snapshot" && key != "regions" && key != "region_sets" && key != "models" &&
+          key != "profiles" && key != "in_region") {
         char path[96];
         std::snprintf(path, sizeof path, "%.64s", field->string);
         return error(Code::kParseError, path,
-                     "unknown field (expected snapshot, region_sets, profiles, in_region)");
+                     "unknown field (expected snapshot, regions, region_sets, models, profiles, in_region)");
       }
     }
     // Sets first: profile destinations may name them.
     s = load_snapshot(cJSON_GetObjectItemCaseSensitive(root, "snapshot"));
+    if (s.ok()) s = load_regions(cJSON_GetObjectItemCaseSensitive(root, "regions"));
     if (s.ok()) s = load_region_sets(cJSON_GetObjectItemCaseSensitive(root, "region_sets"));
+    if (s.ok()) s = load_models(cJSON_GetObjectItemCaseSensitive(root, "models"));
     if (s.ok()) s = load_profiles(cJSON_GetObjectItemCaseSensitive(root, "profiles"));
     if (s.ok()) s = load_in_region(cJSON_GetObjectItemCaseSensitive(root, "in_region"));
     if (s.ok()) s = build_candidates();
@@ -237,6 +265,132 @@ class CatalogLoader {
     return Status();
   }
 
+  // "regions": {"eu-central-1": {"country": "DE", "name": "Europe (Frankfurt)"}}.
+  // The country is data the policy's explanations and the invariant tests use;
+  // "name" is for the reader of the file.
+  Status load_regions(const cJSON* regions) {
+    if (regions == nullptr) return Status();
+    if (!cJSON_IsObject(regions)) return error(Code::kParseError, "regions", "expected an object");
+    for (const cJSON* entry = regions->child; entry != nullptr; entry = entry->next) {
+      char path[96];
+      std::snprintf(path, sizeof path, "regions.%.40s", entry->string);
+      std::uint16_t region = 0;
+      Status s = region_index(entry->string, path, &region);
+      if (!s.ok()) return s;
+      if (!cJSON_IsObject(entry)) return error(Code::kParseError, path, "expected an object");
+      for (const cJSON* field = entry->child; field != nullptr; field = field->next) {
+        const std::string_view key = field->string;
+        if (key != "country" && key != "name") {
+          std::snprintf(path, sizeof path, "regions.%.40s.%.32s", entry->string, field->string);
+          return error(Code::kParseError, path, "unknown field (expected country, name)");
+        }
+      }
+      const std::string_view country = text_of(cJSON_GetObjectItemCaseSensitive(entry, "country"));
+      if (country.size() != 2 || country[0] < 'A' || country[0] > 'Z' || country[1] < 'A' || country[1] > 'Z') {
+        std::snprintf(path, sizeof path, "regions.%.40s.country", entry->string);
+        return error(Code::kParseError, path, "expected an ISO 3166-1 alpha-2 country code such as DE");
+      }
+      const cJSON* name = cJSON_GetObjectItemCaseSensitive(entry, "name");
+      if (name != nullptr && !cJSON_IsString(name)) {
+        std::snprintf(path, sizeof path, "regions.%.40s.name", entry->string);
+        return error(Code::kParseError, path, "expected a string");
+      }
+      c_.regions_[region].country.assign(country);
+    }
+    return Status();
+  }
+
+  // "provenance": {"page": "https://docs.aws.amazon.com/...", "date": "2026-01-15"}:
+  // where an entry's facts come from and the date of the page as read. Optional
+  // for user files; the built-in snapshot has one on every entry (a test says so).
+  Status check_provenance(const cJSON* provenance, const char* path) {
+    if (provenance == nullptr) return Status();
+    char here[160];
+    std::snprintf(here, sizeof here, "%s.provenance", path);
+    if (!cJSON_IsObject(provenance)) return error(Code::kParseError, here, "expected an object with page and date");
+    for (const cJSON* field = provenance->child; field != nullptr; field = field->next) {
+      const std::string_view key = field->string;
+      if (key != "page" && key != "date" && key != "note") {
+        std::snprintf(here, sizeof here, "%s.provenance.%.32s", path, field->string);
+        return error(Code::kParseError, here, "unknown field (expected page, date, note)");
+      }
+      if (!cJSON_IsString(field)) {
+        std::snprintf(here, sizeof here, "%s.provenance.%.32s", path, field->string);
+        return error(Code::kParseError, here, "expected a string");
+      }
+    }
+    const std::string_view page = text_of(cJSON_GetObjectItemCaseSensitive(provenance, "page"));
+    if (page.substr(0, 8) != "https://") {
+      std::snprintf(here, sizeof here, "%s.provenance.page", path);
+      return error(Code::kParseError, here, "expected the https:// address of the source");
+    }
+    if (!is_valid_date(text_of(cJSON_GetObjectItemCaseSensitive(provenance, "date")))) {
+      std::snprintf(here, sizeof here, "%s.provenance.date", path);
+      return error(Code::kParseError, here, "expected the date the source was read, YYYY-MM-DD");
+    }
+    return Status();
+  }
+
+  // "models": {"MODEL": {"lifecycle": "legacy", "end_of_life": "2026-09-10",
+  //                      "successor": "MODEL", "provenance": {...}}}
+  Status load_models(const cJSON* models) {
+    if (models == nullptr) return Status();
+    if (!cJSON_IsObject(models)) return error(Code::kParseError, "models", "expected an object");
+    for (const cJSON* entry = models->child; entry != nullptr; entry = entry->next) {
+      char path[160];
+      std::snprintf(path, sizeof path, "models.%.100s", entry->string);
+      std::uint16_t model = 0;
+      Status s = model_index(entry->string, path, &model);
+      if (!s.ok()) return s;
+      if (!cJSON_IsObject(entry)) return error(Code::kParseError, path, "expected an object");
+      char field_path[208];
+      for (const cJSON* field = entry->child; field != nullptr; field = field->next) {
+        const std::string_view key = field->string;
+        if (key != "lifecycle" && key != "end_of_life" && key != "successor" && key != "provenance") {
+          std::snprintf(field_path, sizeof field_path, "%s.%.32s", path, field->string);
+          return error(Code::kParseError, field_path,
+                       "unknown field (expected lifecycle, end_of_life, successor, provenance)");
+        }
+      }
+      Catalog::Model& m = c_.models_[model];
+      const std::string_view lifecycle = text_of(cJSON_GetObjectItemCaseSensitive(entry, "lifecycle"));
+      std::snprintf(field_path, sizeof field_path, "%s.lifecycle", path);
+      if (lifecycle == "active") {
+        m.lifecycle = ModelLifecycle::kActive;
+      } else if (lifecycle == "legacy") {
+        m.lifecycle = ModelLifecycle::kLegacy;
+      } else if (lifecycle == "end_of_life") {
+        m.lifecycle = ModelLifecycle::kEndOfLife;
+      } else {
+        return error(Code::kParseError, field_path, "expected active, legacy or end_of_life");
+      }
+      m.end_of_life_day = -1;
+      const cJSON* end = cJSON_GetObjectItemCaseSensitive(entry, "end_of_life");
+      if (end != nullptr) {
+        std::snprintf(field_path, sizeof field_path, "%s.end_of_life", path);
+        if (!is_valid_date(text_of(end))) return error(Code::kParseError, field_path, "expected a date YYYY-MM-DD");
+        m.end_of_life_day = days_from_date(text_of(end));
+      }
+      m.successor = -1;
+      const cJSON* successor = cJSON_GetObjectItemCaseSensitive(entry, "successor");
+      if (successor != nullptr) {
+        std::snprintf(field_path, sizeof field_path, "%s.successor", path);
+        std::uint16_t index = 0;
+        s = model_index(text_of(successor), field_path, &index);
+        if (!s.ok()) return s;
+        if (index == model) return error(Code::kParseError, field_path, "a model cannot succeed itself");
+        c_.models_[model].successor = static_cast<std::int16_t>(index);
+      } else if (m.lifecycle != ModelLifecycle::kActive &&
+                 m.lifecycle != ModelLifecycle::kUnknown) {
+        std::snprintf(field_path, sizeof field_path, "%s.successor", path);
+        return error(Code::kParseError, field_path, "a legacy or end-of-life model names the model to use instead");
+      }
+      s = check_provenance(cJSON_GetObjectItemCaseSensitive(entry, "provenance"), path);
+      if (!s.ok()) return s;
+    }
+    return Status();
+  }
+
   Status load_region_sets(const cJSON* sets) {
     if (sets == nullptr) return Status();
     if (!cJSON_IsObject(sets)) return error(Code::kParseError, "region_sets", "expected an object");
@@ -300,11 +454,26 @@ class CatalogLoader {
     if (!cJSON_IsObject(p)) return error(Code::kParseError, path, "expected an object");
     for (const cJSON* field = p->child; field != nullptr; field = field->next) {
       const std::string_view key = field->string;
-      if (key != "id" && key != "model" && key != "geography" && key != "sources") {
+      if (key != "id" && key != "model" && key != "geography" && key != "sources" && key != "beyond_geography" &&
+          key != "provenance") {
         std::snprintf(path, sizeof path, "profiles[%d].%.64s", i, field->string);
-        return error(Code::kParseError, path, "unknown field (expected id, model, geography, sources)");
+        return error(Code::kParseError, path,
+                     "unknown field (expected id, model, geography, sources, beyond_geography, provenance)");
       }
     }
+    // Regions the source documents as destinations although they lie outside the
+    // profile's geography (Canada for some US profiles). Informational: the policy
+    // checks every destination anyway; the snapshot's invariant tests read it.
+    const cJSON* beyond = cJSON_GetObjectItemCaseSensitive(p, "beyond_geography");
+    if (beyond != nullptr) {
+      std::snprintf(path, sizeof path, "profiles[%d].beyond_geography", i);
+      RegionMask ignored;
+      Status listed = region_list(beyond, path, false, &ignored);
+      if (!listed.ok()) return listed;
+    }
+    std::snprintf(path, sizeof path, "profiles[%d]", i);
+    Status checked = check_provenance(cJSON_GetObjectItemCaseSensitive(p, "provenance"), path);
+    if (!checked.ok()) return checked;
     Catalog::Profile staged;
     const std::string_view id = text_of(cJSON_GetObjectItemCaseSensitive(p, "id"));
     std::snprintf(path, sizeof path, "profiles[%d].id", i);
@@ -357,11 +526,13 @@ class CatalogLoader {
       if (!cJSON_IsObject(e)) return error(Code::kParseError, path, "expected an object");
       for (const cJSON* field = e->child; field != nullptr; field = field->next) {
         const std::string_view key = field->string;
-        if (key != "model" && key != "regions") {
+        if (key != "model" && key != "regions" && key != "provenance") {
           std::snprintf(path, sizeof path, "in_region[%d].%.64s", i, field->string);
-          return error(Code::kParseError, path, "unknown field (expected model, regions)");
+          return error(Code::kParseError, path, "unknown field (expected model, regions, provenance)");
         }
       }
+      Status checked = check_provenance(cJSON_GetObjectItemCaseSensitive(e, "provenance"), path);
+      if (!checked.ok()) return checked;
       std::snprintf(path, sizeof path, "in_region[%d].model", i);
       std::uint16_t model = 0;
       Status s = model_index(text_of(cJSON_GetObjectItemCaseSensitive(e, "model")), path, &model);
@@ -493,6 +664,44 @@ Status Catalog::load_file(const char* path, CatalogMerge merge) {
   const std::size_t slash = origin.rfind('/');
   if (slash != std::string_view::npos) origin.remove_prefix(slash + 1);
   return load_json(text, origin, merge);
+}
+
+const char* to_string(ModelLifecycle lifecycle) {
+  switch (lifecycle) {
+    case ModelLifecycle::kUnknown: return "unknown";
+    case ModelLifecycle::kActive: return "active";
+    case ModelLifecycle::kLegacy: return "legacy";
+    case ModelLifecycle::kEndOfLife: return "end_of_life";
+  }
+  return "unknown";
+}
+
+Status Catalog::check_lifecycle(std::size_t model, std::int64_t utc_unix_s) const {
+  const Model& m = models_[model];
+  const std::int64_t today = utc_unix_s >= 0 ? utc_unix_s / 86400 : -1;
+  const bool dated_end = m.end_of_life_day >= 0 && today >= m.end_of_life_day;
+  if (m.lifecycle != ModelLifecycle::kEndOfLife && !dated_end) return Status();
+  const std::string_view id = m.id.view();
+  const std::string_view successor =
+      m.successor >= 0 ? models_[static_cast<std::size_t>(m.successor)].id.view() : std::string_view("?");
+  char date[48] = "a past date";
+  if (m.end_of_life_day >= 0) {
+    // civil_from_days, the inverse of the loader's days_from_date.
+    const std::int32_t z = m.end_of_life_day + 719468;
+    const std::int32_t era = z / 146097;
+    const std::int32_t doe = z - era * 146097;
+    const std::int32_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const std::int32_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const std::int32_t mp = (5 * doy + 2) / 153;
+    const std::int32_t day = doy - (153 * mp + 2) / 5 + 1;
+    const std::int32_t month = mp < 10 ? mp + 3 : mp - 9;
+    const std::int32_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+    std::snprintf(date, sizeof date, "%04d-%02d-%02d", static_cast<int>(year), static_cast<int>(month),
+                  static_cast<int>(day));
+  }
+  return Status::error(Code::kNotFound, "model %.*s reached end of life on %s; use %.*s",
+                       static_cast<int>(id.size()), id.data(), date, static_cast<int>(successor.size()),
+                       successor.data());
 }
 
 int Catalog::find_region(std::string_view name) const {

@@ -46,12 +46,24 @@ const char* to_string(Exclusion exclusion) {
 Status Policy::parse(std::string_view list, Allow* out) const {
   Allow allow;
   std::size_t names = 0;
+  char text[kAllowTextBytes];
+  std::size_t text_bytes = 0;
+  bool cut = false;
   while (!list.empty()) {
     const std::size_t comma = list.find(',');
     const std::string_view name = trim_spaces(list.substr(0, comma));
     list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
     if (name.empty()) continue;
     ++names;
+    // "eu, us" is kept as "eu,us"; what does not fit ends in "...".
+    const std::size_t need = (text_bytes > 0 ? 1 : 0) + name.size();
+    if (!cut && text_bytes + need <= sizeof text - 3) {
+      if (text_bytes > 0) text[text_bytes++] = ',';
+      for (char c : name) text[text_bytes++] = c;
+    } else if (!cut) {
+      cut = true;
+      for (int i = 0; i < 3; ++i) text[text_bytes++] = '.';
+    }
     const int set = catalog_->find_region_set(name);
     if (set != Catalog::kNone) {
       allow.regions |= catalog_->region_set(static_cast<std::size_t>(set));
@@ -67,6 +79,7 @@ Status Policy::parse(std::string_view list, Allow* out) const {
     allow.regions.set(static_cast<std::size_t>(region));
   }
   if (names == 0) return Status::error(Code::kInvalidArgument, "allow: the list is empty");
+  allow.text.assign(std::string_view(text, text_bytes));
   *out = allow;
   return Status();
 }
@@ -100,6 +113,7 @@ const Policy::Allow& Policy::allow_for(std::size_t model) const {
 Verdict Policy::check(const Candidate& c) const {
   const Allow& allow = allow_for(c.model);
   Verdict v;
+  v.model = c.model;
   if (!allow.regions.test(c.source_region)) {
     v.exclusion = Exclusion::kSourceNotAllowed;
     v.region = c.source_region;
@@ -125,7 +139,7 @@ Status Policy::check_route(std::string_view identifier, std::string_view source_
   }
   const Verdict v = check(catalog_->candidate(static_cast<std::size_t>(index)));
   if (v.allowed()) return Status();
-  char reason[96];
+  char reason[160];
   (void)describe(v, reason, sizeof reason);
   return Status::error(Code::kPermissionDenied, "residency: %.*s @ %.*s: %s",
                        static_cast<int>(identifier.size()), identifier.data(),
@@ -135,22 +149,29 @@ Status Policy::check_route(std::string_view identifier, std::string_view source_
 std::size_t Policy::describe(const Verdict& v, char* buf, std::size_t capacity) const {
   std::size_t used = 0;
   if (capacity > 0) buf[0] = '\0';
-  const std::string_view region =
-      v.region < catalog_->region_count() ? catalog_->region_name(v.region) : std::string_view();
+  const bool known = v.region < catalog_->region_count();
+  const std::string_view region = known ? catalog_->region_name(v.region) : std::string_view("?");
+  const std::string_view country = known ? catalog_->region_country(v.region) : std::string_view();
+  const std::string_view allow = allow_for(v.model).text.view();
+  const char* role = v.exclusion == Exclusion::kSourceNotAllowed ? "source" : "destination";
   switch (v.exclusion) {
     case Exclusion::kAllowed:
       append(buf, capacity, &used, "allowed");
       break;
     case Exclusion::kSourceNotAllowed:
-      append(buf, capacity, &used, "source %.*s outside the allowed set", static_cast<int>(region.size()),
-             region.data());
+    case Exclusion::kDestinationNotAllowed:
+      append(buf, capacity, &used, "%s %.*s", role, static_cast<int>(region.size()), region.data());
+      if (!country.empty()) {
+        append(buf, capacity, &used, " (%.*s)", static_cast<int>(country.size()), country.data());
+      }
+      if (allow.empty()) {
+        append(buf, capacity, &used, " outside the allowed set (none set)");
+      } else {
+        append(buf, capacity, &used, " outside %.*s", static_cast<int>(allow.size()), allow.data());
+      }
       break;
     case Exclusion::kGlobalNotAllowed:
       append(buf, capacity, &used, "global profile, and 'global' is not allowed");
-      break;
-    case Exclusion::kDestinationNotAllowed:
-      append(buf, capacity, &used, "destination %.*s outside the allowed set",
-             static_cast<int>(region.size()), region.data());
       break;
   }
   return used;
@@ -170,7 +191,7 @@ Status Policy::require_candidate(std::size_t model) const {
   const Candidate& c = catalog_->candidate(first);
   const std::string_view id = catalog_->identifier(c);
   const std::string_view source = catalog_->region_name(c.source_region);
-  char reason[96];
+  char reason[160];
   (void)describe(check(c), reason, sizeof reason);
   return Status::error(Code::kPermissionDenied,
                        "policy leaves %.*s no candidate: all %zu excluded, e.g. %.*s @ %.*s: %s",
@@ -187,7 +208,7 @@ std::size_t Policy::explain(std::size_t model, char* buf, std::size_t capacity) 
     const Candidate& c = catalog_->candidate(i);
     const std::string_view id = catalog_->identifier(c);
     const std::string_view source = catalog_->region_name(c.source_region);
-    char reason[96];
+    char reason[160];
     (void)describe(check(c), reason, sizeof reason);
     append(buf, capacity, &used, "%.*s @ %.*s: %s\n", static_cast<int>(id.size()), id.data(),
            static_cast<int>(source.size()), source.data(), reason);

@@ -207,6 +207,7 @@ Status Router::init(const Policy& policy, const RouterOptions& options) {
   for (std::size_t m = 0; m < catalog_->model_count(); ++m) {
     ModelState& state = models_[m];
     state.mode = options.default_mode;
+    state.end_of_life = !catalog_->check_lifecycle(m, options.utc_unix_s).ok();
     state.incumbent = -1;
     for (std::size_t r = 0; r < limits::kRouterMaxRegions; ++r) {
       state.order[r] = 0;
@@ -240,7 +241,8 @@ Status Router::configure_model(const ModelRouting& routing) {
     return Status::error(Code::kNotFound, "routing: model %.*s is not in the catalog", name_len,
                          routing.model.data());
   }
-  Status s = policy_->require_candidate(static_cast<std::size_t>(model));
+  Status s = catalog_->check_lifecycle(static_cast<std::size_t>(model), options_.utc_unix_s);
+  if (s.ok()) s = policy_->require_candidate(static_cast<std::size_t>(model));
   if (!s.ok()) return s;
   ModelState& state = models_[model];
   state.mode = routing.mode;
@@ -578,6 +580,7 @@ Status Router::pick(std::string_view model_id, std::string_view session_key, std
                          static_cast<int>(model_id.size()), model_id.data());
   }
   const std::size_t model = static_cast<std::size_t>(found);
+  if (models_[model].end_of_life) return catalog_->check_lifecycle(model, options_.utc_unix_s);
   int chosen = -1;
   int passed_over = -1;
   bool sticky = false;

@@ -58,15 +58,34 @@ int import_command(int argc, char** argv) {
   std::vector<ImportFile> files;
   for (int i = 0; i < argc; ++i) {
     if (argv[i][0] == '-') return usage_error(std::string("unknown argument '") + argv[i] + "'");
-    std::ifstream in(argv[i], std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    if (!in) return fail(std::string(argv[i]) + ": cannot read");
-    files.push_back(ImportFile{argv[i], text.str()});
+    // Read at most one byte past the limit: /dev/zero or a wrong file is refused,
+    // not swallowed.
+    std::FILE* f = std::fopen(argv[i], "rb");
+    if (f == nullptr) return fail(std::string(argv[i]) + ": cannot open");
+    std::string text;
+    char chunk[65536];
+    std::size_t n = 0;
+    while (text.size() <= kMaxImportFileBytes && (n = std::fread(chunk, 1, sizeof chunk, f)) > 0) text.append(chunk, n);
+    const bool read_error = std::ferror(f) != 0;
+    std::fclose(f);
+    if (text.size() > kMaxImportFileBytes) {
+      return fail(std::string(argv[i]) + ": larger than " + std::to_string(kMaxImportFileBytes) +
+                  " bytes, the limit for one listing");
+    }
+    if (read_error) return fail(std::string(argv[i]) + ": cannot read");
+    files.push_back(ImportFile{argv[i], std::move(text)});
   }
   ImportResult result;
   std::string error;
   if (!import_inference_profiles(files, today_utc(), &result, &error)) return fail(error);
+  // Never write what --catalog-extend would refuse (a limit, a name): check it
+  // the way it will be loaded, over the built-in snapshot.
+  {
+    auto check = std::make_unique<Catalog>();
+    Status loaded = check->load_default();
+    if (loaded.ok()) loaded = check->load_json(result.catalog_json, "the imported catalog", CatalogMerge::kExtend);
+    if (!loaded.ok()) return fail(std::string("not written: ") + loaded.message());
+  }
   if (result.skipped_application_profiles > 0) {
     std::fprintf(stderr, "edgeroute catalog: skipped %zu APPLICATION profile(s): account-specific, not routing data\n",
                  result.skipped_application_profiles);
@@ -101,6 +120,12 @@ void print_json(const Catalog& catalog) {
   if (!catalog.snapshot_date().empty()) {
     cJSON* snapshot = cJSON_AddObjectToObject(root.get(), "snapshot");
     cJSON_AddStringToObject(snapshot, "date", str(catalog.snapshot_date()).c_str());
+  }
+  cJSON* regions = cJSON_AddObjectToObject(root.get(), "regions");
+  for (std::size_t r = 0; r < catalog.region_count(); ++r) {
+    if (catalog.region_country(r).empty()) continue;
+    cJSON* region = cJSON_AddObjectToObject(regions, str(catalog.region_name(r)).c_str());
+    cJSON_AddStringToObject(region, "country", str(catalog.region_country(r)).c_str());
   }
   cJSON* sets = cJSON_AddObjectToObject(root.get(), "region_sets");
   for (std::size_t s = 0; s < catalog.region_set_count(); ++s) {
@@ -147,8 +172,15 @@ void print_json(const Catalog& catalog) {
 }
 
 void print_table(const Catalog& catalog) {
-  std::printf("snapshot: %s\n\nregion sets:\n",
+  std::printf("snapshot: %s\n\nregions (country):\n",
               catalog.snapshot_date().empty() ? "(undated)" : str(catalog.snapshot_date()).c_str());
+  for (std::size_t r = 0; r < catalog.region_count(); ++r) {
+    const std::string_view country = catalog.region_country(r);
+    std::printf("%s%s (%s)%s", r % 6 == 0 ? "  " : "", str(catalog.region_name(r)).c_str(),
+                country.empty() ? "?" : str(country).c_str(),
+                r % 6 == 5 || r + 1 == catalog.region_count() ? "\n" : ", ");
+  }
+  std::printf("\nregion sets:\n");
   for (std::size_t s = 0; s < catalog.region_set_count(); ++s) {
     std::printf("  %-10s %s\n", str(catalog.region_set_name(s)).c_str(),
                 region_list(catalog, catalog.region_set(s), " ").c_str());

@@ -33,6 +33,27 @@ struct Arn {
   std::string_view service, region, account, resource;
 };
 
+// AWS region names: "eu-central-1", "us-gov-west-1" (the catalog loader's rule).
+bool is_region_name(std::string_view s) {
+  const auto lower = [](char c) { return c >= 'a' && c <= 'z'; };
+  const auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  if (s.size() < 6 || s.size() > 32 || !lower(s[0]) || !lower(s[1]) || s[2] != '-') return false;
+  std::size_t i = s.size();
+  while (i > 0 && digit(s[i - 1])) --i;
+  if (i == s.size() || i < 4 || s[i - 1] != '-') return false;
+  bool word_has_letter = false;
+  for (std::size_t k = 3; k + 1 < i; ++k) {
+    if (lower(s[k])) {
+      word_has_letter = true;
+    } else if (s[k] == '-' && word_has_letter) {
+      word_has_letter = false;
+    } else {
+      return false;
+    }
+  }
+  return word_has_letter;
+}
+
 bool parse_arn(std::string_view text, Arn* arn) {
   std::string_view parts[5];
   for (std::string_view& part : parts) {
@@ -41,7 +62,9 @@ bool parse_arn(std::string_view text, Arn* arn) {
     part = text.substr(0, colon);
     text.remove_prefix(colon + 1);
   }
-  if (parts[0] != "arn" || parts[1].empty() || parts[3].empty()) return false;
+  // The region may be empty: a global profile lists its model as
+  // arn:aws:bedrock:::foundation-model/MODEL ("any commercial region").
+  if (parts[0] != "arn" || parts[1].empty()) return false;
   *arn = Arn{parts[2], parts[3], parts[4], text};
   return true;
 }
@@ -155,6 +178,10 @@ class Importer {
     if (!cJSON_IsArray(models) || models->child == nullptr) {
       return fail(prefix + "models", "expected a non-empty list");
     }
+    if (!is_region_name(arn.region)) {
+      return fail(prefix + "inferenceProfileArn", "expected a region name in the ARN, not '" +
+                                                      std::string(arn.region).substr(0, 32) + "'");
+    }
     Source source{std::string(arn.region), {}, file_->name};
     std::string model;
     int index = 0;
@@ -168,6 +195,11 @@ class Importer {
           model_arn.resource.size() == kFoundation.size()) {
         return fail(field, "expected arn:aws:bedrock:REGION::foundation-model/MODEL");
       }
+      // An empty region: any commercial region, the catalog's `global` set.
+      const std::string destination = model_arn.region.empty() ? std::string("global") : std::string(model_arn.region);
+      if (!model_arn.region.empty() && !is_region_name(model_arn.region)) {
+        return fail(field, "expected a region name in the ARN, not '" + std::string(model_arn.region).substr(0, 32) + "'");
+      }
       const std::string_view this_model = model_arn.resource.substr(kFoundation.size());
       if (model.empty()) {
         model = std::string(this_model);
@@ -175,8 +207,8 @@ class Importer {
         return fail(field, "model " + std::string(this_model) + " differs from models[0]'s " + model);
       }
       bool seen = false;
-      for (const std::string& d : source.destinations) seen = seen || d == model_arn.region;
-      if (!seen) source.destinations.emplace_back(model_arn.region);
+      for (const std::string& d : source.destinations) seen = seen || d == destination;
+      if (!seen) source.destinations.push_back(destination);
     }
     return merge(std::string(id_view), model, std::string(id_view.substr(0, dot)), std::move(source),
                  prefix + "inferenceProfileId");

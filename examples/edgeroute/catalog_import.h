@@ -11,6 +11,10 @@
 namespace edgeroute {
 namespace tool {
 
+// One listing file larger than this is a mistake (a real listing of every
+// profile in a region is a few hundred KiB).
+constexpr std::size_t kMaxImportFileBytes = 8u * 1024u * 1024u;
+
 struct ImportFile {
   std::string name;  // names the file in error messages
   std::string text;  // the AWS CLI's JSON output

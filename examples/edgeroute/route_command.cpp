@@ -33,7 +33,7 @@ constexpr const char kRouteUsage[] =
     "may process the data, whether the residency policy allows it (or why not), its\n"
     "endpoint's RTT, its rank, and the one chosen.\n"
     "\n"
-    "  --model ID             base model ID, e.g. anthropic.claude-3-7-sonnet-20250219-v1:0\n"
+    "  --model ID             base model ID, e.g. anthropic.claude-sonnet-4-5-20250929-v1:0\n"
     "  --config FILE          routing settings (and probe connections) from the JSON file\n"
     "                         converse takes; flags override it\n"
     "  --json                 print the table as JSON\n"

@@ -198,6 +198,7 @@ int setup_routing(const RoutingFlags& flags, const std::string& model_id, Routin
     options.probes.max_interval_ms = flags.probe_interval_ms;
     options.probes.jitter_pct = 0;
   }
+  options.utc_unix_s = system_clock().utc_unix_ms() / 1000;  // end-of-life models are refused
   out->router = std::make_unique<Router>();
   status = out->router->init(*out->policy, options);
   if (!status.ok()) {

@@ -14,8 +14,8 @@ import clitest
 
 TOOL = None
 SOURCE_DIR = None
-HAIKU = "anthropic.claude-3-haiku-20240307-v1:0"
-EU_PROFILE = "eu.anthropic.claude-3-7-sonnet-20250219-v1:0"
+HAIKU = "anthropic.claude-haiku-4-5-20251001-v1:0"
+EU_PROFILE = "eu.anthropic.claude-sonnet-4-5-20250929-v1:0"
 # The test world's fake keys.
 ACCESS_KEY = "AKIDEXAMPLE"
 SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"

@@ -15,7 +15,7 @@ import unittest
 
 TOOL = None
 SOURCE_DIR = None
-MODEL = "anthropic.claude-3-7-sonnet-20250219-v1:0"
+MODEL = "anthropic.claude-sonnet-4-5-20250929-v1:0"
 
 # The default catalog has no global profile and no in-region ID for this model;
 # this extension adds both, so the global and region-level checks have something to check.
@@ -75,6 +75,65 @@ class RouteWithoutProbes(unittest.TestCase):
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertIn("excluded: global profile, and 'global' is not allowed", p.stdout)
         self.assertIn("\nchosen: ", p.stdout)
+
+    def test_allow_eu_keeps_every_model_of_the_built_in_catalog_in_eu_member_states(self):
+        # Written out: London and Zurich are in no EU member state, whatever the set says.
+        eu_member_state_regions = {"eu-central-1", "eu-west-1", "eu-west-3", "eu-north-1", "eu-south-1", "eu-south-2"}
+        p = run("catalog", "show", "--json")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        shown = json.loads(p.stdout)
+        models = sorted({e["model"] for e in shown["profiles"] + shown["in_region"]})
+        self.assertGreater(len(models), 3)
+        allowed = 0
+        for model in models:
+            with self.subTest(model=model):
+                p = run("route", "--model", model, "--allow", "eu", "--json")
+                if p.returncode != 0:
+                    # A model with no EU candidate is refused with a reason, not routed elsewhere.
+                    self.assertIn("no candidate", p.stderr)
+                    continue
+                out = json.loads(p.stdout)
+                for c in out["candidates"]:
+                    if not c["allowed"]:
+                        continue
+                    allowed += 1
+                    self.assertIn(c["source_region"], eu_member_state_regions, c)
+                    self.assertLessEqual(set(c["destinations"]), eu_member_state_regions, c)
+        self.assertGreater(allowed, 0)
+
+    def test_an_excluded_region_is_named_with_its_country_and_the_set_that_left_it_out(self):
+        p = run("route", "--model", "amazon.nova-lite-v1:0", "--allow", "eu", "--json")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        london = [c for c in json.loads(p.stdout)["candidates"] if c["source_region"] == "eu-west-2"]
+        self.assertTrue(london)
+        for c in london:
+            self.assertFalse(c["allowed"], c)
+            self.assertEqual(c["reason"], "source eu-west-2 (GB) outside eu", c)
+        p = run("route", "--model", "amazon.nova-lite-v1:0", "--allow", "europe", "--json")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertTrue([c for c in json.loads(p.stdout)["candidates"]
+                         if c["source_region"] == "eu-west-2" and c["allowed"]])
+
+    def test_catalog_import_bounds_its_input_and_writes_only_what_loads(self):
+        p = run("catalog", "import", "/dev/zero", timeout=30)
+        self.assertEqual(p.returncode, 1)
+        self.assertEqual(p.stdout, "")
+        self.assertEqual(p.stderr, "edgeroute catalog: /dev/zero: larger than 8388608 bytes, the limit for one listing\n")
+        # A model ID longer than the catalog's limit: the listing parses, but the
+        # catalog it makes would be refused by --catalog-extend, so nothing is written.
+        model = "m." + "x" * 120
+        listing = {"inferenceProfileSummaries": [{
+            "inferenceProfileId": "eu." + model, "type": "SYSTEM_DEFINED", "status": "ACTIVE",
+            "inferenceProfileArn": "arn:aws:bedrock:eu-west-1:111122223333:inference-profile/eu." + model,
+            "models": [{"modelArn": "arn:aws:bedrock:eu-west-1::foundation-model/" + model}]}]}
+        path = os.path.join(self.tmp.name, "long.json")
+        with open(path, "w") as f:
+            json.dump(listing, f)
+        p = run("catalog", "import", path)
+        self.assertEqual(p.returncode, 1)
+        self.assertEqual(p.stdout, "")
+        self.assertTrue(p.stderr.startswith("edgeroute catalog: not written: the imported catalog: profiles[0]"), p.stderr)
+        self.assertEqual(len(p.stderr.splitlines()), 1)
 
     def test_allow_one_region_leaves_only_its_in_region_id(self):
         p, out = route_json("--allow", "eu-central-1", "--catalog-extend", self.extension)

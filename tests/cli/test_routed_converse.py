@@ -16,8 +16,8 @@ import clitest
 
 TOOL = None
 SOURCE_DIR = None
-HAIKU = "anthropic.claude-3-haiku-20240307-v1:0"
-SONNET = "anthropic.claude-3-7-sonnet-20250219-v1:0"
+HAIKU = "anthropic.claude-haiku-4-5-20251001-v1:0"
+SONNET = "anthropic.claude-sonnet-4-5-20250929-v1:0"
 EU_SONNET = "eu." + SONNET
 EU = {"eu-central-1", "eu-west-1", "eu-west-3"}
 # The demo world's fake keys.

@@ -20,8 +20,8 @@ import clitest
 
 TOOL = None
 SOURCE_DIR = None
-HAIKU = "anthropic.claude-3-haiku-20240307-v1:0"
-SONNET = "anthropic.claude-3-7-sonnet-20250219-v1:0"  # only through profiles in the demo world
+HAIKU = "anthropic.claude-haiku-4-5-20251001-v1:0"
+SONNET = "anthropic.claude-sonnet-4-5-20250929-v1:0"  # only through profiles in the demo world
 EU = {"eu-central-1", "eu-west-1", "eu-west-3"}
 STRICT_EU = {"eu-central-1", "eu-west-3"}  # leaves out eu-west-1, which the EU profile reaches
 ACCESS_KEY = "AKIDEXAMPLE"
@@ -136,7 +136,7 @@ class RoutingWorlds(unittest.TestCase):
         us = by_key[(HAIKU, "us-east-1")]
         self.assertEqual((us["allowed"], us["exclusion"], us["rank"], us["chosen"]),
                          (False, "source_not_allowed", None, False))
-        self.assertEqual(us["reason"], "source us-east-1 outside the allowed set")
+        self.assertEqual(us["reason"], "source us-east-1 outside eu")
         self.assertIsNone(us["rtt_ms"])  # a disallowed endpoint is never probed
         ranked = sorted((c for c in out["candidates"] if c["allowed"]), key=lambda c: c["rank"])
         self.assertEqual([c["source_region"] for c in ranked], ["eu-central-1", "eu-west-1", "eu-west-3"])
@@ -169,7 +169,7 @@ class RoutingWorlds(unittest.TestCase):
         p, out, by_key = self.route_json(HAIKU, "strict-eu", "--probe")
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertEqual({c["source_region"] for c in out["candidates"] if c["allowed"]}, STRICT_EU)
-        self.assertEqual(by_key[(HAIKU, "eu-west-1")]["reason"], "source eu-west-1 outside the allowed set")
+        self.assertEqual(by_key[(HAIKU, "eu-west-1")]["reason"], "source eu-west-1 outside strict-eu")
         self.assertEqual(out["chosen"]["source_region"], "eu-central-1")
 
         # The EU Sonnet profile is excluded from every source: from those inside
@@ -182,7 +182,7 @@ class RoutingWorlds(unittest.TestCase):
         for source in STRICT_EU:
             entry = by_key[(sonnet_profile, source)]
             self.assertEqual(entry["exclusion"], "destination_not_allowed")
-            self.assertEqual(entry["reason"], "destination eu-west-1 outside the allowed set")
+            self.assertEqual(entry["reason"], "destination eu-west-1 outside strict-eu")
         self.assertEqual(by_key[(sonnet_profile, "eu-west-1")]["exclusion"], "source_not_allowed")
         self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
 

@@ -21,7 +21,7 @@ namespace edgeroute {
 namespace bedrock {
 namespace {
 
-constexpr char kHaiku[] = "anthropic.claude-3-haiku-20240307-v1:0";
+constexpr char kHaiku[] = "anthropic.claude-haiku-4-5-20251001-v1:0";
 constexpr char kAccessKey[] = "AKIDEXAMPLE";
 constexpr char kSecret[] = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
 constexpr char kToken[] = "FwoGZXIvYXdzEXAMPLEsessionTOKEN";
@@ -288,7 +288,7 @@ TEST(BedrockClassify, RetryAfterValues) {
 
 TEST(BedrockWire, ModelIdsArePercentEncoded) {
   EXPECT_EQ(model_path(kHaiku, "converse"),
-            "/model/anthropic.claude-3-haiku-20240307-v1%3A0/converse");
+            "/model/anthropic.claude-haiku-4-5-20251001-v1%3A0/converse");
   EXPECT_EQ(
       model_path("arn:aws:bedrock:eu-central-1:111122223333:inference-profile/eu.x-v1:0", "invoke"),
       "/model/arn%3Aaws%3Abedrock%3Aeu-central-1%3A111122223333%3Ainference-profile%2Feu.x-v1%3A0/"
@@ -564,7 +564,7 @@ TEST_F(ClientTest, ConverseIsSignedAndParsed) {
   EXPECT_EQ(sent.port, 443);
   EXPECT_EQ(sent.connect_host, "127.0.0.1");
   EXPECT_EQ(sent.connect_port, 4443);
-  EXPECT_EQ(sent.path, "/model/anthropic.claude-3-haiku-20240307-v1%3A0/converse");
+  EXPECT_EQ(sent.path, "/model/anthropic.claude-haiku-4-5-20251001-v1%3A0/converse");
   EXPECT_EQ(sent.headers.count("Host"), 0u);  // the transport adds it
   EXPECT_EQ(sent.headers.at("Content-Type"), "application/json");
   EXPECT_EQ(sent.headers.at("X-Amz-Date"), "20231114T221320Z");
@@ -621,7 +621,7 @@ TEST_F(ClientTest, EndpointUrlWithIpv6HostIsSignedWithTheBracketedHost) {
   EXPECT_EQ(sent.host, "::1");  // the transport adds the brackets to its URL
   EXPECT_EQ(sent.port, 8443);
   EXPECT_TRUE(sent.tls);
-  EXPECT_EQ(sent.path, "/model/anthropic.claude-3-haiku-20240307-v1%3A0/converse");
+  EXPECT_EQ(sent.path, "/model/anthropic.claude-haiku-4-5-20251001-v1%3A0/converse");
   EXPECT_EQ(out.endpoint, "[::1]");
   std::string canonical;
   EXPECT_EQ(sent.headers.at("Authorization"),
@@ -639,12 +639,12 @@ TEST_F(ClientTest, EndpointUrlPathPrefixIsSentAndSigned) {
   const Sent& sent = transport_.requests[0];
   EXPECT_EQ(sent.host, "gw.example");
   EXPECT_EQ(sent.port, 443);
-  EXPECT_EQ(sent.path, "/bedrock/model/anthropic.claude-3-haiku-20240307-v1%3A0/converse");
+  EXPECT_EQ(sent.path, "/bedrock/model/anthropic.claude-haiku-4-5-20251001-v1%3A0/converse");
   std::string canonical;
   EXPECT_EQ(sent.headers.at("Authorization"),
             expected_authorization("gw.example", sent.path, sent.body, &canonical));
   // Double-encoded, as for every non-S3 service.
-  EXPECT_EQ(canonical.rfind("POST\n/bedrock/model/anthropic.claude-3-haiku-20240307-v1%253A0/"
+  EXPECT_EQ(canonical.rfind("POST\n/bedrock/model/anthropic.claude-haiku-4-5-20251001-v1%253A0/"
                             "converse\n",
                             0),
             0u)
@@ -858,7 +858,7 @@ TEST_F(ClientTest, ConverseStreamDeliversEventsInOrder) {
   ASSERT_TRUE(e.ok()) << e.to_string();
   EXPECT_EQ(seen, "0:;2:Hel;2:lo;4:;5:;6:;");
   EXPECT_EQ(transport_.requests[0].path,
-            "/model/anthropic.claude-3-haiku-20240307-v1%3A0/converse-stream");
+            "/model/anthropic.claude-haiku-4-5-20251001-v1%3A0/converse-stream");
   EXPECT_EQ(out.text, "Hello");
   EXPECT_EQ(out.stop_reason, "end_turn");
   EXPECT_EQ(out.usage.total_tokens, 7);
@@ -1037,7 +1037,7 @@ TEST_F(ClientTest, InvokeModelSendsRawBodyAndHeaders) {
   const Error e = make()->invoke_model(r, in("eu-central-1"), &out);
   ASSERT_TRUE(e.ok()) << e.to_string();
   const Sent& sent = transport_.requests[0];
-  EXPECT_EQ(sent.path, "/model/anthropic.claude-3-haiku-20240307-v1%3A0/invoke");
+  EXPECT_EQ(sent.path, "/model/anthropic.claude-haiku-4-5-20251001-v1%3A0/invoke");
   EXPECT_EQ(sent.body, r.body);
   EXPECT_EQ(sent.headers.at("Accept"), "application/json");
   EXPECT_EQ(sent.headers.at("X-Amzn-Bedrock-Trace"), "ENABLED");
@@ -1069,7 +1069,7 @@ TEST_F(ClientTest, InvokeStreamDecodesBase64Chunks) {
       &out);
   ASSERT_TRUE(e.ok()) << e.to_string();
   EXPECT_EQ(transport_.requests[0].path,
-            "/model/anthropic.claude-3-haiku-20240307-v1%3A0/invoke-with-response-stream");
+            "/model/anthropic.claude-haiku-4-5-20251001-v1%3A0/invoke-with-response-stream");
   EXPECT_EQ(transport_.requests[0].headers.at("X-Amzn-Bedrock-Accept"), "application/json");
   ASSERT_EQ(chunks.size(), 2u);
   EXPECT_EQ(chunks[0], "{\"a\":1}");

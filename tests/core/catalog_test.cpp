@@ -1,6 +1,9 @@
 // Catalog: the built-in snapshot, the JSON schema, load errors that name the
 // field, replace/extend semantics, and allocation-free lookups.
 #include <cstdio>
+#include <sstream>
+#include <map>
+#include <fstream>
 #include <memory>
 #include <string>
 
@@ -8,6 +11,8 @@
 
 #include "alloc_counter.h"
 #include "edgeroute/catalog.h"
+
+#include <cjson/cJSON.h>
 
 namespace edgeroute {
 namespace {
@@ -48,38 +53,186 @@ std::string region_names(const Catalog& c, const RegionMask& mask) {
 TEST(DefaultCatalog, HasTheGeographiesAndSaysWhenItWasTaken) {
   auto c = std::make_unique<Catalog>();
   ASSERT_TRUE(c->load_default().ok());
-  for (const char* set : {"us", "eu", "apac", "jp", "au", "ca", "us-gov", "global"}) {
+  for (const char* set : {"us", "eu", "europe", "apac", "jp", "au", "ca", "us-gov", "global"}) {
     EXPECT_NE(c->find_region_set(set), Catalog::kNone) << set;
   }
-  EXPECT_EQ(c->snapshot_date(), "2026-11-23");
+  // The oldest source date of any entry, not the day it was committed.
+  EXPECT_EQ(c->snapshot_date(), "2026-01-31");
   EXPECT_GE(c->model_count(), 5u);
 }
 
 TEST(DefaultCatalog, DestinationsDependOnTheSourceRegion) {
-  // AWS's documented example: the US Claude 3 Haiku profile reaches three regions
-  // from us-east-2 but only two from us-west-2.
+  // The US Sonnet 4.5 profile reaches us-west-1 only when called from us-west-1.
   auto c = std::make_unique<Catalog>();
   ASSERT_TRUE(c->load_default().ok());
-  const std::string id = "us.anthropic.claude-3-haiku-20240307-v1:0";
+  const std::string id = "us.anthropic.claude-sonnet-4-5-20250929-v1:0";
   const int from_ohio = c->find_candidate(id, "us-east-2");
-  const int from_oregon = c->find_candidate(id, "us-west-2");
+  const int from_california = c->find_candidate(id, "us-west-1");
   ASSERT_NE(from_ohio, Catalog::kNone);
-  ASSERT_NE(from_oregon, Catalog::kNone);
-  EXPECT_EQ(c->candidate(static_cast<std::size_t>(from_ohio)).destinations.count(), 3u);
-  EXPECT_EQ(region_names(*c, c->candidate(static_cast<std::size_t>(from_oregon)).destinations),
-            "us-east-1,us-west-2");
+  ASSERT_NE(from_california, Catalog::kNone);
+  EXPECT_EQ(region_names(*c, c->candidate(static_cast<std::size_t>(from_ohio)).destinations),
+            "us-east-1,us-east-2,us-west-2");
+  EXPECT_EQ(c->candidate(static_cast<std::size_t>(from_california)).destinations.count(), 4u);
+}
+
+TEST(DefaultCatalog, EndOfLifeModelsAreRefusedNamingTheirSuccessor) {
+  auto c = std::make_unique<Catalog>();
+  ASSERT_TRUE(c->load_default().ok());
+  const int haiku3 = c->find_model("anthropic.claude-3-haiku-20240307-v1:0");
+  ASSERT_NE(haiku3, Catalog::kNone);
+  EXPECT_EQ(c->model_candidate_count(static_cast<std::size_t>(haiku3)), 0u);
+  const std::int64_t after = 20706LL * 86400;  // 2026-09-10
+  EXPECT_STREQ(c->check_lifecycle(static_cast<std::size_t>(haiku3), after).message(),
+               "model anthropic.claude-3-haiku-20240307-v1:0 reached end of life on 2026-09-10; "
+               "use anthropic.claude-haiku-4-5-20251001-v1:0");
+  for (std::size_t m = 0; m < c->model_count(); ++m) {
+    EXPECT_NE(c->model_lifecycle(m), ModelLifecycle::kUnknown) << c->model_name(m);
+    // Every model that may still be called has candidates, and every ended one
+    // names a successor that may.
+    if (c->check_lifecycle(m, after).ok()) {
+      EXPECT_GT(c->model_candidate_count(m), 0u) << c->model_name(m);
+    } else {
+      const int next = c->model_successor(m);
+      ASSERT_GE(next, 0) << c->model_name(m);
+      EXPECT_TRUE(c->check_lifecycle(static_cast<std::size_t>(next), after).ok()) << c->model_name(m);
+    }
+  }
+}
+
+// Invariants over the shipped data, read as the file says it.
+TEST(DefaultCatalogData, EveryEntryNamesItsSourceAndStaysInItsGeography) {
+  std::ifstream in(std::string(EDGEROUTE_SOURCE_DIR) + "/core/catalog/default_catalog.json");
+  std::stringstream text;
+  text << in.rdbuf();
+  std::unique_ptr<cJSON, decltype(&cJSON_Delete)> root(cJSON_Parse(text.str().c_str()), cJSON_Delete);
+  ASSERT_TRUE(root);
+  auto c = std::make_unique<Catalog>();
+  ASSERT_TRUE(c->load_default().ok());
+  const auto has_provenance = [](const cJSON* entry) {
+    const cJSON* p = cJSON_GetObjectItemCaseSensitive(entry, "provenance");
+    return cJSON_IsString(cJSON_GetObjectItemCaseSensitive(p, "page")) &&
+           cJSON_IsString(cJSON_GetObjectItemCaseSensitive(p, "date"));
+  };
+  // Every region the catalog names is mapped to a country.
+  for (std::size_t r = 0; r < c->region_count(); ++r) EXPECT_EQ(c->region_country(r).size(), 2u) << c->region_name(r);
+  // Every model, profile and in-region entry says where its facts come from.
+  const cJSON* models = cJSON_GetObjectItemCaseSensitive(root.get(), "models");
+  for (const cJSON* m = models->child; m != nullptr; m = m->next) EXPECT_TRUE(has_provenance(m)) << m->string;
+  for (std::size_t m = 0; m < c->model_count(); ++m) {
+    EXPECT_NE(cJSON_GetObjectItemCaseSensitive(models, std::string(c->model_name(m)).c_str()), nullptr)
+        << c->model_name(m) << " has no lifecycle entry";
+  }
+  const cJSON* in_region = cJSON_GetObjectItemCaseSensitive(root.get(), "in_region");
+  for (const cJSON* e = in_region->child; e != nullptr; e = e->next) EXPECT_TRUE(has_provenance(e));
+  // A geography profile reaches only its geography's regions (AWS's `eu.` profiles
+  // may reach London and Zurich: their geography is the wider `europe`), or
+  // regions its entry lists under beyond_geography.
+  const std::map<std::string, std::string> geography_set = {{"us", "us"},   {"eu", "europe"}, {"apac", "apac"},
+                                                            {"jp", "jp"},   {"au", "au"},     {"ca", "ca"},
+                                                            {"us-gov", "us-gov"}, {"global", "global"}};
+  const cJSON* profiles = cJSON_GetObjectItemCaseSensitive(root.get(), "profiles");
+  std::size_t checked = 0;
+  for (const cJSON* p = profiles->child; p != nullptr; p = p->next) {
+    const std::string id = cJSON_GetObjectItemCaseSensitive(p, "id")->valuestring;
+    EXPECT_TRUE(has_provenance(p)) << id;
+    const std::string geography = cJSON_GetObjectItemCaseSensitive(p, "geography")->valuestring;
+    ASSERT_EQ(geography_set.count(geography), 1u) << id;
+    RegionMask allowed = c->region_set(static_cast<std::size_t>(c->find_region_set(geography_set.at(geography))));
+    const cJSON* beyond = cJSON_GetObjectItemCaseSensitive(p, "beyond_geography");
+    for (const cJSON* r = beyond != nullptr ? beyond->child : nullptr; r != nullptr; r = r->next) {
+      allowed.set(static_cast<std::size_t>(c->find_region(r->valuestring)));
+    }
+    const cJSON* sources = cJSON_GetObjectItemCaseSensitive(p, "sources");
+    for (const cJSON* src = sources->child; src != nullptr; src = src->next) {
+      const int i = c->find_candidate(id, src->string);
+      ASSERT_NE(i, Catalog::kNone) << id << " @ " << src->string;
+      const Candidate& cand = c->candidate(static_cast<std::size_t>(i));
+      EXPECT_FALSE(cand.destinations.empty()) << id << " @ " << src->string;  // no source without destinations
+      const int outside = cand.destinations.first_outside(allowed);
+      EXPECT_EQ(outside, -1) << id << " @ " << src->string << " reaches "
+                             << (outside >= 0 ? c->region_name(static_cast<std::size_t>(outside)) : "");
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 100u);
 }
 
 TEST(DefaultCatalog, GlobalProfilesReachTheWholeGlobalSetAndAreMarked) {
   auto c = std::make_unique<Catalog>();
   ASSERT_TRUE(c->load_default().ok());
-  const int i = c->find_candidate("global.anthropic.claude-sonnet-4-20250514-v1:0", "eu-central-1");
+  const int i = c->find_candidate("global.anthropic.claude-sonnet-4-5-20250929-v1:0", "eu-central-1");
   ASSERT_NE(i, Catalog::kNone);
   const Candidate& g = c->candidate(static_cast<std::size_t>(i));
   EXPECT_TRUE(g.global_profile);
   const RegionMask& global = c->region_set(static_cast<std::size_t>(c->find_region_set("global")));
   EXPECT_EQ(g.destinations.first_outside(global), -1);
   EXPECT_EQ(global.first_outside(g.destinations), -1);
+}
+
+// The six regions in EU member states (AWS's Europe (London) and Europe (Zurich)
+// are not): written out here, not read from the catalog, so that a catalog
+// whose `eu` set grows fails this test.
+const char* const kEuMemberStateRegions[] = {"eu-central-1", "eu-west-1", "eu-west-3",
+                                             "eu-north-1",   "eu-south-1", "eu-south-2"};
+
+TEST(DefaultCatalog, EuMeansTheSixRegionsInEuMemberStates) {
+  auto c = std::make_unique<Catalog>();
+  ASSERT_TRUE(c->load_default().ok());
+  const int eu = c->find_region_set("eu");
+  ASSERT_NE(eu, Catalog::kNone);
+  std::string expected;
+  for (std::size_t r = 0; r < c->region_count(); ++r) {
+    for (const char* name : kEuMemberStateRegions) {
+      if (c->region_name(r) == name) expected += (expected.empty() ? "" : ",") + std::string(name);
+    }
+  }
+  EXPECT_EQ(region_names(*c, c->region_set(static_cast<std::size_t>(eu))), expected);
+  EXPECT_EQ(c->region_set(static_cast<std::size_t>(eu)).count(), 6u);
+  // The wider grouping has its own name and adds London and Zurich.
+  const int europe = c->find_region_set("europe");
+  ASSERT_NE(europe, Catalog::kNone);
+  const RegionMask& wide = c->region_set(static_cast<std::size_t>(europe));
+  EXPECT_EQ(wide.count(), 8u);
+  EXPECT_TRUE(wide.test(static_cast<std::size_t>(c->find_region("eu-west-2"))));
+  EXPECT_TRUE(wide.test(static_cast<std::size_t>(c->find_region("eu-central-2"))));
+}
+
+TEST(DefaultCatalog, EveryRegionHasItsCountry) {
+  auto c = std::make_unique<Catalog>();
+  ASSERT_TRUE(c->load_default().ok());
+  for (std::size_t r = 0; r < c->region_count(); ++r) {
+    EXPECT_EQ(c->region_country(r).size(), 2u) << c->region_name(r);
+  }
+  const auto country = [&](const char* region) {
+    const int r = c->find_region(region);
+    return r == Catalog::kNone ? std::string("<unknown>") : std::string(c->region_country(static_cast<std::size_t>(r)));
+  };
+  EXPECT_EQ(country("eu-central-1"), "DE");
+  EXPECT_EQ(country("eu-west-2"), "GB");
+  EXPECT_EQ(country("eu-central-2"), "CH");
+  EXPECT_EQ(country("eu-south-2"), "ES");
+  EXPECT_EQ(country("ap-northeast-3"), "JP");
+  // Every region in `eu` lies in an EU member state.
+  const char* const kEuCountries[] = {"AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE",
+                                      "IT", "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE"};
+  const RegionMask& eu = c->region_set(static_cast<std::size_t>(c->find_region_set("eu")));
+  for (std::size_t r = 0; r < c->region_count(); ++r) {
+    if (!eu.test(r)) continue;
+    bool member = false;
+    for (const char* code : kEuCountries) member = member || c->region_country(r) == code;
+    EXPECT_TRUE(member) << c->region_name(r) << " in " << c->region_country(r);
+  }
+}
+
+TEST(CatalogLoad, ExtendingFileMayNameCountries) {
+  auto c = load(kSmall);
+  ASSERT_TRUE(c->load_json(R"j({"regions": {"eu-west-1": {"country": "IE", "name": "Europe (Ireland)"},
+                                             "me-central-1": {"country": "AE"}}})j",
+                           "site.json", CatalogMerge::kExtend)
+                  .ok());
+  EXPECT_EQ(c->region_country(static_cast<std::size_t>(c->find_region("eu-west-1"))), "IE");
+  EXPECT_EQ(c->region_country(static_cast<std::size_t>(c->find_region("me-central-1"))), "AE");
+  EXPECT_EQ(c->region_country(static_cast<std::size_t>(c->find_region("us-east-1"))), "");
 }
 
 TEST(Catalog, BuildsCandidatesPerModelWithInRegionIdsFirst) {
@@ -119,14 +272,22 @@ TEST(CatalogErrors, NameTheFieldInOneLine) {
                "catalog.json: profiles[0].sources.eu-west-1[0]: expected a region name or a known region set");
 
   s = load_error(R"({"profiles": [{"id": "x", "model": "m", "geography": "eu", "source": {}}]})");
-  EXPECT_STREQ(s.message(), "catalog.json: profiles[0].source: unknown field (expected id, model, geography, sources)");
+  EXPECT_STREQ(s.message(),
+               "catalog.json: profiles[0].source: unknown field (expected id, model, geography, sources, beyond_geography, "
+               "provenance)");
 
   s = load_error(R"({"in_region": [{"model": "m", "regions": []}]})");
   EXPECT_STREQ(s.message(), "catalog.json: in_region[0].regions: expected a non-empty array of region names");
 
-  s = load_error(R"({"regions": {}})");
+  s = load_error(R"({"region": {}})");
   EXPECT_STREQ(s.message(),
-               "catalog.json: regions: unknown field (expected snapshot, region_sets, profiles, in_region)");
+               "catalog.json: region: unknown field (expected snapshot, regions, region_sets, models, profiles, in_region)");
+
+  s = load_error(R"({"regions": {"eu-west-2": {"country": "UK"}, "eu-central-1": {"country": "de"}}})");
+  EXPECT_STREQ(s.message(),
+               "catalog.json: regions.eu-central-1.country: expected an ISO 3166-1 alpha-2 country code such as DE");
+  s = load_error(R"({"regions": {"eu-west-2": {"country": "GB", "city": "London"}}})");
+  EXPECT_STREQ(s.message(), "catalog.json: regions.eu-west-2.city: unknown field (expected country, name)");
 
   s = load_error(R"({"region_sets": {"eu-central-1": ["eu-central-1"]}})");
   EXPECT_EQ(s.code(), Code::kParseError);
@@ -225,6 +386,55 @@ TEST(CatalogDuplicates, TheSameProfileInAnExtendingFileStillReplaces) {
                   .ok());
   EXPECT_EQ(c->find_candidate("eu.m", "eu-central-1"), Catalog::kNone);
   EXPECT_NE(c->find_candidate("eu.m", "eu-west-1"), Catalog::kNone);
+}
+
+TEST(CatalogLifecycle, ModelsSayTheirLifecycleAndWhatReplacesThem) {
+  auto c = load(R"({
+    "models": {"old": {"lifecycle": "legacy", "end_of_life": "2026-09-10", "successor": "new",
+                       "provenance": {"page": "https://docs.aws.amazon.com/bedrock/latest/userguide/model-lifecycle.html",
+                                      "date": "2026-01-15"}},
+               "gone": {"lifecycle": "end_of_life", "successor": "new"},
+               "new": {"lifecycle": "active"}},
+    "in_region": [{"model": "old", "regions": ["eu-central-1"]}, {"model": "new", "regions": ["eu-central-1"]}]
+  })");
+  const std::size_t old_model = static_cast<std::size_t>(c->find_model("old"));
+  const std::size_t gone = static_cast<std::size_t>(c->find_model("gone"));
+  const std::size_t new_model = static_cast<std::size_t>(c->find_model("new"));
+  EXPECT_EQ(c->model_lifecycle(old_model), ModelLifecycle::kLegacy);
+  EXPECT_EQ(c->model_lifecycle(gone), ModelLifecycle::kEndOfLife);
+  EXPECT_EQ(c->model_successor(old_model), static_cast<int>(new_model));
+  EXPECT_EQ(c->model_end_of_life_day(old_model), 20706);  // 2026-09-10
+  EXPECT_EQ(c->model_end_of_life_day(new_model), -1);
+  const std::int64_t day = 86400;
+  EXPECT_TRUE(c->check_lifecycle(old_model, 20705 * day + day - 1).ok());
+  Status s = c->check_lifecycle(old_model, 20706 * day);
+  EXPECT_EQ(s.code(), Code::kNotFound);
+  EXPECT_STREQ(s.message(), "model old reached end of life on 2026-09-10; use new");
+  EXPECT_STREQ(c->check_lifecycle(gone, 0).message(), "model gone reached end of life on a past date; use new");
+  EXPECT_TRUE(c->check_lifecycle(new_model, 40000 * day).ok());
+  // A model the catalog says nothing about is never refused for its age.
+  auto plain = load(kSmall);
+  EXPECT_EQ(plain->model_lifecycle(0), ModelLifecycle::kUnknown);
+  EXPECT_TRUE(plain->check_lifecycle(0, 40000 * day).ok());
+}
+
+TEST(CatalogLifecycle, MistakesNameTheField) {
+  Status s = load_error(R"({"models": {"m": {"lifecycle": "retired", "successor": "n"}}})");
+  EXPECT_STREQ(s.message(), "catalog.json: models.m.lifecycle: expected active, legacy or end_of_life");
+  s = load_error(R"({"models": {"m": {"lifecycle": "legacy"}}})");
+  EXPECT_STREQ(s.message(),
+               "catalog.json: models.m.successor: a legacy or end-of-life model names the model to use instead");
+  s = load_error(R"({"models": {"m": {"lifecycle": "legacy", "successor": "n", "end_of_life": "2026-13-01"}}})");
+  EXPECT_STREQ(s.message(), "catalog.json: models.m.end_of_life: expected a date YYYY-MM-DD");
+  s = load_error(R"({"models": {"m": {"lifecycle": "active", "eol": "2026-01-01"}}})");
+  EXPECT_STREQ(s.message(),
+               "catalog.json: models.m.eol: unknown field (expected lifecycle, end_of_life, successor, provenance)");
+  s = load_error(R"({"profiles": [{"id": "eu.m", "model": "m", "geography": "eu", "sources": {"eu-west-1": ["eu-west-1"]},
+                                   "provenance": {"page": "docs.aws.amazon.com", "date": "2026-01-15"}}]})");
+  EXPECT_STREQ(s.message(), "catalog.json: profiles[0].provenance.page: expected the https:// address of the source");
+  s = load_error(R"({"in_region": [{"model": "m", "regions": ["eu-west-1"],
+                                    "provenance": {"page": "https://docs.aws.amazon.com/x", "date": "January"}}]})");
+  EXPECT_STREQ(s.message(), "catalog.json: in_region[0].provenance.date: expected the date the source was read, YYYY-MM-DD");
 }
 
 TEST(CatalogErrors, ALimitIsReportedAsSuch) {

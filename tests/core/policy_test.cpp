@@ -125,24 +125,94 @@ TEST_F(PolicyTest, AModelLeftWithoutCandidatesIsAnErrorThatSaysWhy) {
   EXPECT_EQ(s.code(), Code::kPermissionDenied);
   EXPECT_STREQ(s.message(),
                "policy leaves only-us no candidate: all 1 excluded, e.g. us.only @ us-east-1: "
-               "source us-east-1 outside the allowed set");
+               "source us-east-1 outside eu");
 
   ASSERT_TRUE(p.set_allow("eu-north-1").ok());
   char text[1024];
   const std::size_t n = p.explain(model("m"), text, sizeof text);
   EXPECT_EQ(n, std::string(text).size());
   EXPECT_EQ(std::string(text),
-            "m @ eu-central-1: source eu-central-1 outside the allowed set\n"
-            "m @ eu-west-1: source eu-west-1 outside the allowed set\n"
-            "m @ us-east-1: source us-east-1 outside the allowed set\n"
-            "eu.m @ eu-central-1: source eu-central-1 outside the allowed set\n"
-            "eu.m @ eu-west-1: source eu-west-1 outside the allowed set\n"
-            "us.m @ us-east-1: source us-east-1 outside the allowed set\n"
-            "global.m @ eu-central-1: source eu-central-1 outside the allowed set\n"
-            "global.m @ us-east-1: source us-east-1 outside the allowed set\n");
+            "m @ eu-central-1: source eu-central-1 outside eu-north-1\n"
+            "m @ eu-west-1: source eu-west-1 outside eu-north-1\n"
+            "m @ us-east-1: source us-east-1 outside eu-north-1\n"
+            "eu.m @ eu-central-1: source eu-central-1 outside eu-north-1\n"
+            "eu.m @ eu-west-1: source eu-west-1 outside eu-north-1\n"
+            "us.m @ us-east-1: source us-east-1 outside eu-north-1\n"
+            "global.m @ eu-central-1: source eu-central-1 outside eu-north-1\n"
+            "global.m @ us-east-1: source us-east-1 outside eu-north-1\n");
   char small[16];
   EXPECT_EQ(p.explain(model("m"), small, sizeof small), n);  // reports the size it needs
   EXPECT_EQ(std::string(small), std::string(text).substr(0, sizeof small - 1));
+}
+
+TEST(DefaultCatalogPolicy, AllowEuKeepsEveryModelInsideTheSixEuMemberStateRegions) {
+  // Written out, not read from the catalog: London (eu-west-2) and Zurich
+  // (eu-central-2) are in no EU member state, whatever a set is called.
+  const std::string kEu[] = {"eu-central-1", "eu-west-1", "eu-west-3", "eu-north-1", "eu-south-1", "eu-south-2"};
+  const auto in_eu = [&](std::string_view region) {
+    for (const std::string& r : kEu) {
+      if (r == region) return true;
+    }
+    return false;
+  };
+  auto catalog = std::make_unique<Catalog>();
+  ASSERT_TRUE(catalog->load_default().ok());
+  Policy p(*catalog);
+  ASSERT_TRUE(p.set_allow("eu").ok());
+  std::size_t allowed = 0;
+  for (std::size_t m = 0; m < catalog->model_count(); ++m) {
+    const std::size_t first = catalog->model_first_candidate(m);
+    for (std::size_t i = first; i < first + catalog->model_candidate_count(m); ++i) {
+      const Candidate& c = catalog->candidate(i);
+      if (!p.check(c).allowed()) continue;
+      ++allowed;
+      const std::string where = std::string(catalog->identifier(c)) + " @ " +
+                                std::string(catalog->region_name(c.source_region));
+      EXPECT_TRUE(in_eu(catalog->region_name(c.source_region))) << where;
+      EXPECT_FALSE(c.global_profile) << where;
+      for (std::size_t r = 0; r < catalog->region_count(); ++r) {
+        if (c.destinations.test(r)) {
+          EXPECT_TRUE(in_eu(catalog->region_name(r))) << where << " reaches " << catalog->region_name(r);
+        }
+      }
+    }
+  }
+  EXPECT_GT(allowed, 0u);  // the check above looked at something
+}
+
+TEST(PolicyReasons, NameTheRegionItsCountryAndTheAllowListThatLeftItOut) {
+  auto catalog = std::make_unique<Catalog>();
+  ASSERT_TRUE(catalog->load_json(R"({
+    "regions": {"eu-central-1": {"country": "DE"}, "eu-west-2": {"country": "GB"}, "eu-central-2": {"country": "CH"}},
+    "region_sets": {"eu": ["eu-central-1"], "europe": ["eu-central-1", "eu-west-2", "eu-central-2"]},
+    "profiles": [{"id": "eu.m", "model": "m", "geography": "eu",
+                  "sources": {"eu-central-1": ["eu-central-1", "eu-west-2"], "eu-west-2": ["eu-central-1", "eu-west-2"]}}]
+  })", "c.json", CatalogMerge::kReplace).ok());
+  Policy p(*catalog);
+  ASSERT_TRUE(p.set_allow("eu, eu-central-2").ok());
+  char text[160];
+  const auto reason = [&](const char* source) {
+    const int i = catalog->find_candidate("eu.m", source);
+    EXPECT_NE(i, Catalog::kNone);
+    (void)p.describe(p.check(catalog->candidate(static_cast<std::size_t>(i))), text, sizeof text);
+    return std::string(text);
+  };
+  EXPECT_EQ(reason("eu-central-1"), "destination eu-west-2 (GB) outside eu,eu-central-2");
+  EXPECT_EQ(reason("eu-west-2"), "source eu-west-2 (GB) outside eu,eu-central-2");
+  // A per-model list is the one named.
+  ASSERT_TRUE(p.set_model_allow("m", "eu-central-1").ok());
+  EXPECT_EQ(reason("eu-central-1"), "destination eu-west-2 (GB) outside eu-central-1");
+  ASSERT_TRUE(p.set_allow("europe").ok());
+  EXPECT_EQ(reason("eu-central-1"), "destination eu-west-2 (GB) outside eu-central-1");
+  EXPECT_EQ(p.check_route("eu.m", "eu-central-1").message(),
+            std::string("residency: eu.m @ eu-central-1: destination eu-west-2 (GB) outside eu-central-1"));
+  // A long list is cut, not overrun.
+  Policy q(*catalog);
+  ASSERT_TRUE(q.set_allow("eu,eu,eu,eu,eu,eu,eu,eu,eu,eu,eu,eu,eu,eu,eu,eu,eu,eu,eu,eu,eu,eu,eu,eu,eu,eu").ok());
+  (void)q.describe(q.check(catalog->candidate(static_cast<std::size_t>(catalog->find_candidate("eu.m", "eu-central-1")))),
+                   text, sizeof text);
+  EXPECT_NE(std::string(text).find(",eu..."), std::string::npos) << text;
+  EXPECT_LT(std::string(text).size(), 100u);
 }
 
 TEST_F(PolicyTest, CheckRouteDeniesDisallowedAndUnknownPairs) {

@@ -452,5 +452,48 @@ TEST_F(RouterTest, ManyThreadsShareOneRouter) {
   EXPECT_EQ(picks, static_cast<std::uint32_t>(kThreads * kCalls));
 }
 
+// 2026-09-10 00:00:00 UTC and the day before.
+constexpr std::int64_t kEndOfLifeUnixS = 1788998400;
+
+TEST(RouterLifecycle, AnEndOfLifeModelIsRefusedNamingTheOneToUseInstead) {
+  auto catalog = std::make_unique<Catalog>();
+  ASSERT_TRUE(catalog->load_json(R"({
+    "region_sets": {"eu": ["eu-central-1", "eu-west-1"]},
+    "models": {"old": {"lifecycle": "legacy", "end_of_life": "2026-09-10", "successor": "new"},
+               "new": {"lifecycle": "active"}},
+    "in_region": [{"model": "old", "regions": ["eu-central-1"]}, {"model": "new", "regions": ["eu-west-1"]}]
+  })", "c.json", CatalogMerge::kReplace).ok());
+  Policy policy(*catalog);
+  ASSERT_TRUE(policy.set_allow("eu").ok());
+  auto owned = std::make_unique<Router>();
+  Router& router = *owned;
+  RouterOptions options;
+  Route route;
+  // The day before: still served.
+  options.utc_unix_s = kEndOfLifeUnixS - 1;
+  ASSERT_TRUE(router.init(policy, options).ok());
+  EXPECT_TRUE(router.pick("old", {}, 0, 0, &route).ok());
+  // From that day on: refused, by pick() and by init() when the model is listed.
+  options.utc_unix_s = kEndOfLifeUnixS;
+  ASSERT_TRUE(router.init(policy, options).ok());
+  Status s = router.pick("old", {}, 0, 0, &route);
+  EXPECT_EQ(s.code(), Code::kNotFound);
+  EXPECT_STREQ(s.message(), "model old reached end of life on 2026-09-10; use new");
+  EXPECT_TRUE(router.pick("new", {}, 0, 0, &route).ok());
+  ModelRouting listed;
+  listed.model = "old";
+  options.models = &listed;
+  options.model_count = 1;
+  s = router.init(policy, options);
+  EXPECT_STREQ(s.message(), "model old reached end of life on 2026-09-10; use new");
+  // The refusal, like every pick, allocates nothing.
+  options.models = nullptr;
+  options.model_count = 0;
+  ASSERT_TRUE(router.init(policy, options).ok());
+  testing::AllocationScope scope;
+  EXPECT_FALSE(router.pick("old", {}, 0, 0, &route).ok());
+  EXPECT_EQ(scope.allocations(), 0u);
+}
+
 }  // namespace
 }  // namespace edgeroute

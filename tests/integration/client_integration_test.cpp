@@ -35,8 +35,8 @@ constexpr std::int64_t kDeadlineMs = 3000;
 // Added to a deadline when checking how soon a call ended (scheduling, loopback, TLS).
 constexpr std::int64_t kSlackMs = 1000;
 
-constexpr char kHaiku[] = "anthropic.claude-3-haiku-20240307-v1:0";
-constexpr char kEuProfile[] = "eu.anthropic.claude-3-7-sonnet-20250219-v1:0";
+constexpr char kHaiku[] = "anthropic.claude-haiku-4-5-20251001-v1:0";
+constexpr char kEuProfile[] = "eu.anthropic.claude-sonnet-4-5-20250929-v1:0";
 constexpr char kAccessKey[] = "AKIDEXAMPLE";
 constexpr char kSecret[] = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
 constexpr char kTempKey[] = "ASIAEXAMPLETEMPKEY01";
@@ -57,28 +57,28 @@ constexpr char kWorld[] = R"({
                       "session_token": "FwoGZXIvYXdzEXAMPLEsessionTOKEN"}]}
   ],
   "regions": [
-    {"name": "eu-central-1", "delta_interval_ms": 5, "models": ["anthropic.claude-3-haiku-20240307-v1:0"]},
-    {"name": "eu-west-1", "models": ["anthropic.claude-3-haiku-20240307-v1:0"], "faults": [{"kind": "throttling"}]},
-    {"name": "eu-west-2", "models": ["anthropic.claude-3-haiku-20240307-v1:0"], "faults": [{"kind": "unavailable"}]},
-    {"name": "eu-west-3", "models": ["anthropic.claude-3-haiku-20240307-v1:0"], "faults": [{"kind": "internal"}]},
-    {"name": "eu-north-1", "models": ["anthropic.claude-3-haiku-20240307-v1:0"], "faults": [{"kind": "model_not_ready"}]},
-    {"name": "eu-south-1", "models": ["anthropic.claude-3-haiku-20240307-v1:0"], "faults": [{"kind": "model_timeout"}]},
-    {"name": "us-east-1", "models": ["anthropic.claude-3-haiku-20240307-v1:0"], "faults": [{"kind": "down"}]},
-    {"name": "us-east-2", "models": ["anthropic.claude-3-haiku-20240307-v1:0"], "faults": [{"kind": "reset"}]},
-    {"name": "us-west-1", "models": ["anthropic.claude-3-haiku-20240307-v1:0"],
+    {"name": "eu-central-1", "delta_interval_ms": 5, "models": ["anthropic.claude-haiku-4-5-20251001-v1:0"]},
+    {"name": "eu-west-1", "models": ["anthropic.claude-haiku-4-5-20251001-v1:0"], "faults": [{"kind": "throttling"}]},
+    {"name": "eu-west-2", "models": ["anthropic.claude-haiku-4-5-20251001-v1:0"], "faults": [{"kind": "unavailable"}]},
+    {"name": "eu-west-3", "models": ["anthropic.claude-haiku-4-5-20251001-v1:0"], "faults": [{"kind": "internal"}]},
+    {"name": "eu-north-1", "models": ["anthropic.claude-haiku-4-5-20251001-v1:0"], "faults": [{"kind": "model_not_ready"}]},
+    {"name": "eu-south-1", "models": ["anthropic.claude-haiku-4-5-20251001-v1:0"], "faults": [{"kind": "model_timeout"}]},
+    {"name": "us-east-1", "models": ["anthropic.claude-haiku-4-5-20251001-v1:0"], "faults": [{"kind": "down"}]},
+    {"name": "us-east-2", "models": ["anthropic.claude-haiku-4-5-20251001-v1:0"], "faults": [{"kind": "reset"}]},
+    {"name": "us-west-1", "models": ["anthropic.claude-haiku-4-5-20251001-v1:0"],
      "faults": [{"kind": "stall", "stall_s": 30, "after_deltas": 2}]},
-    {"name": "us-west-2", "models": ["anthropic.claude-3-haiku-20240307-v1:0"],
+    {"name": "us-west-2", "models": ["anthropic.claude-haiku-4-5-20251001-v1:0"],
      "faults": [{"kind": "truncated_stream", "after_deltas": 1}]},
-    {"name": "ap-northeast-1", "models": ["anthropic.claude-3-haiku-20240307-v1:0"],
+    {"name": "ap-northeast-1", "models": ["anthropic.claude-haiku-4-5-20251001-v1:0"],
      "faults": [{"kind": "corrupt_crc", "after_deltas": 1}]},
-    {"name": "ap-southeast-1", "models": ["anthropic.claude-3-haiku-20240307-v1:0"],
+    {"name": "ap-southeast-1", "models": ["anthropic.claude-haiku-4-5-20251001-v1:0"],
      "faults": [{"kind": "midstream_throttle", "after_deltas": 2}]}
   ],
   "profiles": [
-    {"id": "eu.anthropic.claude-3-7-sonnet-20250219-v1:0",
+    {"id": "eu.anthropic.claude-sonnet-4-5-20250929-v1:0",
      "source_regions": ["eu-central-1"], "destination_regions": ["eu-central-1"]}
   ],
-  "profile_only_models": ["anthropic.claude-3-7-sonnet-20250219-v1:0"]
+  "profile_only_models": ["anthropic.claude-sonnet-4-5-20250929-v1:0"]
 })";
 
 std::string read_file(const std::string& path) {

@@ -33,8 +33,8 @@ constexpr int kStopTimeoutMs = 5000;
 constexpr std::int64_t kSlackMs = 700;
 
 constexpr char kApiKey[] = "ABSKY3VybC10cmFuc3BvcnQtdGVzdC1mYWtlLWtleQ==";
-constexpr char kConversePath[] = "/model/anthropic.claude-3-haiku-20240307-v1%3A0/converse";
-constexpr char kConverseStreamPath[] = "/model/anthropic.claude-3-haiku-20240307-v1%3A0/converse-stream";
+constexpr char kConversePath[] = "/model/anthropic.claude-haiku-4-5-20251001-v1%3A0/converse";
+constexpr char kConverseStreamPath[] = "/model/anthropic.claude-haiku-4-5-20251001-v1%3A0/converse-stream";
 constexpr char kConverseBody[] = R"({"messages":[{"role":"user","content":[{"text":"Hello"}]}]})";
 
 // One region per behaviour under test. All keys are fake.
@@ -43,11 +43,11 @@ constexpr char kWorld[] = R"({
   "seed": 1,
   "accounts": [{"id": "111122223333", "api_keys": ["ABSKY3VybC10cmFuc3BvcnQtdGVzdC1mYWtlLWtleQ=="]}],
   "regions": [
-    {"name": "eu-central-1", "delta_interval_ms": 20, "models": ["anthropic.claude-3-haiku-20240307-v1:0"]},
-    {"name": "eu-west-1", "models": ["anthropic.claude-3-haiku-20240307-v1:0"], "faults": [{"kind": "down"}]},
-    {"name": "eu-west-2", "models": ["anthropic.claude-3-haiku-20240307-v1:0"],
+    {"name": "eu-central-1", "delta_interval_ms": 20, "models": ["anthropic.claude-haiku-4-5-20251001-v1:0"]},
+    {"name": "eu-west-1", "models": ["anthropic.claude-haiku-4-5-20251001-v1:0"], "faults": [{"kind": "down"}]},
+    {"name": "eu-west-2", "models": ["anthropic.claude-haiku-4-5-20251001-v1:0"],
      "faults": [{"kind": "stall", "stall_s": 30, "after_deltas": 2}]},
-    {"name": "ap-southeast-2", "models": ["anthropic.claude-3-haiku-20240307-v1:0"],
+    {"name": "ap-southeast-2", "models": ["anthropic.claude-haiku-4-5-20251001-v1:0"],
      "faults": [{"kind": "reset"}]}
   ]
 })";

@@ -23,8 +23,8 @@ TEST_WORLD = os.path.join(SIM_DIR, "worlds", "test.json")
 READY_TIMEOUT_S = 20
 STOP_TIMEOUT_S = 5
 
-HAIKU = "anthropic.claude-3-haiku-20240307-v1:0"
-SONNET = "anthropic.claude-3-7-sonnet-20250219-v1:0"
+HAIKU = "anthropic.claude-haiku-4-5-20251001-v1:0"
+SONNET = "anthropic.claude-sonnet-4-5-20250929-v1:0"
 MESSAGES = [{"role": "user", "content": [{"text": "Which region are you in?"}]}]
 
 

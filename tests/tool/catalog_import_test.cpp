@@ -12,6 +12,7 @@
 
 #include "catalog_import.h"
 #include "edgeroute/catalog.h"
+#include "edgeroute/policy.h"
 
 namespace edgeroute {
 namespace tool {
@@ -161,6 +162,56 @@ TEST(CatalogImportTest, AKeyGivenTwiceIsRefusedNamingItsPath) {
   EXPECT_EQ(import_error({{"a.json", R"({"inferenceProfileSummaries": [{"type": "APPLICATION", "models": [
                                           {"modelArn": "x", "modelArn": "y"}]}]})"}}),
             "a.json: inferenceProfileSummaries[0].models[0].modelArn: given twice");
+}
+
+TEST(CatalogImportTest, AGlobalProfileWithAnEmptyRegionArnIsImportedAndNeverAllowedUnderEu) {
+  // The shape `aws bedrock list-inference-profiles` prints for a global profile
+  // (botocore bedrock model: InferenceProfileSummary): regional model ARNs and one
+  // with an empty region, meaning any commercial region.
+  const std::string listing = R"({"inferenceProfileSummaries": [
+    {"inferenceProfileName": "Global Claude Haiku 4.5", "description": "Routes requests to Claude Haiku 4.5 globally",
+     "createdAt": "2025-10-15T00:00:00+00:00", "updatedAt": "2025-10-15T00:00:00+00:00",
+     "inferenceProfileArn": "arn:aws:bedrock:eu-central-1:111122223333:inference-profile/global.anthropic.claude-haiku-4-5-20251001-v1:0",
+     "models": [{"modelArn": "arn:aws:bedrock:eu-central-1::foundation-model/anthropic.claude-haiku-4-5-20251001-v1:0"},
+                {"modelArn": "arn:aws:bedrock:::foundation-model/anthropic.claude-haiku-4-5-20251001-v1:0"}],
+     "inferenceProfileId": "global.anthropic.claude-haiku-4-5-20251001-v1:0", "status": "ACTIVE", "type": "SYSTEM_DEFINED"}]})";
+  ImportResult result;
+  std::string error;
+  ASSERT_TRUE(import_inference_profiles({{"global.json", listing}}, "2026-12-05", &result, &error)) << error;
+  Catalog catalog;
+  ASSERT_TRUE(catalog.load_default().ok());
+  const Status s = catalog.load_json(result.catalog_json, "imported.json", CatalogMerge::kExtend);
+  ASSERT_TRUE(s.ok()) << s.message() << "\n" << result.catalog_json;
+  const std::string id = "global.anthropic.claude-haiku-4-5-20251001-v1:0";
+  const int index = catalog.find_candidate(id, "eu-central-1");
+  ASSERT_NE(index, Catalog::kNone);
+  const Candidate& c = catalog.candidate(static_cast<std::size_t>(index));
+  EXPECT_TRUE(c.global_profile);
+  // Any commercial region: the whole global set, far beyond the EU.
+  EXPECT_TRUE(c.destinations.test(static_cast<std::size_t>(catalog.find_region("us-east-1"))));
+  EXPECT_TRUE(c.destinations.test(static_cast<std::size_t>(catalog.find_region("ap-southeast-7"))));
+  Policy eu(catalog);
+  ASSERT_TRUE(eu.set_allow("eu").ok());
+  EXPECT_FALSE(eu.check(c).allowed());
+  Policy eu_regions(catalog);  // every EU region named one by one is not `global`
+  ASSERT_TRUE(eu_regions.set_allow("eu-central-1,eu-west-1,eu-west-3,eu-north-1,eu-south-1,eu-south-2").ok());
+  EXPECT_FALSE(eu_regions.check(c).allowed());
+  Policy global(catalog);
+  ASSERT_TRUE(global.set_allow("global").ok());
+  EXPECT_TRUE(global.check(c).allowed());
+}
+
+TEST(CatalogImportTest, AnInvalidRegionInAnArnIsRefused) {
+  const std::string summary =
+      R"({"inferenceProfileId": "eu.m.x-v1:0", "type": "SYSTEM_DEFINED", "status": "ACTIVE",
+          "inferenceProfileArn": "arn:aws:bedrock:eu-west-1:111122223333:inference-profile/eu.m.x-v1:0",
+          "models": [{"modelArn": "arn:aws:bedrock:Europe West::foundation-model/m.x-v1:0"}]})";
+  EXPECT_EQ(import_error({{"a.json", R"({"inferenceProfileSummaries": [)" + summary + "]}"}}),
+            "a.json: inferenceProfileSummaries[0].models[0].modelArn: expected a region name in the ARN, not 'Europe West'");
+  std::string bad_source = summary;
+  bad_source.replace(bad_source.find("eu-west-1:1111"), 9, "EU-WEST-1");
+  EXPECT_EQ(import_error({{"a.json", R"({"inferenceProfileSummaries": [)" + bad_source + "]}"}}),
+            "a.json: inferenceProfileSummaries[0].inferenceProfileArn: expected a region name in the ARN, not 'EU-WEST-1'");
 }
 
 }  // namespace

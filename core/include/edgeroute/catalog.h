@@ -73,6 +73,13 @@ struct Candidate {
   RegionMask destinations;          // where Bedrock may process it (in-region: the source)
 };
 
+// Where a model is in Bedrock's lifecycle (AWS "Model lifecycle": Active, Legacy,
+// End-of-Life). kUnknown: the catalog does not say.
+enum class ModelLifecycle : std::uint8_t { kUnknown, kActive, kLegacy, kEndOfLife };
+
+// Stable lowercase name: "unknown", "active", "legacy", "end_of_life".
+const char* to_string(ModelLifecycle lifecycle);
+
 // How a load combines with what is already loaded.
 enum class CatalogMerge : std::uint8_t {
   kReplace,  // start from an empty catalog
@@ -103,6 +110,9 @@ class Catalog {
   std::size_t region_count() const { return region_count_; }
   std::string_view region_name(std::size_t region) const { return regions_[region].name.view(); }
   std::string_view region_host(std::size_t region) const { return regions_[region].host.view(); }
+  // The ISO 3166-1 alpha-2 code of the country the region lies in ("DE" for
+  // eu-central-1), from the document's "regions" object; empty when none said.
+  std::string_view region_country(std::size_t region) const { return regions_[region].country.view(); }
   int find_region(std::string_view name) const;
 
   // Region sets (geographies, user-defined sets).
@@ -111,10 +121,20 @@ class Catalog {
   const RegionMask& region_set(std::size_t set) const { return region_sets_[set].regions; }
   int find_region_set(std::string_view name) const;
 
-  // Base models (the in-region model IDs, e.g. anthropic.claude-3-haiku-20240307-v1:0).
+  // Base models (the in-region model IDs, e.g. anthropic.claude-haiku-4-5-20251001-v1:0).
   std::size_t model_count() const { return model_count_; }
   std::string_view model_name(std::size_t model) const { return models_[model].id.view(); }
   int find_model(std::string_view model_id) const;
+  // From the document's "models" object (docs/routing.md).
+  ModelLifecycle model_lifecycle(std::size_t model) const { return models_[model].lifecycle; }
+  // The end-of-life date as days since 1970-01-01 (UTC), or -1 when none is known.
+  std::int32_t model_end_of_life_day(std::size_t model) const { return models_[model].end_of_life_day; }
+  // The model AWS names as its replacement, or kNone.
+  int model_successor(std::size_t model) const { return models_[model].successor; }
+  // OK while `model` may be called at `utc_unix_s`; kNotFound, naming the date and
+  // the current model to use instead, once it is end-of-life (its lifecycle says
+  // so, or its end-of-life date has come). Never allocates.
+  Status check_lifecycle(std::size_t model, std::int64_t utc_unix_s) const;
 
   // Inference profiles.
   std::size_t profile_count() const { return profile_count_; }
@@ -147,6 +167,7 @@ class Catalog {
   struct Region {
     Name name;
     Host host;
+    FixedName<2> country;
   };
   struct RegionSetEntry {
     Name name;
@@ -154,6 +175,9 @@ class Catalog {
   };
   struct Model {
     Id id;
+    ModelLifecycle lifecycle = ModelLifecycle::kUnknown;
+    std::int32_t end_of_life_day = -1;
+    std::int16_t successor = -1;
     RegionMask in_region;  // regions serving the model ID itself
     std::uint16_t first_candidate = 0;
     std::uint16_t candidate_count = 0;

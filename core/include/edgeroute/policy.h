@@ -39,6 +39,8 @@ struct Verdict {
   // The offending region for kSourceNotAllowed / kDestinationNotAllowed (the
   // lowest-numbered one when several are outside).
   std::uint16_t region = 0;
+  // The candidate's model: whose allow list decided (describe() names it).
+  std::uint16_t model = 0;
   bool allowed() const { return exclusion == Exclusion::kAllowed; }
 };
 
@@ -68,7 +70,8 @@ class Policy {
   // the reason it is excluded. Returns the bytes needed (excluding the NUL); the
   // text is cut, NUL-terminated, when `capacity` is smaller.
   std::size_t explain(std::size_t model, char* buf, std::size_t capacity) const;
-  // One reason as text ("destination eu-north-1 outside the allowed set").
+  // One reason as text, naming the region, its country when the catalog knows it,
+  // and the allow list that left it out ("destination eu-west-2 (GB) outside eu").
   std::size_t describe(const Verdict& verdict, char* buf, std::size_t capacity) const;
 
   // Whether the allow list that applies to `model` names `global`.
@@ -76,9 +79,12 @@ class Policy {
   const Catalog& catalog() const { return *catalog_; }
 
  private:
+  // The allow list as given, for explanations; a longer one is cut (with "...").
+  static constexpr std::size_t kAllowTextBytes = 64;
   struct Allow {
     RegionMask regions;
     bool global = false;
+    FixedName<kAllowTextBytes> text;
   };
   struct Override {
     std::uint16_t model = 0;

@@ -40,7 +40,7 @@ const char* to_string(RouteMode mode);
 // Selection settings of one model. Lists name source regions; where several
 // candidates share a source region, catalog order decides (in-region IDs first).
 struct ModelRouting {
-  std::string_view model;  // base model ID, e.g. anthropic.claude-3-7-sonnet-20250219-v1:0
+  std::string_view model;  // base model ID, e.g. anthropic.claude-sonnet-4-5-20250929-v1:0
   RouteMode mode = RouteMode::kLatency;
   // kFailover: "eu-central-1,eu-west-1", primary first; sources not listed are not
   // used. Empty: every allowed candidate, in catalog order.
@@ -93,6 +93,10 @@ struct RouterOptions {
   // hammering it, and spare traffic goes to another allowed endpoint.
   bool adaptive_rate = true;
   AdaptiveRateOptions rate;
+  // Wall-clock time (UTC, seconds since 1970) at init: a model the catalog says
+  // has reached end of life by then is refused by init() (when listed) and pick(),
+  // with an error naming the model to use instead. The router never reads the clock.
+  std::int64_t utc_unix_s = 0;
 };
 
 // Failover drills (docs/routing.md "Drills"): an operator takes an endpoint out
@@ -333,6 +337,7 @@ class Router {
 
   struct ModelState {
     RouteMode mode = RouteMode::kLatency;
+    bool end_of_life = false;  // Catalog::check_lifecycle failed at init
     std::int32_t incumbent = -1;  // latency mode's current choice (candidate index)
     std::uint16_t order[limits::kRouterMaxRegions];   // position per source region
     std::uint32_t weight[limits::kRouterMaxRegions];  // per source region

@@ -151,7 +151,7 @@ static_assert(kRouterMaxSourcesPerProfile >= 1 && kRouterMaxSourcesPerProfile <=
 static_assert(kRouterMaxCandidates >= kRouterMaxCandidatesPerModel && kRouterMaxCandidates <= 65535,
               "candidates are 16-bit indices and hold every model's candidates");
 static_assert(kRouterMaxIdBytes >= 64 && kRouterMaxIdBytes <= 255,
-              "Bedrock identifiers such as us.anthropic.claude-3-7-sonnet-20250219-v1:0 must fit");
+              "Bedrock identifiers such as us.anthropic.claude-sonnet-4-5-20250929-v1:0 must fit");
 static_assert(kRouterMaxNameBytes >= 16 && kRouterMaxNameBytes <= 255,
               "region names such as ap-southeast-4 must fit");
 static_assert(kRouterStickySlots >= 4, "sticky routing probes four slots per key");

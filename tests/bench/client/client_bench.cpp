@@ -239,7 +239,7 @@ const StaticCredentials& bearer_credentials() {
 
 bedrock::ConverseRequest converse_request() {
   bedrock::ConverseRequest r;
-  r.model_id = "eu.anthropic.claude-3-7-sonnet-20250219-v1:0";
+  r.model_id = "eu.anthropic.claude-sonnet-4-5-20250929-v1:0";
   r.system.push_back("You are a terse assistant on an edge gateway.");
   r.messages.push_back(bedrock::Message{
       "user", {bedrock::ContentBlock::of_text(

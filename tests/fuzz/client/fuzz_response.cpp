@@ -149,7 +149,7 @@ void fuzz_stream(std::string_view rest, bool converse) {
   options.region = "eu-central-1";
   if (converse) {
     ConverseRequest request;
-    request.model_id = "anthropic.claude-3-haiku-20240307-v1:0";
+    request.model_id = "anthropic.claude-haiku-4-5-20251001-v1:0";
     request.messages.push_back(Message{"user", {ContentBlock::of_text("hi")}});
     ConverseResponse out;
     const Error e = client.converse_stream(
@@ -158,7 +158,7 @@ void fuzz_stream(std::string_view rest, bool converse) {
     check_error(e);
   } else {
     InvokeRequest request;
-    request.model_id = "anthropic.claude-3-haiku-20240307-v1:0";
+    request.model_id = "anthropic.claude-haiku-4-5-20251001-v1:0";
     request.body = "{}";
     InvokeResponse out;
     const Error e = client.invoke_model_with_response_stream(

@@ -15,7 +15,7 @@ int main() {
   const char body[] = R"({"messages":[{"role":"user","content":[{"text":"hi"}]}]})";
   sigv4::Request request;
   request.method = "POST";
-  request.path = "/model/eu.anthropic.claude-3-7-sonnet-20250219-v1%3A0/converse";
+  request.path = "/model/eu.anthropic.claude-sonnet-4-5-20250929-v1%3A0/converse";
   request.headers = headers;
   request.header_count = 2;
   request.body = body;
