@@ -838,16 +838,27 @@ void print_json(const bedrock::ConverseResponse& r, const std::string& model,
   print_line(root);
 }
 
+// The model's own bytes as a JSON string's text: UTF-8, and no NUL (a cJSON
+// string ends there), each bad part shown as U+FFFD.
+std::string json_text(std::string_view bytes) {
+  std::string out;
+  bedrock::append_valid_utf8(&out, bytes);
+  for (std::size_t at = out.find('\0'); at != std::string::npos; at = out.find('\0', at)) {
+    out.replace(at, 1, "\xEF\xBF\xBD");
+  }
+  return out;
+}
+
 // The same for invoke: the body as a string, and with --stream each chunk.
 void print_invoke_json(const bedrock::InvokeResponse& r, const std::vector<std::string>* chunks,
                        const std::string& model, const std::string& region, const Error& error,
                        const RoutedResult* routed) {
   JsonPtr root(cJSON_CreateObject(), cJSON_Delete);
   cJSON* o = root.get();
-  cJSON_AddStringToObject(o, "body", r.body.c_str());
+  cJSON_AddStringToObject(o, "body", json_text(r.body).c_str());
   if (chunks != nullptr) {
     cJSON* list = cJSON_AddArrayToObject(o, "chunks");
-    for (const std::string& c : *chunks) cJSON_AddItemToArray(list, cJSON_CreateString(c.c_str()));
+    for (const std::string& c : *chunks) cJSON_AddItemToArray(list, cJSON_CreateString(json_text(c).c_str()));
   }
   cJSON_AddStringToObject(o, "content_type", r.content_type.c_str());
   add_usage(o, r.usage);
