@@ -90,10 +90,13 @@ class Failover(unittest.TestCase):
         return [r for r in clitest.settled_requests(self.sim) if r.get("operation")]
 
     def assert_only_eu(self):
+        # The simulator creates its log at start: without it nothing would be checked.
         path = os.path.join(self.sim.state_dir, "requests.jsonl")
-        if not os.path.exists(path):
-            return
-        for r in self.sim.requests():
+        self.assertTrue(os.path.exists(path), f"no simulator request log at {path}")
+        requests = clitest.settled_requests(self.sim)
+        if not getattr(self, "sends_nothing", False):
+            self.assertTrue(requests, "the simulator's request log is empty")
+        for r in requests:
             self.assertIn(r["region"], EU, r)
 
     def test_nearest_region_throttling_everything_fails_no_call(self):
@@ -266,6 +269,7 @@ class Failover(unittest.TestCase):
         self.assertIn(out["route"]["source_region"], EU - {NEAREST})
 
     def test_failover_flags_need_allow(self):
+        self.sends_nothing = True
         p = subprocess.run([TOOL, "converse", "--model", HAIKU, "--prompt", "x", "--region", NEAREST,
                             "--drill", f"fail:{NEAREST}:5"], capture_output=True, text=True, timeout=30)
         self.assertEqual(p.returncode, 2)
