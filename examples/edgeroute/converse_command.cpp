@@ -24,6 +24,7 @@
 #include "edgeroute/clock.h"
 #include "edgeroute/credentials.h"
 #include "edgeroute/curl_transport.h"
+#include "edgeroute/file.h"
 #include "edgeroute/failover.h"
 #include "edgeroute/mbedtls_crypto.h"
 #include "edgeroute/random.h"
@@ -250,6 +251,8 @@ int apply_config_file(const char* command, int argc, char** argv, Connection* c)
     if (taken != 1) return bad(std::string(t.first + 2) + ": " + error);
   }
   c->routing.catalog.extend = file.catalog_extend;
+  c->routing.catalog.extend_keys.assign(file.catalog_extend.size(), "--config " + path + ": routing.catalog_extend");
+  if (!file.catalog.empty()) c->routing.catalog.replace_key = "--config " + path + ": routing.catalog";
   c->catalog_extend_from_file = !file.catalog_extend.empty();
   if (file.has_probe) c->routing.probe = file.probe;
   if (file.max_attempts > 0) {
@@ -326,6 +329,7 @@ int connection_flag(const std::string& arg, Args* args, Connection* c) {
   } else {
     if (arg == "--catalog-extend" && c->catalog_extend_from_file) {
       c->routing.catalog.extend.clear();
+      c->routing.catalog.extend_keys.clear();
       c->catalog_extend_from_file = false;
     }
     std::string error;
@@ -901,20 +905,9 @@ class DrillReport {
 };
 
 bool read_body(const std::string& path, std::string* out, std::string* error) {
-  FILE* f = path == "-" ? stdin : std::fopen(path.c_str(), "rb");
-  if (f == nullptr) {
-    *error = path + ": " + std::strerror(errno);
-    return false;
-  }
-  char buf[8192];
-  std::size_t n = 0;
-  while (error->empty() && (n = std::fread(buf, 1, sizeof buf, f)) > 0) {
-    out->append(buf, n);
-    if (out->size() > kMaxBodyFileBytes) *error = path + ": larger than 16 MiB";
-  }
-  if (error->empty() && std::ferror(f)) *error = path + ": read error";
-  if (f != stdin) std::fclose(f);
-  return error->empty();
+  const Status st = read_file_bounded(path.c_str(), kMaxBodyFileBytes, "--body", out);
+  if (!st.ok()) *error = st.message();
+  return st.ok();
 }
 
 }  // namespace

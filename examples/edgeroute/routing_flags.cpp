@@ -76,6 +76,7 @@ int routing_flag(const std::string& arg, const std::function<bool(std::string*)>
     target = &flags->weights;
   } else if (arg == "--catalog") {
     target = &flags->catalog.replace;
+    flags->catalog.replace_key = "--catalog";
   } else if (arg == "--session" && with_session) {
     target = &flags->session;
   } else if (arg != "--catalog-extend" && arg != "--mode") {

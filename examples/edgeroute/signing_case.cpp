@@ -118,22 +118,6 @@ sigv4::Request RequestText::request() const {
   return r;
 }
 
-Status read_file(const std::string& path, std::string* out) {
-  out->clear();
-  FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) {
-    const int err = errno;
-    return Status::error_with_backend(Code::kIo, err, "%s: %s", path.c_str(), std::strerror(err));
-  }
-  char chunk[4096];
-  std::size_t n;
-  while ((n = std::fread(chunk, 1, sizeof chunk, f)) > 0) out->append(chunk, n);
-  const bool failed = std::ferror(f) != 0;
-  std::fclose(f);
-  if (failed) return Status::error(Code::kIo, "%s: read error", path.c_str());
-  return Status();
-}
-
 Status parse_context(std::string_view json, SigningContext* out) {
   std::unique_ptr<cJSON, JsonDeleter> root(cJSON_ParseWithLength(json.data(), json.size()));
   if (!root) return Status::error(Code::kParseError, "not valid JSON");

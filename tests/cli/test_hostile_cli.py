@@ -116,5 +116,72 @@ class HostileCli(unittest.TestCase):
                 self.assertIn(words, error["message"])
 
 
+class HostileFiles(unittest.TestCase):
+    """Every file the tool reads has a stated limit and a one-line error naming it."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix="edgeroute-files-")
+        self.addCleanup(self.tmp.cleanup)
+        self.home = os.path.join(self.tmp.name, "home")
+        os.makedirs(self.home)
+
+    def run_tool(self, *args, **env):
+        p = subprocess.run([TOOL, *args], capture_output=True, text=True, timeout=30,
+                           env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": self.home,
+                                "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": SECRET, **env})
+        self.assertEqual(p.stdout, "")
+        self.assertEqual(len(p.stderr.splitlines()), 1, p.stderr)
+        self.assertNotIn(SECRET, p.stderr)
+        return p
+
+    def assert_error(self, p, *words):
+        self.assertNotEqual(p.returncode, 0)
+        for w in words:
+            self.assertIn(w, p.stderr)
+        self.assertNotIn("read error", p.stderr)
+
+    def test_sign_reads_at_most_its_limit(self):
+        self.assert_error(self.run_tool("sign", "--context", "/dev/zero", "--request", "/dev/null"),
+                          "--context /dev/zero: larger than 1048576 bytes, the limit for --context")
+        self.assert_error(self.run_tool("sign", "--context", self.tmp.name, "--request", "/dev/null"),
+                          f"--context {self.tmp.name}: is a directory, not a file")
+
+    def test_sign_request_reads_at_most_its_limit(self):
+        context = os.path.join(self.tmp.name, "context.json")
+        with open(context, "w") as f:
+            json.dump({"credentials": {"access_key_id": "AKIDEXAMPLE", "secret_access_key": SECRET},
+                       "expiration_in_seconds": 3600, "normalize": True, "region": "us-east-1",
+                       "service": "service", "sign_body": False, "timestamp": "2015-08-30T12:36:00Z"}, f)
+        self.assert_error(self.run_tool("sign", "--context", context, "--request", "/dev/zero"),
+                          "--request /dev/zero: larger than 16777216 bytes, the limit for --request")
+
+    def test_body_reads_at_most_its_limit(self):
+        for body, words in (("/dev/zero", "--body /dev/zero: larger than 16777216 bytes, the limit for --body"),
+                            (self.tmp.name, f"--body {self.tmp.name}: is a directory, not a file")):
+            with self.subTest(body=body):
+                self.assert_error(self.run_tool("invoke", "--model", HAIKU, "--region", "eu-central-1",
+                                                "--body", body), words)
+
+    def test_a_catalog_path_from_config_names_its_key_and_the_reason(self):
+        config = os.path.join(self.tmp.name, "site.json")
+        with open(config, "w") as f:
+            json.dump({"routing": {"allow": ["eu"], "catalog": "absent.json",
+                                   "catalog_extend": ["extra.json"]}}, f)
+        missing = os.path.join(self.tmp.name, "absent.json")
+        for command in (["route"], ["converse", "--prompt", "x"]):
+            with self.subTest(command=command[0]):
+                self.assert_error(self.run_tool(*command, "--config", config, "--model", HAIKU),
+                                  f"--config {config}: routing.catalog {missing}: cannot open: "
+                                  "No such file or directory")
+        self.assert_error(self.run_tool("route", "--catalog", self.tmp.name, "--model", HAIKU, "--allow", "eu"),
+                          f"--catalog {self.tmp.name}: is a directory, not a file")
+
+    def test_a_credentials_file_that_is_a_directory_says_so(self):
+        p = self.run_tool("converse", "--model", HAIKU, "--region", "eu-central-1", "--prompt", "x",
+                          AWS_ACCESS_KEY_ID="", AWS_SECRET_ACCESS_KEY="",
+                          AWS_SHARED_CREDENTIALS_FILE=self.tmp.name)
+        self.assert_error(p, f"{self.tmp.name}: is a directory, not a file")
+
+
 if __name__ == "__main__":
     clitest.main(globals())
