@@ -912,10 +912,14 @@ bool read_body(const std::string& path, std::string* out, std::string* error) {
 
 }  // namespace
 
-int converse_command(int argc, char** argv) {
-  Args args("converse", argc, argv);
+namespace {
+
+// converse, or `edgeroute drill` (which runs converse with its own flags): `command`
+// names the command in every message.
+int run_converse(const char* command, int argc, char** argv) {
+  Args args(command, argc, argv);
   Connection connection;
-  if (const int rc = apply_config_file("converse", argc, argv, &connection); rc != 0) return rc;
+  if (const int rc = apply_config_file(command, argc, argv, &connection); rc != 0) return rc;
   bedrock::ConverseRequest request;
   std::string prompt, arg, v;
   bool stream = false, json = false;
@@ -960,13 +964,13 @@ int converse_command(int argc, char** argv) {
   request.messages.push_back(bedrock::Message{"user", {bedrock::ContentBlock::of_text(prompt)}});
 
   Routing routing;
-  if (const int rc = routing.open("converse", connection, request.model_id); rc != 0) return rc;
+  if (const int rc = routing.open(command, connection, request.model_id); rc != 0) return rc;
 
   // One session (client, transport, connection) per thread, all opened up front.
   std::vector<std::unique_ptr<Session>> sessions;
   for (long t = 0; t < concurrency; ++t) {
     sessions.push_back(std::make_unique<Session>());
-    if (const int rc = sessions.back()->open("converse", connection); rc != 0) return rc;
+    if (const int rc = sessions.back()->open(command, connection); rc != 0) return rc;
   }
   // Text goes out as it arrives, unless the answer is printed as JSON or several
   // threads share stdout (then each answer is printed whole when its call ends).
@@ -1013,7 +1017,7 @@ int converse_command(int argc, char** argv) {
         std::fwrite(response.text.data(), 1, response.text.size(), stdout);
       if (error.ok() || error.output_delivered) std::fputc('\n', stdout);
       std::fflush(stdout);
-      if (!error.ok()) Session::fail("converse", error.to_string());
+      if (!error.ok()) Session::fail(command, error.to_string());
     }
   };
   std::vector<std::thread> threads;
@@ -1025,6 +1029,10 @@ int converse_command(int argc, char** argv) {
   for (const int f : failures) failed += f;
   return failed == 0 ? 0 : 1;
 }
+
+}  // namespace
+
+int converse_command(int argc, char** argv) { return run_converse("converse", argc, argv); }
 
 int invoke_command(int argc, char** argv) {
   Args args("invoke", argc, argv);
@@ -1183,7 +1191,7 @@ int drill_command(int argc, char** argv) {
   pointers.push_back(nullptr);
   std::printf("drill: %s %s for %ld s\n", kind.c_str(), region.c_str(), seconds);
   std::fflush(stdout);
-  return converse_command(static_cast<int>(args.size()), pointers.data());
+  return run_converse("drill", static_cast<int>(args.size()), pointers.data());
 }
 
 }  // namespace tool

@@ -216,11 +216,28 @@ class Failover(unittest.TestCase):
         self.assertIn(f"failed over: {NEAREST} fail drill, eu-west-1 success", p.stdout)
         self.assertRegex(lines[-1], r"^drill summary: 5 calls, 0 failed, [1-5] failed over; served by eu-west-1=5$")
         self.assertEqual([r for r in self.calls() if r["region"] == NEAREST], [])
+        self.assertTrue(p.stderr, "the drill announces itself on stderr")
+        for line in p.stderr.splitlines():
+            self.assertTrue(line.startswith("edgeroute drill: "), line)
         # The drilled region must be named, and the kind be one the router knows.
         for bad in (["--seconds", "5"], ["--region", NEAREST, "--seconds", "5", "--kind", "unplug"]):
             p = self.converse(*bad, command=("drill",))
             self.assertEqual(p.returncode, 2, bad)
             self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
+
+    def test_a_drill_outside_the_allowed_set_is_refused_naming_the_set(self):
+        self.sends_nothing = True
+        outside = next(r for r in sorted(self.ready["regions"]) if r not in EU)
+        for command in (("drill", "--region", outside, "--seconds", "5"),
+                        ("converse", "--prompt", "x", "--drill", f"fail:{outside}:5")):
+            with self.subTest(command=command[0]):
+                p = self.converse(command=command)
+                self.assertEqual(p.returncode, 2, p.stderr)
+                self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
+                self.assertTrue(p.stderr.startswith(f"edgeroute {command[0]}: "), p.stderr)
+                self.assertIn(f"region {outside} is outside the allowed set (allowed endpoints: "
+                              "eu-central-1, eu-west-1, eu-west-3)", p.stderr)
+        self.assertEqual(self.calls(), [])
 
     def test_the_alert_hook_fires_when_failover_stops_being_rare(self):
         record = os.path.join(self.tmp.name, f"alert-{os.getpid()}.txt")
