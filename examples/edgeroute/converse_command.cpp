@@ -31,6 +31,7 @@
 #include "edgeroute/router.h"
 #include "routing_flags.h"
 #include "tool_config.h"
+#include "tool_values.h"
 
 namespace edgeroute {
 namespace tool {
@@ -150,18 +151,15 @@ bool parse_drill(const std::string& text, Drill* out) {
     return false;
   }
   out->region = text.substr(a + 1, b - a - 1);
-  char* end = nullptr;
-  const std::string secs = text.substr(b + 1);
-  errno = 0;
-  out->seconds = std::strtoll(secs.c_str(), &end, 10);
-  return !out->region.empty() && errno == 0 && end != secs.c_str() && *end == '\0' && out->seconds > 0 &&
-         out->seconds <= 86400;
+  std::int64_t seconds = 0;
+  if (out->region.empty() || !parse_whole_number(text.substr(b + 1), 1, 86400, &seconds)) return false;
+  out->seconds = seconds;
+  return true;
 }
 
 bool parse_rate(const std::string& text, double* out) {
-  char* end = nullptr;
-  const double v = std::strtod(text.c_str(), &end);
-  if (end == text.c_str() || *end != '\0' || !(v > 0.0 && v <= 1.0)) return false;
+  double v = 0;
+  if (!parse_decimal(text, &v) || !(v > 0.0 && v <= 1.0)) return false;
   *out = v;
   return true;
 }
@@ -193,12 +191,11 @@ class Args {
   int i_ = 0;
 };
 
+// Digits only, as the config file takes them: not " 5", "+5" or "5ms".
 bool parse_positive(const std::string& text, long max, long* out) {
-  char* end = nullptr;
-  errno = 0;
-  const long v = std::strtol(text.c_str(), &end, 10);
-  if (errno != 0 || end == text.c_str() || *end != '\0' || v <= 0 || v > max) return false;
-  *out = v;
+  std::int64_t v = 0;
+  if (!parse_whole_number(text, 1, max, &v)) return false;
+  *out = static_cast<long>(v);
   return true;
 }
 

@@ -183,5 +183,29 @@ class HostileFiles(unittest.TestCase):
         self.assert_error(p, f"{self.tmp.name}: is a directory, not a file")
 
 
+class FlagSyntax(unittest.TestCase):
+    """Flags take numbers and lists exactly as --config does (tool_values.h)."""
+
+    def run_tool(self, *args):
+        return subprocess.run([TOOL, *args], capture_output=True, text=True, timeout=30,
+                              env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": "/nonexistent",
+                                   "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": SECRET})
+
+    def test_numbers_with_a_sign_or_spaces_are_refused(self):
+        for value in (" 5", "+5", "5 ", "5ms"):
+            with self.subTest(value=value):
+                p = self.run_tool("converse", "--model", HAIKU, "--region", "eu-central-1", "--prompt", "x",
+                                  "--deadline-ms", value)
+                self.assertEqual(p.returncode, 2, p.stderr)
+                self.assertIn("--deadline-ms needs 1..3600000", p.stderr)
+
+    def test_lists_with_an_empty_item_are_refused(self):
+        for value in ("eu,", ",eu", "eu,,us"):
+            with self.subTest(value=value):
+                p = self.run_tool("route", "--model", HAIKU, "--allow", value)
+                self.assertEqual(p.returncode, 2, p.stderr)
+                self.assertIn("--allow needs a comma-separated list without empty items", p.stderr)
+
+
 if __name__ == "__main__":
     clitest.main(globals())
