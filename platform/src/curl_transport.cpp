@@ -1,7 +1,9 @@
 #include "edgeroute/curl_transport.h"
 
 #include <curl/curl.h>
+#include <sys/stat.h>
 
+#include <cerrno>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -242,9 +244,17 @@ Status CurlTransport::create(const Config& config, std::unique_ptr<CurlTransport
     // Checked here so a typo shows up at start-up, not as a TLS failure per call.
     std::FILE* f = std::fopen(impl->ca_bundle.c_str(), "rb");
     if (f == nullptr) {
-      return Status::error(Code::kNotFound, "CA bundle %s: cannot be read", impl->ca_bundle.c_str());
+      return Status::error(Code::kNotFound, "CA bundle %s: cannot be read: %s", impl->ca_bundle.c_str(),
+                           std::strerror(errno));
     }
+    // A directory opens too, and would fail only later, on every TLS handshake.
+    struct stat st;
+    const bool directory = fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode);
     std::fclose(f);
+    if (directory) {
+      return Status::error(Code::kInvalidArgument, "CA bundle %s: is a directory, not a file",
+                           impl->ca_bundle.c_str());
+    }
   }
   impl->multi = curl_multi_init();
   impl->easy = curl_easy_init();

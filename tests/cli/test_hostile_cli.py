@@ -176,6 +176,11 @@ class HostileFiles(unittest.TestCase):
         self.assert_error(self.run_tool("route", "--catalog", self.tmp.name, "--model", HAIKU, "--allow", "eu"),
                           f"--catalog {self.tmp.name}: is a directory, not a file")
 
+    def test_a_ca_bundle_that_is_a_directory_says_so(self):
+        p = self.run_tool("converse", "--model", HAIKU, "--region", "eu-central-1", "--prompt", "x",
+                          "--ca-bundle", self.tmp.name)
+        self.assert_error(p, f"CA bundle {self.tmp.name}: is a directory, not a file")
+
     def test_a_credentials_file_that_is_a_directory_says_so(self):
         p = self.run_tool("converse", "--model", HAIKU, "--region", "eu-central-1", "--prompt", "x",
                           AWS_ACCESS_KEY_ID="", AWS_SECRET_ACCESS_KEY="",
