@@ -223,13 +223,13 @@ class Exchange final : public HttpResponseSink, public eventstream::MessageHandl
 
   Status on_header(std::string_view name, std::string_view value) override {
     if (equals_ignore_case(name, "x-amzn-requestid")) {
-      request_id.assign(value);
+      assign_safe_line(&request_id, value, kMaxRequestIdBytes);
     } else if (equals_ignore_case(name, "x-amzn-errortype")) {
-      error_type.assign(error_type_from_header(value));
+      assign_safe_line(&error_type, error_type_from_header(value), kMaxErrorTypeBytes);
     } else if (equals_ignore_case(name, "date")) {
       date.assign(value);
     } else if (equals_ignore_case(name, "content-type")) {
-      content_type.assign(value);
+      assign_safe_line(&content_type, value, kMaxErrorTypeBytes);
     } else if (equals_ignore_case(name, "x-amzn-bedrock-input-token-count")) {
       usage.input_tokens = parse_int(value);
     } else if (equals_ignore_case(name, "x-amzn-bedrock-output-token-count")) {
@@ -251,11 +251,11 @@ class Exchange final : public HttpResponseSink, public eventstream::MessageHandl
 
   Status on_message(const eventstream::Message& m) override {
     const std::string_view message_type = m.string_header(":message-type");
+    const std::string_view json = without_nul_escapes(m.payload, &payload_scratch_);
     if (message_type == "exception" || message_type == "error") {
-      std::string message;
       if (message_type == "exception") {
         stream_error_type = exception_name(m.string_header(":exception-type"));
-        JsonPtr payload(cJSON_ParseWithLength(m.payload.data(), m.payload.size()), cJSON_Delete);
+        JsonPtr payload(cJSON_ParseWithLength(json.data(), json.size()), cJSON_Delete);
         stream_error_message = std::string(json_string(payload.get(), "message"));
       } else {
         stream_error_type = std::string(m.string_header(":error-code"));
@@ -265,7 +265,7 @@ class Exchange final : public HttpResponseSink, public eventstream::MessageHandl
       return Status::error(Code::kUnavailable, "stream exception");
     }
     if (message_type != "event") return Status();  // nothing else is defined; skip it
-    JsonPtr payload(cJSON_ParseWithLength(m.payload.data(), m.payload.size()), cJSON_Delete);
+    JsonPtr payload(cJSON_ParseWithLength(json.data(), json.size()), cJSON_Delete);
     if (!cJSON_IsObject(payload.get()))
       return Status::error(Code::kParseError, "event stream: event payload is not JSON");
     const std::string_view event_type = m.string_header(":event-type");
@@ -339,6 +339,14 @@ class Exchange final : public HttpResponseSink, public eventstream::MessageHandl
     return Status();
   }
 
+  // text, or a safe copy of it in a buffer reused for every delta (see bedrock.h).
+  std::string_view safe(std::string_view text) {
+    if (is_safe_text(text)) return text;
+    safe_text_.clear();
+    append_safe_text(&safe_text_, text);
+    return safe_text_;
+  }
+
   Status oversize() {
     oversized = true;
     return Status::error(Code::kLimitExceeded, "response over max_response_bytes (%zu)",
@@ -381,10 +389,12 @@ class Exchange final : public HttpResponseSink, public eventstream::MessageHandl
         }
         tool_open_ = true;
         tool_index_ = ev.content_block_index;
-        tool_id_ = std::string(ev.tool_use_id);
-        tool_name_ = std::string(ev.tool_name);
-        tool_type_ = std::string(json_string(tool_use, "type"));
+        assign_safe_line(&tool_id_, ev.tool_use_id, kMaxErrorTypeBytes);
+        assign_safe_line(&tool_name_, ev.tool_name, kMaxErrorTypeBytes);
+        assign_safe_line(&tool_type_, json_string(tool_use, "type"), kMaxErrorTypeBytes);
         tool_input_.clear();
+        ev.tool_use_id = tool_id_;
+        ev.tool_name = tool_name_;
       }
     } else if (type == "contentBlockDelta") {
       const cJSON* delta = cJSON_GetObjectItemCaseSensitive(payload, "delta");
@@ -392,12 +402,12 @@ class Exchange final : public HttpResponseSink, public eventstream::MessageHandl
       const cJSON* tool_use = cJSON_GetObjectItemCaseSensitive(delta, "toolUse");
       if (cJSON_IsString(text)) {
         ev.kind = StreamEvent::Kind::kTextDelta;
-        ev.text = text->valuestring;
+        ev.text = safe(text->valuestring);
         if (kept_bytes() + ev.text.size() > max_bytes_) return oversize();
         converse_->text.append(ev.text);
       } else if (cJSON_IsObject(tool_use)) {
         ev.kind = StreamEvent::Kind::kToolUseDelta;
-        ev.text = json_string(tool_use, "input");
+        ev.text = safe(json_string(tool_use, "input"));
         if (!tool_open_ || ev.content_block_index != tool_index_) {
           return Status::error(Code::kParseError,
                                "event stream: tool-use input for content block %lld, which "
@@ -417,7 +427,8 @@ class Exchange final : public HttpResponseSink, public eventstream::MessageHandl
       }
     } else if (type == "messageStop") {
       ev.kind = StreamEvent::Kind::kMessageStop;
-      converse_->stop_reason = std::string(json_string(payload, "stopReason"));
+      assign_safe_line(&converse_->stop_reason, json_string(payload, "stopReason"),
+                       kMaxStopReasonBytes);
       ev.stop_reason = converse_->stop_reason;
     } else if (type == "metadata") {
       ev.kind = StreamEvent::Kind::kMetadata;
@@ -457,6 +468,8 @@ class Exchange final : public HttpResponseSink, public eventstream::MessageHandl
   ConverseResponse* converse_;
   InvokeResponse* invoke_;
   std::string chunk_;  // the decoded chunk, reused
+  std::string payload_scratch_;  // a payload with its "\u0000" escapes replaced
+  std::string safe_text_;        // a delta made safe
   // The ConverseStream tool use between its contentBlockStart and contentBlockStop.
   bool tool_open_ = false;
   std::int64_t tool_index_ = 0;
@@ -524,6 +537,14 @@ Error Client::execute_once(Call* call, bool* retry_for_skew) {
   attempt.identifier.assign(call->model_id);
   attempt.source_region = call->options.region;
   auto finish = [&](Error& e) {
+    // Every way out: whatever a server put in these is one bounded, printable line.
+    if (!e.ok()) {
+      std::string line;
+      assign_safe_line(&line, e.message, limits::kClientMaxServerMessageBytes);
+      e.message.swap(line);
+      assign_safe_line(&line, e.error_type, kMaxErrorTypeBytes);
+      e.error_type.swap(line);
+    }
     attempt.http_status = e.http_status;
     if (!e.ok()) {
       attempt.error = to_string(e.cls);
@@ -648,7 +669,12 @@ Error Client::execute_once(Call* call, bool* retry_for_skew) {
       error.cls = ErrorClass::kClient;
       error.message = "stopped by the callback: " + ex.callback_message;
     } else if (ex.oversized) {
-      error.cls = ErrorClass::kClient;
+      // An error answer too large to keep is that endpoint's failure (a 5xx from a
+      // proxy in front of it, say): classified by its status like any error answer.
+      // A success too large is this caller's limit, the same everywhere.
+      error.cls = ex.status >= 300 ? classify(ex.status, ex.error_type, std::string_view())
+                                   : ErrorClass::kClient;
+      error.error_type = ex.error_type;
       error.message = st.message();
     } else {
       error.cls = classify_transport(st.code());

@@ -156,6 +156,8 @@ std::string_view error_type_from_header(std::string_view value) {
 }
 
 std::string error_type_from_body(std::string_view body, std::string* message) {
+  std::string patched;
+  body = without_nul_escapes(body, &patched);
   JsonPtr root(cJSON_ParseWithLength(body.data(), body.size()), cJSON_Delete);
   if (!cJSON_IsObject(root.get())) return std::string();
   if (message != nullptr) {

@@ -13,12 +13,22 @@ struct cJSON;
 namespace edgeroute {
 namespace bedrock {
 
+// Longest stop reason, error type and request ID kept from a server, bytes (AWS's
+// are under 64); longer ones are cut (assign_safe_line).
+constexpr std::size_t kMaxStopReasonBytes = 128;
+constexpr std::size_t kMaxErrorTypeBytes = 128;
+constexpr std::size_t kMaxRequestIdBytes = 128;
+
 // The number member `name` of object as an integer; 0 when absent or not a number.
 std::int64_t json_int(const cJSON* object, const char* name);
 // The string member `name` of object; empty when absent or not a string.
 std::string_view json_string(const cJSON* object, const char* name);
 // Reads a Bedrock "usage" object (inputTokens, ..., cacheWriteInputTokens).
 void read_usage(const cJSON* usage, Usage* out);
+
+// json itself, or a copy in *scratch with every "\u0000" escape made "\ufffd"
+// (same length), so that cJSON does not end a string at an escaped NUL.
+std::string_view without_nul_escapes(std::string_view json, std::string* scratch);
 
 // percent_encode and model_path, appending to *out so a reused buffer keeps its
 // capacity.

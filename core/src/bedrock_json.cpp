@@ -213,6 +213,8 @@ Status build_converse_body(const ConverseRequest& request, std::string* body) {
 }
 
 Status parse_converse_response(std::string_view body, ConverseResponse* out) {
+  std::string patched;
+  body = without_nul_escapes(body, &patched);
   JsonPtr root(cJSON_ParseWithLength(body.data(), body.size()), cJSON_Delete);
   if (!cJSON_IsObject(root.get())) {
     return Status::error(Code::kParseError, "converse response: not a JSON object (%zu bytes)",
@@ -231,7 +233,7 @@ Status parse_converse_response(std::string_view body, ConverseResponse* out) {
   const cJSON* block = nullptr;
   cJSON_ArrayForEach(block, content) {
     const cJSON* text = cJSON_GetObjectItemCaseSensitive(block, "text");
-    if (cJSON_IsString(text)) out->text.append(text->valuestring);
+    if (cJSON_IsString(text)) append_safe_text(&out->text, text->valuestring);
     const cJSON* tool_use = cJSON_GetObjectItemCaseSensitive(block, "toolUse");
     if (!cJSON_IsObject(tool_use)) continue;
     if (tool_uses == nullptr) tool_uses.reset(cJSON_CreateArray());
@@ -243,10 +245,12 @@ Status parse_converse_response(std::string_view body, ConverseResponse* out) {
     char* printed = cJSON_PrintUnformatted(tool_uses.get());
     if (printed == nullptr)
       return Status::error(Code::kInternal, "converse response: cannot print tool uses");
-    out->tool_uses_json.assign(printed);
+    // cJSON escapes controls but copies ill-formed UTF-8 as it is.
+    out->tool_uses_json.clear();
+    append_valid_utf8(&out->tool_uses_json, printed);
     cJSON_free(printed);
   }
-  out->stop_reason.assign(json_string(root.get(), "stopReason"));
+  assign_safe_line(&out->stop_reason, json_string(root.get(), "stopReason"), kMaxStopReasonBytes);
   read_usage(cJSON_GetObjectItemCaseSensitive(root.get(), "usage"), &out->usage);
   out->latency_ms = json_int(cJSON_GetObjectItemCaseSensitive(root.get(), "metrics"), "latencyMs");
   return Status();

@@ -1,5 +1,7 @@
 #include "edgeroute/credentials.h"
 
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -125,6 +127,12 @@ class FileText {
     // Unbuffered, so no stdio buffer keeps a copy of the secrets after fclose.
     std::setvbuf(f, nullptr, _IONBF, 0);
     exists_ = true;
+    struct stat st;
+    // /dev/null stays allowed (an empty file): it is how a profile file is switched off.
+    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+      std::fclose(f);
+      return Status::error(Code::kIo, "%s: is a directory, not a file", path.c_str());
+    }
     // Sized once up front: a growing string would free copies of the text unwiped.
     long size = -1;
     if (std::fseek(f, 0, SEEK_END) == 0) size = std::ftell(f);
@@ -134,7 +142,8 @@ class FileText {
     }
     if (static_cast<unsigned long>(size) > kMaxProfileFileBytes) {
       std::fclose(f);
-      return Status::error(Code::kLimitExceeded, "%s: larger than %zu bytes", path.c_str(), kMaxProfileFileBytes);
+      return Status::error(Code::kLimitExceeded, "%s: larger than %zu bytes, the limit for a credentials or config file",
+                           path.c_str(), kMaxProfileFileBytes);
     }
     text_.resize(static_cast<std::size_t>(size));
     const std::size_t got = std::fread(text_.data(), 1, text_.size(), f);

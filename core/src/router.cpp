@@ -895,6 +895,31 @@ Status Router::drill(std::string_view region, DrillKind kind, std::int64_t until
     return Status::error(Code::kNotFound, "drill: region %.*s is not in the catalog", static_cast<int>(region.size()),
                          region.data());
   }
+  // A drill on an endpoint no allowed candidate uses would change nothing and say
+  // nothing: refuse it, naming the endpoints the policy does allow.
+  bool used = false;
+  std::uint64_t allowed_mask[(limits::kRouterMaxRegions + 63) / 64] = {};
+  for (std::size_t i = 0; i < catalog_->candidate_count(); ++i) {
+    const Candidate& c = catalog_->candidate(i);
+    if (policy_ == nullptr || !policy_->check(c).allowed()) continue;
+    used = used || c.source_region == static_cast<std::size_t>(r);
+    allowed_mask[c.source_region / 64] |= std::uint64_t{1} << (c.source_region % 64);
+  }
+  if (!used) {
+    char names[limits::kStatusMessageBytes] = "none";
+    std::size_t at = 0;
+    for (std::size_t i = 0; i < catalog_->region_count(); ++i) {
+      if ((allowed_mask[i / 64] >> (i % 64) & 1) == 0) continue;
+      const std::string_view name = catalog_->region_name(i);
+      const int n = std::snprintf(names + at, sizeof names - at, "%s%.*s", at == 0 ? "" : ", ",
+                                  static_cast<int>(name.size()), name.data());
+      if (n < 0 || static_cast<std::size_t>(n) >= sizeof names - at) break;
+      at += static_cast<std::size_t>(n);
+    }
+    return Status::error(Code::kInvalidArgument,
+                         "drill: region %.*s is outside the allowed set (allowed endpoints: %s)",
+                         static_cast<int>(region.size()), region.data(), names);
+  }
   Endpoint& e = endpoints_[r];
   const std::int64_t until = until_ns > now_ns ? until_ns : 0;
   (kind == DrillKind::kDrain ? e.drain_until_ns : e.fail_until_ns) = until;

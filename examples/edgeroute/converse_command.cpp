@@ -26,6 +26,7 @@
 #include "edgeroute/clock.h"
 #include "edgeroute/credentials.h"
 #include "edgeroute/curl_transport.h"
+#include "edgeroute/file.h"
 #include "edgeroute/failover.h"
 #include "edgeroute/mbedtls_crypto.h"
 #include "edgeroute/random.h"
@@ -33,6 +34,7 @@
 #include "edgeroute/runtime.h"
 #include "routing_flags.h"
 #include "tool_config.h"
+#include "tool_values.h"
 
 namespace edgeroute {
 namespace tool {
@@ -152,18 +154,15 @@ bool parse_drill(const std::string& text, Drill* out) {
     return false;
   }
   out->region = text.substr(a + 1, b - a - 1);
-  char* end = nullptr;
-  const std::string secs = text.substr(b + 1);
-  errno = 0;
-  out->seconds = std::strtoll(secs.c_str(), &end, 10);
-  return !out->region.empty() && errno == 0 && end != secs.c_str() && *end == '\0' && out->seconds > 0 &&
-         out->seconds <= 86400;
+  std::int64_t seconds = 0;
+  if (out->region.empty() || !parse_whole_number(text.substr(b + 1), 1, 86400, &seconds)) return false;
+  out->seconds = seconds;
+  return true;
 }
 
 bool parse_rate(const std::string& text, double* out) {
-  char* end = nullptr;
-  const double v = std::strtod(text.c_str(), &end);
-  if (end == text.c_str() || *end != '\0' || !(v > 0.0 && v <= 1.0)) return false;
+  double v = 0;
+  if (!parse_decimal(text, &v) || !(v > 0.0 && v <= 1.0)) return false;
   *out = v;
   return true;
 }
@@ -195,12 +194,11 @@ class Args {
   int i_ = 0;
 };
 
+// Digits only, as the config file takes them: not " 5", "+5" or "5ms".
 bool parse_positive(const std::string& text, long max, long* out) {
-  char* end = nullptr;
-  errno = 0;
-  const long v = std::strtol(text.c_str(), &end, 10);
-  if (errno != 0 || end == text.c_str() || *end != '\0' || v <= 0 || v > max) return false;
-  *out = v;
+  std::int64_t v = 0;
+  if (!parse_whole_number(text, 1, max, &v)) return false;
+  *out = static_cast<long>(v);
   return true;
 }
 
@@ -253,6 +251,8 @@ int apply_config_file(const char* command, int argc, char** argv, Connection* c)
     if (taken != 1) return bad(std::string(t.first + 2) + ": " + error);
   }
   c->routing.catalog.extend = file.catalog_extend;
+  c->routing.catalog.extend_keys.assign(file.catalog_extend.size(), "--config " + path + ": routing.catalog_extend");
+  if (!file.catalog.empty()) c->routing.catalog.replace_key = "--config " + path + ": routing.catalog";
   c->catalog_extend_from_file = !file.catalog_extend.empty();
   if (file.has_probe) c->routing.probe = file.probe;
   if (file.max_attempts > 0) {
@@ -329,6 +329,7 @@ int connection_flag(const std::string& arg, Args* args, Connection* c) {
   } else {
     if (arg == "--catalog-extend" && c->catalog_extend_from_file) {
       c->routing.catalog.extend.clear();
+      c->routing.catalog.extend_keys.clear();
       c->catalog_extend_from_file = false;
     }
     std::string error;
@@ -694,16 +695,27 @@ void print_json(const bedrock::ConverseResponse& r, const std::string& model,
   print_line(root);
 }
 
+// The model's own bytes as a JSON string's text: UTF-8, and no NUL (a cJSON
+// string ends there), each bad part shown as U+FFFD.
+std::string json_text(std::string_view bytes) {
+  std::string out;
+  bedrock::append_valid_utf8(&out, bytes);
+  for (std::size_t at = out.find('\0'); at != std::string::npos; at = out.find('\0', at)) {
+    out.replace(at, 1, "\xEF\xBF\xBD");
+  }
+  return out;
+}
+
 // The same for invoke: the body as a string, and with --stream each chunk.
 void print_invoke_json(const bedrock::InvokeResponse& r, const std::vector<std::string>* chunks,
                        const std::string& model, const std::string& region, const Error& error,
                        const CallReport* routed) {
   JsonPtr root(cJSON_CreateObject(), cJSON_Delete);
   cJSON* o = root.get();
-  cJSON_AddStringToObject(o, "body", r.body.c_str());
+  cJSON_AddStringToObject(o, "body", json_text(r.body).c_str());
   if (chunks != nullptr) {
     cJSON* list = cJSON_AddArrayToObject(o, "chunks");
-    for (const std::string& c : *chunks) cJSON_AddItemToArray(list, cJSON_CreateString(c.c_str()));
+    for (const std::string& c : *chunks) cJSON_AddItemToArray(list, cJSON_CreateString(json_text(c).c_str()));
   }
   cJSON_AddStringToObject(o, "content_type", r.content_type.c_str());
   add_usage(o, r.usage);
@@ -746,28 +758,21 @@ class DrillReport {
 };
 
 bool read_body(const std::string& path, std::string* out, std::string* error) {
-  FILE* f = path == "-" ? stdin : std::fopen(path.c_str(), "rb");
-  if (f == nullptr) {
-    *error = path + ": " + std::strerror(errno);
-    return false;
-  }
-  char buf[8192];
-  std::size_t n = 0;
-  while (error->empty() && (n = std::fread(buf, 1, sizeof buf, f)) > 0) {
-    out->append(buf, n);
-    if (out->size() > kMaxBodyFileBytes) *error = path + ": larger than 16 MiB";
-  }
-  if (error->empty() && std::ferror(f)) *error = path + ": read error";
-  if (f != stdin) std::fclose(f);
-  return error->empty();
+  const Status st = read_file_bounded(path.c_str(), kMaxBodyFileBytes, "--body", out);
+  if (!st.ok()) *error = st.message();
+  return st.ok();
 }
 
 }  // namespace
 
-int converse_command(int argc, char** argv) {
-  Args args("converse", argc, argv);
+namespace {
+
+// converse, or `edgeroute drill` (which runs converse with its own flags): `command`
+// names the command in every message.
+int run_converse(const char* command, int argc, char** argv) {
+  Args args(command, argc, argv);
   Connection connection;
-  if (const int rc = apply_config_file("converse", argc, argv, &connection); rc != 0) return rc;
+  if (const int rc = apply_config_file(command, argc, argv, &connection); rc != 0) return rc;
   bedrock::ConverseRequest request;
   std::string prompt, arg, v;
   bool stream = false, json = false;
@@ -812,14 +817,14 @@ int converse_command(int argc, char** argv) {
   request.messages.push_back(bedrock::Message{"user", {bedrock::ContentBlock::of_text(prompt)}});
 
   Routed routed;
-  if (const int rc = routed.open("converse", connection, request.model_id); rc != 0) return rc;
+  if (const int rc = routed.open(command, connection, request.model_id); rc != 0) return rc;
 
   // Unrouted: one session (client, transport, connection) per thread, all opened
   // up front. Routed calls borrow the runtime's.
   std::vector<std::unique_ptr<Session>> sessions;
   for (long t = 0; t < concurrency && !routed.active(); ++t) {
     sessions.push_back(std::make_unique<Session>());
-    if (const int rc = sessions.back()->open("converse", connection); rc != 0) return rc;
+    if (const int rc = sessions.back()->open(command, connection); rc != 0) return rc;
   }
   // Text goes out as it arrives, unless the answer is printed as JSON or several
   // threads share stdout (then each answer is printed whole when its call ends).
@@ -872,7 +877,7 @@ int converse_command(int argc, char** argv) {
       if ((!stream || !live) && error.ok()) std::fwrite(response.text.data(), 1, response.text.size(), stdout);
       if (error.ok() || (stream && live && error.output_delivered)) std::fputc('\n', stdout);
       std::fflush(stdout);
-      if (!error.ok()) Session::fail("converse", error.to_string());
+      if (!error.ok()) Session::fail(command, error.to_string());
     }
   };
   std::vector<std::thread> threads;
@@ -884,6 +889,10 @@ int converse_command(int argc, char** argv) {
   for (const int f : failures) failed += f;
   return failed == 0 ? 0 : 1;
 }
+
+}  // namespace
+
+int converse_command(int argc, char** argv) { return run_converse("converse", argc, argv); }
 
 int invoke_command(int argc, char** argv) {
   Args args("invoke", argc, argv);
@@ -1049,7 +1058,7 @@ int drill_command(int argc, char** argv) {
   pointers.push_back(nullptr);
   std::printf("drill: %s %s for %ld s\n", kind.c_str(), region.c_str(), seconds);
   std::fflush(stdout);
-  return converse_command(static_cast<int>(args.size()), pointers.data());
+  return run_converse("drill", static_cast<int>(args.size()), pointers.data());
 }
 
 }  // namespace tool

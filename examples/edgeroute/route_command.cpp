@@ -87,6 +87,8 @@ int apply_config(int argc, char** argv, Options* o) {
     if (taken != 1) return usage_error("--config " + path + ": " + std::string(t.first + 2) + ": " + error);
   }
   o->routing.catalog.extend = file.catalog_extend;
+  o->routing.catalog.extend_keys.assign(file.catalog_extend.size(), "--config " + path + ": routing.catalog_extend");
+  if (!file.catalog.empty()) o->routing.catalog.replace_key = "--config " + path + ": routing.catalog";
   if (file.has_probe) o->routing.probe = file.probe;
   for (const std::string& text : file.connect_to) {
     ConnectTo c;

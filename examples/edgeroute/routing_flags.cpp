@@ -6,6 +6,7 @@
 
 #include "edgeroute/clock.h"
 #include "edgeroute/random.h"
+#include "tool_values.h"
 #if EDGEROUTE_TOOL_HAVE_CURL
 #include "edgeroute/curl_transport.h"
 #include "edgeroute/http_prober.h"
@@ -55,9 +56,8 @@ int routing_flag(const std::string& arg, const std::function<bool(std::string*)>
   }
   if (arg == "--probe-interval-ms" && with_session) {
     std::string v;
-    char* end = nullptr;
-    const long long ms = value(&v) ? std::strtoll(v.c_str(), &end, 10) : 0;
-    if (v.empty() || *end != '\0' || ms < 1 || ms > 3600000) {
+    std::int64_t ms = 0;
+    if (!value(&v) || !parse_whole_number(v, 1, 3600000, &ms)) {
       *error = "--probe-interval-ms needs 1..3600000";
       return 2;
     }
@@ -73,6 +73,7 @@ int routing_flag(const std::string& arg, const std::function<bool(std::string*)>
     target = &flags->weights;
   } else if (arg == "--catalog") {
     target = &flags->catalog.replace;
+    flags->catalog.replace_key = "--catalog";
   } else if (arg == "--session" && with_session) {
     target = &flags->session;
   } else if (arg != "--catalog-extend" && arg != "--mode") {
@@ -81,6 +82,12 @@ int routing_flag(const std::string& arg, const std::function<bool(std::string*)>
   std::string v;
   if (!value(&v) || v.empty()) {
     *error = arg + " needs a value";
+    return 2;
+  }
+  // The same list syntax as the config file's comma-separated strings.
+  std::vector<std::string> items;
+  if ((arg == "--allow" || arg == "--order" || arg == "--weights") && !parse_list(v, &items)) {
+    *error = arg + " needs a comma-separated list without empty items";
     return 2;
   }
   if (target != nullptr) {
@@ -126,9 +133,8 @@ bool parse_connect_to(const std::string& text, ConnectTo* out) {
       colon <= equals + 1 || colon + 1 == text.size()) {
     return false;
   }
-  char* end = nullptr;
-  const unsigned long port = std::strtoul(text.c_str() + colon + 1, &end, 10);
-  if (*end != '\0' || port == 0 || port > 65535) return false;
+  std::int64_t port = 0;
+  if (!parse_whole_number(std::string_view(text).substr(colon + 1), 1, 65535, &port)) return false;
   out->region = text.substr(0, equals);
   out->host = text.substr(equals + 1, colon - equals - 1);
   out->port = static_cast<std::uint16_t>(port);

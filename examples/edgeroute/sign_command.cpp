@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "commands.h"
+#include "edgeroute/file.h"
 #include "edgeroute/mbedtls_crypto.h"
 #include "edgeroute/sigv4.h"
 #include "signing_case.h"
@@ -84,13 +85,13 @@ int sign_command(int argc, char** argv) {
   if (request_path.empty()) return usage_error("%s is required", "--request FILE");
 
   std::string text;
-  Status st = read_file(context_path, &text);
+  Status st = read_file_bounded(context_path.c_str(), kMaxSigningContextBytes, "--context", &text);
   if (!st.ok()) return fail(st.message());
   SigningContext context;
   st = parse_context(text, &context);
   if (!st.ok()) return fail((context_path + ": " + st.message()).c_str());
 
-  st = read_file(request_path, &text);
+  st = read_file_bounded(request_path.c_str(), kMaxSigningRequestBytes, "--request", &text);
   if (!st.ok()) return fail(st.message());
   RequestText request;
   st = parse_request(std::move(text), &request);

@@ -118,21 +118,24 @@ sigv4::Request RequestText::request() const {
   return r;
 }
 
-Status read_file(const std::string& path, std::string* out) {
-  out->clear();
-  FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) {
-    const int err = errno;
-    return Status::error_with_backend(Code::kIo, err, "%s: %s", path.c_str(), std::strerror(err));
+namespace {
+
+// A key given twice would let the later one silently replace what the reader saw
+// first (the region or key a signature is for): refused, as --config does.
+Status refuse_duplicate_keys(const cJSON* object, const char* path) {
+  for (const cJSON* item = object->child; item != nullptr; item = item->next) {
+    for (const cJSON* before = object->child; before != item; before = before->next) {
+      if (std::strcmp(before->string, item->string) == 0) {
+        return Status::error(Code::kParseError, "%s%s%.*s: given twice", path, *path != '\0' ? "." : "",
+                             static_cast<int>(std::strlen(item->string) > 48 ? 48 : std::strlen(item->string)),
+                             item->string);
+      }
+    }
   }
-  char chunk[4096];
-  std::size_t n;
-  while ((n = std::fread(chunk, 1, sizeof chunk, f)) > 0) out->append(chunk, n);
-  const bool failed = std::ferror(f) != 0;
-  std::fclose(f);
-  if (failed) return Status::error(Code::kIo, "%s: read error", path.c_str());
   return Status();
 }
+
+}  // namespace
 
 Status parse_context(std::string_view json, SigningContext* out) {
   std::unique_ptr<cJSON, JsonDeleter> root(cJSON_ParseWithLength(json.data(), json.size()));
@@ -141,6 +144,7 @@ Status parse_context(std::string_view json, SigningContext* out) {
     return Status::error(Code::kParseError, "expected a JSON object");
   }
   bool have_credentials = false, have_region = false, have_service = false, have_time = false;
+  if (Status st = refuse_duplicate_keys(root.get(), ""); !st.ok()) return st;
   for (const cJSON* item = root->child; item != nullptr; item = item->next) {
     const std::string_view name = item->string;
     Status st;
@@ -149,6 +153,7 @@ Status parse_context(std::string_view json, SigningContext* out) {
         return Status::error(Code::kParseError, "credentials: expected an object");
       }
       bool have_id = false, have_secret = false;
+      if (Status dup = refuse_duplicate_keys(item, "credentials"); !dup.ok()) return dup;
       for (const cJSON* c = item->child; c != nullptr; c = c->next) {
         const std::string_view cname = c->string;
         if (cname == "access_key_id") {

@@ -56,8 +56,10 @@ struct RequestText {
   sigv4::Request request() const;
 };
 
-// Reads a whole file. The error names the file and the reason.
-Status read_file(const std::string& path, std::string* out);
+// The largest context.json and request.txt `edgeroute sign` reads, bytes: a
+// context is a few hundred bytes; a request's body may be as large as --body's.
+constexpr std::size_t kMaxSigningContextBytes = 1024 * 1024;
+constexpr std::size_t kMaxSigningRequestBytes = 16 * 1024 * 1024;
 
 // Parses context.json. Unknown fields, missing fields and wrong types are errors
 // that name the field.

@@ -16,7 +16,14 @@ namespace tool {
 struct CatalogFiles {
   std::string replace;              // --catalog FILE: instead of the built-in snapshot
   std::vector<std::string> extend;  // --catalog-extend FILE...: merged in, in order
+  // Where each path came from, for messages: the flag, or "--config F: routing.catalog".
+  // extend_keys[i] names extend[i]; entries past its end came from the flag.
+  std::string replace_key = "--catalog";
+  std::vector<std::string> extend_keys;
 };
+
+// The largest catalog file read, bytes (the limit Catalog::load_file applies too).
+constexpr std::size_t kMaxCatalogFileBytes = 1024 * 1024;
 
 // The usage lines for the two flags, for each command's --help.
 extern const char kCatalogFlagsUsage[];

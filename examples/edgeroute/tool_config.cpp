@@ -1,5 +1,6 @@
 // Reading `--config FILE`: see tool_config.h for the format.
 #include "tool_config.h"
+#include "tool_values.h"
 
 #include <cjson/cJSON.h>
 
@@ -170,17 +171,9 @@ class Reader {
     const std::string here = member_path(path, item);
     std::vector<std::string> elements;
     if (cJSON_IsString(item)) {
-      const std::string text = item->valuestring != nullptr ? item->valuestring : "";
-      std::size_t start = 0;
-      while (true) {
-        const std::size_t comma = text.find(',', start);
-        elements.push_back(
-            text.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
-        if (elements.back().empty())
-          return fail(here, "expected a comma-separated list without empty items");
-        if (comma == std::string::npos) break;
-        start = comma + 1;
-      }
+      // The flags' own list syntax (tool_values.h).
+      if (!parse_list(item->valuestring != nullptr ? item->valuestring : "", &elements))
+        return fail(here, "expected a comma-separated list without empty items");
     } else if (cJSON_IsArray(item)) {
       int index = 0;
       for (const cJSON* e = item->child; e != nullptr; e = e->next, ++index) {

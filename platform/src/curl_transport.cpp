@@ -2,7 +2,9 @@
 
 #include <curl/curl.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 
+#include <cerrno>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -229,7 +231,8 @@ struct CurlTransport::Impl {
 
   Status configure(const HttpRequest& request, const HttpTimeouts& timeouts, Exchange* exchange);
   Status run(const HttpRequest& request, const HttpTimeouts& timeouts, Exchange* exchange);
-  Status curl_error(CURLcode code, const HttpRequest& request, const HttpTimeouts& timeouts) const;
+  Status curl_error(CURLcode code, const HttpRequest& request, const HttpTimeouts& timeouts,
+                    const Exchange& exchange) const;
 };
 
 Status CurlTransport::create(const Config& config, std::unique_ptr<CurlTransport>* out) {
@@ -253,9 +256,17 @@ Status CurlTransport::create(const Config& config, std::unique_ptr<CurlTransport
     // Checked here so a typo shows up at start-up, not as a TLS failure per call.
     std::FILE* f = std::fopen(impl->ca_bundle.c_str(), "rb");
     if (f == nullptr) {
-      return Status::error(Code::kNotFound, "CA bundle %s: cannot be read", impl->ca_bundle.c_str());
+      return Status::error(Code::kNotFound, "CA bundle %s: cannot be read: %s", impl->ca_bundle.c_str(),
+                           std::strerror(errno));
     }
+    // A directory opens too, and would fail only later, on every TLS handshake.
+    struct stat st;
+    const bool directory = fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode);
     std::fclose(f);
+    if (directory) {
+      return Status::error(Code::kInvalidArgument, "CA bundle %s: is a directory, not a file",
+                           impl->ca_bundle.c_str());
+    }
   }
   impl->multi = curl_multi_init();
   impl->easy = curl_easy_init();
@@ -430,7 +441,7 @@ Status CurlTransport::Impl::run(const HttpRequest& request, const HttpTimeouts& 
       if (msg->msg != CURLMSG_DONE) continue;
       const CURLcode result = msg->data.result;
       if (exchange->sink_failed) return exchange->sink_status;
-      if (result != CURLE_OK) return curl_error(result, request, timeouts);
+      if (result != CURLE_OK) return curl_error(result, request, timeouts, *exchange);
       return Status();
     }
 
@@ -475,7 +486,7 @@ Status CurlTransport::Impl::run(const HttpRequest& request, const HttpTimeouts& 
 }
 
 Status CurlTransport::Impl::curl_error(CURLcode code, const HttpRequest& request,
-                                       const HttpTimeouts& timeouts) const {
+                                       const HttpTimeouts& timeouts, const Exchange& exchange) const {
   const char* text = error_text[0] != '\0' ? error_text : curl_easy_strerror(code);
   const std::string_view path = path_for_messages(request.path_and_query);
   const int host_len = static_cast<int>(request.host.size());
@@ -486,8 +497,29 @@ Status CurlTransport::Impl::curl_error(CURLcode code, const HttpRequest& request
       return Status::error_with_backend(Code::kTimeout, code,
                                         "connect to %.*s exceeded connect_ms=%u (TCP + TLS): %s",
                                         host_len, request.host.data(), timeouts.connect_ms, text);
-    case CURLE_URL_MALFORMAT:
+    // The URL is always http:// or https://, so this is the peer's answer: no status
+    // line (HTTP/0.9, or not HTTP at all). A fault of that endpoint, not of the request.
     case CURLE_UNSUPPORTED_PROTOCOL:
+      return Status::error_with_backend(Code::kUnavailable, code,
+                                        "%.*s%.*s: the reply has no HTTP status line (HTTP/0.9 "
+                                        "or not HTTP): %s",
+                                        host_len, request.host.data(), path_len, path.data(), text);
+    // libcurl refuses a response header line over CURL_MAX_HTTP_HEADER (100 KiB) as
+    // "out of memory" (CURLE_TOO_LARGE from 8.6). Once bytes came, it is the peer's.
+    case CURLE_OUT_OF_MEMORY:
+#if LIBCURL_VERSION_NUM >= 0x080600
+    case CURLE_TOO_LARGE:
+#endif
+      if (exchange.first_byte_at_ns != 0) {
+        return Status::error_with_backend(Code::kUnavailable, code,
+                                          "%.*s%.*s: a response header over libcurl's limit "
+                                          "(%d bytes per header line)",
+                                          host_len, request.host.data(), path_len, path.data(),
+                                          CURL_MAX_HTTP_HEADER);
+      }
+      return Status::error_with_backend(Code::kUnavailable, code, "%.*s%.*s: %s", host_len,
+                                        request.host.data(), path_len, path.data(), text);
+    case CURLE_URL_MALFORMAT:
     case CURLE_BAD_FUNCTION_ARGUMENT:
       return Status::error_with_backend(Code::kInvalidArgument, code, "bad request for %.*s%.*s: %s",
                                         host_len, request.host.data(), path_len, path.data(), text);

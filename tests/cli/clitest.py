@@ -4,8 +4,12 @@ simulator world, and the command line every test script takes.
     python3 tests/cli/test_X.py --tool build/host/examples/edgeroute --source-dir . [unittest args]
 """
 import argparse
+import contextlib
+import json
 import os
+import subprocess
 import sys
+import tempfile
 import time
 import unittest
 
@@ -39,6 +43,35 @@ def settled_requests(sim, quiet_s=0.1, limit_s=3.0):
             return lines
         last = lines
         time.sleep(quiet_s)
+
+
+@contextlib.contextmanager
+def hostile_server(source_dir, mode, *extra, ready_s=10.0):
+    """tests/support/hostile_server.py in `mode` on 127.0.0.1, for one test: yields
+    its endpoint URL; always stopped (and reaped) on the way out."""
+    with tempfile.TemporaryDirectory(prefix="edgeroute-hostile-") as tmp:
+        ready = os.path.join(tmp, "ready.json")
+        script = os.path.join(source_dir, "tests", "support", "hostile_server.py")
+        proc = subprocess.Popen([sys.executable, script, "--mode", mode, "--ready-file", ready,
+                                 "--max-seconds", "120", *extra],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            deadline = time.monotonic() + ready_s
+            while not os.path.exists(ready):
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"hostile server ({mode}) did not start: "
+                                       f"{proc.stderr.read().decode(errors='replace')}")
+                time.sleep(0.02)
+            with open(ready) as f:
+                yield f"http://127.0.0.1:{json.load(f)['port']}"
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+            proc.stderr.close()
 
 
 def main(module_globals, verbosity=2):

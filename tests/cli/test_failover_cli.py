@@ -90,10 +90,13 @@ class Failover(unittest.TestCase):
         return [r for r in clitest.settled_requests(self.sim) if r.get("operation")]
 
     def assert_only_eu(self):
+        # The simulator creates its log at start: without it nothing would be checked.
         path = os.path.join(self.sim.state_dir, "requests.jsonl")
-        if not os.path.exists(path):
-            return
-        for r in self.sim.requests():
+        self.assertTrue(os.path.exists(path), f"no simulator request log at {path}")
+        requests = clitest.settled_requests(self.sim)
+        if not getattr(self, "sends_nothing", False):
+            self.assertTrue(requests, "the simulator's request log is empty")
+        for r in requests:
             self.assertIn(r["region"], EU, r)
 
     def test_nearest_region_throttling_everything_fails_no_call(self):
@@ -213,11 +216,28 @@ class Failover(unittest.TestCase):
         self.assertIn(f"failed over: {NEAREST} fail drill, eu-west-1 success", p.stdout)
         self.assertRegex(lines[-1], r"^drill summary: 5 calls, 0 failed, [1-5] failed over; served by eu-west-1=5$")
         self.assertEqual([r for r in self.calls() if r["region"] == NEAREST], [])
+        self.assertTrue(p.stderr, "the drill announces itself on stderr")
+        for line in p.stderr.splitlines():
+            self.assertTrue(line.startswith("edgeroute drill: "), line)
         # The drilled region must be named, and the kind be one the router knows.
         for bad in (["--seconds", "5"], ["--region", NEAREST, "--seconds", "5", "--kind", "unplug"]):
             p = self.converse(*bad, command=("drill",))
             self.assertEqual(p.returncode, 2, bad)
             self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
+
+    def test_a_drill_outside_the_allowed_set_is_refused_naming_the_set(self):
+        self.sends_nothing = True
+        outside = next(r for r in sorted(self.ready["regions"]) if r not in EU)
+        for command in (("drill", "--region", outside, "--seconds", "5"),
+                        ("converse", "--prompt", "x", "--drill", f"fail:{outside}:5")):
+            with self.subTest(command=command[0]):
+                p = self.converse(command=command)
+                self.assertEqual(p.returncode, 2, p.stderr)
+                self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
+                self.assertTrue(p.stderr.startswith(f"edgeroute {command[0]}: "), p.stderr)
+                self.assertIn(f"region {outside} is outside the allowed set (allowed endpoints: "
+                              "eu-central-1, eu-west-1, eu-west-3)", p.stderr)
+        self.assertEqual(self.calls(), [])
 
     def test_the_alert_hook_fires_when_failover_stops_being_rare(self):
         record = os.path.join(self.tmp.name, f"alert-{os.getpid()}.txt")
@@ -266,6 +286,7 @@ class Failover(unittest.TestCase):
         self.assertIn(out["route"]["source_region"], EU - {NEAREST})
 
     def test_failover_flags_need_allow(self):
+        self.sends_nothing = True
         p = subprocess.run([TOOL, "converse", "--model", HAIKU, "--prompt", "x", "--region", NEAREST,
                             "--drill", f"fail:{NEAREST}:5"], capture_output=True, text=True, timeout=30)
         self.assertEqual(p.returncode, 2)

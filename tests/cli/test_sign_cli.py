@@ -121,6 +121,16 @@ class BadInput(unittest.TestCase):
         p = run("sign", "--context", self.context_with(normalize="yes"), "--request", self.req)
         self.assert_one_line_error(p, "normalize: expected true or false")
 
+    def test_a_key_given_twice_is_refused(self):
+        # A later "region" would otherwise replace the first without a word.
+        text = open(self.ctx).read()
+        dup_region = text.replace('"region"', '"region": "eu-west-1", "region"', 1)
+        p = run("sign", "--context", self.write("context.json", dup_region), "--request", self.req)
+        self.assert_one_line_error(p, "region: given twice")
+        dup_key = text.replace('"access_key_id"', '"access_key_id": "AKIDOTHER", "access_key_id"', 1)
+        p = run("sign", "--context", self.write("context.json", dup_key), "--request", self.req)
+        self.assert_one_line_error(p, "credentials.access_key_id: given twice")
+
     def test_not_json(self):
         p = run("sign", "--context", self.write("context.json", "{not json"), "--request", self.req)
         self.assert_one_line_error(p, "not valid JSON")

@@ -372,7 +372,21 @@ void CaseRunner::run(std::uint64_t seed, int index, bool with_drills) {
       const std::size_t r = region_index(world_.mentioned[below(rnd_, world_.mentioned.size())]);
       const DrillKind kind = below(rnd_, 2) == 0 ? DrillKind::kDrain : DrillKind::kFail;
       const std::int64_t until = now + range(rnd_, 1, 120000) * kMs;
-      ASSERT_TRUE(router_.drill(world_.regions[r], kind, until, now).ok()) << where();
+      // Only an endpoint some allowed candidate uses can be drilled.
+      const Policy& policy = *router_.policy();
+      bool used = false;
+      for (std::size_t i = 0; i < policy.catalog().candidate_count(); ++i) {
+        const Candidate& c = policy.catalog().candidate(i);
+        used = used || (policy.catalog().region_name(c.source_region) == world_.regions[r] &&
+                        policy.check(c).allowed());
+      }
+      const Status drilled = router_.drill(world_.regions[r], kind, until, now);
+      if (!used) {
+        ASSERT_EQ(drilled.code(), Code::kInvalidArgument) << where();
+        ASSERT_NE(std::string(drilled.message()).find("outside the allowed set"), std::string::npos);
+        continue;
+      }
+      ASSERT_TRUE(drilled.ok()) << drilled.message() << where();
       (kind == DrillKind::kDrain ? drain_until_ : fail_until_)[r] = until;
       drilled_[r] = true;
       setup_ += "; drill " + std::string(to_string(kind)) + " " + world_.regions[r] + " for " +

@@ -352,6 +352,19 @@ TEST_F(FailoverTest, ADrainDrillSkipsTheRegionUntilItEnds) {
   EXPECT_EQ(router_->drill("atlantis-1", DrillKind::kDrain, now() + kMs, now()).code(), Code::kNotFound);
 }
 
+TEST_F(FailoverTest, ADrillOutsideTheAllowedSetIsRefusedNamingTheSet) {
+  start();
+  // us-east-1 is in the catalog (and nearest), but no EU-allowed candidate uses it:
+  // a drill there would change nothing and say nothing.
+  const Status s = router_->drill("us-east-1", DrillKind::kFail, now() + 1000 * kMs, now());
+  EXPECT_EQ(s.code(), Code::kInvalidArgument);
+  EXPECT_EQ(std::string(s.message()),
+            "drill: region us-east-1 is outside the allowed set (allowed endpoints: eu-central-1, eu-west-1, "
+            "eu-west-3)");
+  EXPECT_EQ(router_->endpoint_stats(static_cast<std::size_t>(catalog_->find_region("us-east-1")), now()).health,
+            EndpointCondition::kUsable);
+}
+
 TEST_F(FailoverTest, DrainingEveryAllowedRegionNeverFallsBackToADisallowedOne) {
   start();
   for (const char* region : {"eu-central-1", "eu-west-1", "eu-west-3"}) {

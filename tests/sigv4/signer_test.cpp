@@ -1,6 +1,7 @@
 // Signer behaviour beyond the AWS suite: Bedrock paths, the key cache, buffer
 // sizing, payload options, bad input, and the no-heap contract.
 #include <cstring>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -83,6 +84,10 @@ struct PathCase {
   const char* canonical;
 };
 
+// GoogleTest prints a parameter into the test's listed name; by default as its
+// bytes, which are pointers here and differ from build to build.
+void PrintTo(const PathCase& c, std::ostream* os) { *os << c.sent; }
+
 class BedrockPaths : public ::testing::TestWithParam<PathCase> {};
 
 TEST_P(BedrockPaths, AreEncodedTwice) {
@@ -110,7 +115,15 @@ INSTANTIATE_TEST_SUITE_P(
         PathCase{"/model/arn%3Aaws%3Abedrock%3Aus-east-1%3A%3Afoundation-model%2F"
                  "anthropic.claude-3-haiku-20240307-v1%3A0/invoke",
                  "/model/arn%253Aaws%253Abedrock%253Aus-east-1%253A%253Afoundation-model%252F"
-                 "anthropic.claude-3-haiku-20240307-v1%253A0/invoke"}));
+                 "anthropic.claude-3-haiku-20240307-v1%253A0/invoke"}),
+    // Named after the path, so a case keeps its name from build to build.
+    [](const ::testing::TestParamInfo<PathCase>& path_case) {
+      std::string name = path_case.param.sent;
+      for (char& c : name) {
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))) c = '_';
+      }
+      return name;
+    });
 
 TEST(Signer, SingleEncodingKeepsExistingEscapes) {
   Fixture f("/bucket/a%3Ab c");
@@ -393,6 +406,8 @@ struct BadInput {
   Code code;
   const char* message_has;
 };
+
+void PrintTo(const BadInput& c, std::ostream* os) { *os << c.what; }
 
 class SignerBadInput : public ::testing::TestWithParam<BadInput> {};
 

@@ -83,6 +83,26 @@ std::string_view error_type_from_header(std::string_view x_amzn_error_type);
 // is not a JSON object or has neither member.
 std::string error_type_from_body(std::string_view body, std::string* message);
 
+// Server text, made safe once where the client parses it. Everything a server
+// controls that the client hands on (Converse text and stream deltas, tool-use IDs
+// and names, stop reasons, error types and messages, request IDs) has gone through
+// these, so a caller may print it to a terminal or into JSON as it is:
+//  - every ill-formed UTF-8 sequence (RFC 3629: overlong forms, surrogates, bytes
+//    past U+10FFFF, a cut sequence) becomes U+FFFD, one per maximal ill-formed part;
+//  - NUL, the other C0 controls (ESC, BEL, ...), DEL and the C1 controls become
+//    U+FFFD; tab and line feed stay, and a CR stays only before a line feed;
+//  - a JSON "\u0000" escape in a server's answer becomes U+FFFD as well, rather
+//    than silently ending the text where cJSON would.
+// InvokeModel bodies and chunks are the model's own bytes and are not changed.
+void append_safe_text(std::string* out, std::string_view text);
+bool is_safe_text(std::string_view text);
+// One line of at most max_bytes bytes (more than 40): as append_safe_text, with tab,
+// CR and LF as spaces; longer text is cut at a character boundary and ends in
+// "... [N bytes cut]". Replaces *out.
+void assign_safe_line(std::string* out, std::string_view text, std::size_t max_bytes);
+// Only ill-formed UTF-8 replaced (controls kept): for JSON that escapes its controls.
+void append_valid_utf8(std::string* out, std::string_view text);
+
 // The longest x-amz-retry-after kept, milliseconds (1 hour): a larger value is cut
 // to it, so a bad header cannot take an endpoint out of service for days.
 constexpr std::int64_t kMaxRetryAfterMs = 60 * 60 * 1000;

@@ -54,6 +54,13 @@
 #define EDGEROUTE_EVENTSTREAM_MAX_HEADERS 32
 #endif
 
+// --- Bedrock client ----------------------------------------------------------
+// Longest error message kept from a server (AWS's "message", a stream exception's
+// text), bytes. Longer ones are cut at a character boundary and say how much was cut.
+#ifndef EDGEROUTE_CLIENT_MAX_SERVER_MESSAGE_BYTES
+#define EDGEROUTE_CLIENT_MAX_SERVER_MESSAGE_BYTES 1024
+#endif
+
 // --- Router (catalog, residency policy, probes, selection) ----------------------
 // Distinct region names the catalog may mention (sources, destinations, sets), count.
 // Regions are bits in a fixed mask, so this also sizes every region set.
@@ -128,6 +135,11 @@ static_assert(kEventStreamMaxMessageBytes >= 16, "the smallest event-stream mess
 static_assert(kEventStreamMaxMessageBytes <= 16u * 1024u * 1024u,
               "the event-stream protocol caps a message at 16 MiB");
 static_assert(kEventStreamMaxHeaders >= 4, "Bedrock events carry three or four headers");
+
+constexpr std::size_t kClientMaxServerMessageBytes = EDGEROUTE_CLIENT_MAX_SERVER_MESSAGE_BYTES;
+
+static_assert(kClientMaxServerMessageBytes >= 64 && kClientMaxServerMessageBytes <= 64u * 1024u,
+              "a server's message needs room to say what went wrong, and is one line");
 
 constexpr std::size_t kRouterMaxRegions = EDGEROUTE_ROUTER_MAX_REGIONS;
 constexpr std::size_t kRouterMaxRegionSets = EDGEROUTE_ROUTER_MAX_REGION_SETS;
