@@ -6,7 +6,7 @@ line of error, checked against the Bedrock simulator; the simulator's request lo
 shows that nothing was sent outside the allowed regions.
 
 The world is the demo world's regions without scheduled faults: eu-central-1 is
-the nearest EU region, then eu-west-1, then eu-west-3; Claude 3 Haiku is served
+the nearest EU region, then eu-west-1, then eu-west-3; Claude Haiku 4.5 is served
 in-region in each.
 
 Run: python3 tests/cli/test_call_failures_cli.py --tool build/host/examples/edgeroute --source-dir .
@@ -24,7 +24,7 @@ import clitest
 
 TOOL = None
 SOURCE_DIR = None
-HAIKU = "anthropic.claude-3-haiku-20240307-v1:0"
+HAIKU = "anthropic.claude-haiku-4-5-20251001-v1:0"
 EU = {"eu-central-1", "eu-west-1", "eu-west-3"}
 NEAREST = "eu-central-1"
 ACCESS_KEY = "AKIDEXAMPLE"

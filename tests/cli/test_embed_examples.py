@@ -21,7 +21,7 @@ import clitest
 
 BIN_DIR = None
 SOURCE_DIR = None
-HAIKU = "anthropic.claude-3-haiku-20240307-v1:0"
+HAIKU = "anthropic.claude-haiku-4-5-20251001-v1:0"
 EU = {"eu-central-1", "eu-west-1", "eu-west-3"}
 NEAREST = "eu-central-1"
 ACCESS_KEY = "AKIDEXAMPLE"

@@ -12,7 +12,7 @@ import subprocess
 import sys
 import tempfile
 
-HAIKU = "anthropic.claude-3-haiku-20240307-v1:0"
+HAIKU = "anthropic.claude-haiku-4-5-20251001-v1:0"
 EU = {"eu-central-1", "eu-west-1", "eu-west-3"}
 
 
