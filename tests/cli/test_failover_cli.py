@@ -141,7 +141,9 @@ class Failover(unittest.TestCase):
         p = self.converse("--deadline-ms", "3000", "--max-attempts", "10")
         self.assertEqual(p.returncode, 1)
         self.assertEqual(p.stdout, "")
-        errors = p.stderr.strip().splitlines()
+        # One error line; a probe cut short by the probe stage's share of the deadline
+        # (a slow device or an emulated one) adds its own "probe:" line.
+        errors = [line for line in p.stderr.strip().splitlines() if ": probe: " not in line]
         self.assertEqual(len(errors), 1, p.stderr)
         # It says why it gave up and where each allowed candidate stands.
         self.assertIn("gave up", errors[0])
