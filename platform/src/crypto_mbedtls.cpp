@@ -9,6 +9,7 @@
 #include <new>
 
 #include "edgeroute/mbedtls_crypto.h"
+#include "edgeroute/sha256_backend.h"
 
 #if MBEDTLS_VERSION_MAJOR < 3
 #define EDGEROUTE_SHA256_STARTS mbedtls_sha256_starts_ret
@@ -101,11 +102,52 @@ class MbedtlsCrypto final : public Crypto {
   }
 };
 
+// The fastest backend this CPU runs, or the one EDGEROUTE_SHA256 names when it
+// runs here. Decided once; never fails (mbedTLS runs everywhere).
+Sha256Selection select_sha256_backend() {
+  Sha256Selection s{Sha256Backend::kMbedtls, false, ""};
+  const char* requested = std::getenv("EDGEROUTE_SHA256");
+  if (requested != nullptr && requested[0] != '\0' && std::strcmp(requested, "auto") != 0) {
+    Sha256Backend b;
+    if (!sha256_backend_from_name(requested, &b)) {
+      s.note = "EDGEROUTE_SHA256 names no SHA-256 backend (use auto, mbedtls, armv8-ce or sha-ni); chose automatically";
+    } else if (!sha256_backend_supported(b)) {
+      s.note = "EDGEROUTE_SHA256 names a backend this CPU or build lacks; chose automatically";
+    } else {
+      s.backend = b;
+      s.forced = true;
+      return s;
+    }
+  }
+  for (Sha256Backend b : {Sha256Backend::kArmv8Ce, Sha256Backend::kShaNi}) {
+    if (sha256_backend_supported(b)) {
+      s.backend = b;
+      break;
+    }
+  }
+  return s;
+}
+
 }  // namespace
 
-const Crypto& mbedtls_crypto() {
+const Crypto& mbedtls_software_crypto() {
   static const MbedtlsCrypto instance;
   return instance;
+}
+
+const Crypto* crypto_for_sha256_backend(Sha256Backend backend) {
+  if (backend == Sha256Backend::kMbedtls) return &mbedtls_software_crypto();
+  return hardware_sha256_crypto(backend);
+}
+
+Sha256Selection sha256_selection() {
+  static const Sha256Selection selection = select_sha256_backend();
+  return selection;
+}
+
+const Crypto& mbedtls_crypto() {
+  static const Crypto& chosen = *crypto_for_sha256_backend(sha256_selection().backend);
+  return chosen;
 }
 
 }  // namespace edgeroute
