@@ -3,6 +3,8 @@
 // a further copy of the suite runs with the same code (EDGEROUTE_TESTDATA_DIR).
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <string>
@@ -21,6 +23,23 @@ namespace {
 
 using sigv4::Mode;
 using testing::slurp;
+
+// ctest runs this suite once more per SHA-256 backend, forced with
+// EDGEROUTE_SHA256. When the CPU lacks the forced one, mbedtls_crypto() would
+// quietly use another, so the whole run is skipped instead, saying why.
+class ForcedSha256Backend : public ::testing::Environment {
+ public:
+  void SetUp() override {
+    const char* requested = std::getenv("EDGEROUTE_SHA256");
+    const Sha256Selection s = sha256_selection();
+    std::printf("[ sha256   ] %s%s\n", to_string(s.backend), s.forced ? " (EDGEROUTE_SHA256)" : "");
+    if (requested != nullptr && requested[0] != '\0' && !s.forced) {
+      GTEST_SKIP() << "sha256 backend unavailable: EDGEROUTE_SHA256=" << requested << ": " << s.note;
+    }
+  }
+};
+::testing::Environment* const forced_backend_env =
+    ::testing::AddGlobalTestEnvironment(new ForcedSha256Backend);
 
 std::string lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

@@ -1,13 +1,16 @@
-// Signing cost against its floor, measured in the same run with the same mbedTLS.
+// Signing cost against its floor, measured in the same run, once per SHA-256
+// backend this CPU runs (mbedTLS's software code, ARMv8 Crypto Extensions,
+// Intel SHA extensions).
 //
-// The request is the one issue #2 fixes: a Converse call to an EU geography
-// profile in eu-central-1 with content-type, host, a 600-byte session token and
-// a 1 KiB or 64 KiB body. The floor is the cryptography no SigV4 signer can skip:
+// The request: a Converse call to an EU geography profile in eu-central-1 with
+// content-type, host, a 600-byte session token and a 1 KiB or 64 KiB body. The
+// floor is the cryptography no SigV4 signer can skip, on the same backend:
 // SHA-256 of the body, SHA-256 of the canonical request, and one HMAC with the
-// cached signing key over the string to sign. signer / floor is what
-// canonicalization, formatting and the key cache add.
+// signing key over the string to sign. signer / floor is what canonicalization,
+// formatting and the key cache add; mbedtls signer / hardware signer is what the
+// SHA instructions buy.
 //
-//   build/bench/tests/bench/sigv4/sigv4_bench --benchmark_repetitions=10
+//   build/host/tests/bench/sigv4/sigv4_bench --benchmark_repetitions=10
 //
 // prints each benchmark, then the ratios of the medians.
 #include <cstdio>
@@ -19,6 +22,7 @@
 
 #include "alloc_counter.h"
 #include "edgeroute/mbedtls_crypto.h"
+#include "edgeroute/sha256_backend.h"
 #include "edgeroute/sigv4.h"
 
 namespace {
@@ -48,9 +52,9 @@ struct ConverseRequest {
   }
 };
 
-void BM_Sign(benchmark::State& state) {
+void BM_Sign(benchmark::State& state, const Crypto* crypto) {
   ConverseRequest c(static_cast<std::size_t>(state.range(0)));
-  sigv4::Signer signer(mbedtls_crypto());
+  sigv4::Signer signer(*crypto);
   static char buf[16384];
   sigv4::SignedRequest out;
   if (!signer.sign(c.request, c.options, c.credentials, buf, sizeof buf, &out).ok()) {
@@ -68,10 +72,10 @@ void BM_Sign(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * state.range(0));
 }
 
-void BM_Floor(benchmark::State& state) {
+void BM_Floor(benchmark::State& state, const Crypto* backend) {
   ConverseRequest c(static_cast<std::size_t>(state.range(0)));
   // The same canonical request and string to sign as the signer produces.
-  sigv4::Signer signer(mbedtls_crypto());
+  sigv4::Signer signer(*backend);
   static char buf[16384];
   sigv4::SignedRequest out;
   if (!signer.sign(c.request, c.options, c.credentials, buf, sizeof buf, &out).ok()) {
@@ -80,7 +84,7 @@ void BM_Floor(benchmark::State& state) {
   }
   const std::string creq(out.canonical_request);
   const std::string sts(out.string_to_sign);
-  const Crypto& crypto = mbedtls_crypto();
+  const Crypto& crypto = *backend;
   Digest32 key;
   crypto.hmac_sha256("key", 3, "data", 4, &key);  // stands for the cached key
   for (auto _ : state) {
@@ -97,9 +101,9 @@ void BM_Floor(benchmark::State& state) {
 
 // The 4-HMAC key derivation that the cache saves on every request but the first
 // of the day, for scale.
-void BM_KeyDerivation(benchmark::State& state) {
+void BM_KeyDerivation(benchmark::State& state, const Crypto* crypto) {
   ConverseRequest c(1024);
-  sigv4::Signer signer(mbedtls_crypto());
+  sigv4::Signer signer(*crypto);
   static char buf[16384];
   sigv4::SignedRequest out;
   for (auto _ : state) {
@@ -109,9 +113,25 @@ void BM_KeyDerivation(benchmark::State& state) {
   }
 }
 
-BENCHMARK(BM_Sign)->Arg(1024)->Arg(65536);
-BENCHMARK(BM_Floor)->Arg(1024)->Arg(65536);
-BENCHMARK(BM_KeyDerivation);
+constexpr Sha256Backend kBackends[] = {Sha256Backend::kMbedtls, Sha256Backend::kArmv8Ce,
+                                       Sha256Backend::kShaNi};
+constexpr const char* kSizes[] = {"1024", "65536"};
+
+// BM_Sign/<backend>/<bytes>, BM_Floor/<backend>/<bytes>, BM_KeyDerivation/<backend>
+// for each backend this CPU runs; the others are named as skipped.
+void register_benchmarks() {
+  for (Sha256Backend b : kBackends) {
+    const Crypto* crypto = crypto_for_sha256_backend(b);
+    const std::string name = to_string(b);
+    if (crypto == nullptr) {
+      std::printf("sha256 backend %s: skipped, this CPU or build lacks it\n", name.c_str());
+      continue;
+    }
+    benchmark::RegisterBenchmark(("BM_Sign/" + name).c_str(), BM_Sign, crypto)->Arg(1024)->Arg(65536);
+    benchmark::RegisterBenchmark(("BM_Floor/" + name).c_str(), BM_Floor, crypto)->Arg(1024)->Arg(65536);
+    benchmark::RegisterBenchmark(("BM_KeyDerivation/" + name).c_str(), BM_KeyDerivation, crypto);
+  }
+}
 
 // Prints the usual console output, remembers each run's time, and at the end the
 // ratio signer/floor per body size (medians when repetitions were asked for).
@@ -131,13 +151,28 @@ class RatioReporter : public benchmark::ConsoleReporter {
   void Finalize() override {
     ConsoleReporter::Finalize();
     const auto& times = medians_.empty() ? last_ : medians_;
-    std::printf("\nsigner / floor (%s):\n", medians_.empty() ? "single run" : "medians");
-    for (const char* size : {"1024", "65536"}) {
-      const auto s = times.find(std::string("BM_Sign/") + size);
-      const auto f = times.find(std::string("BM_Floor/") + size);
-      if (s == times.end() || f == times.end() || f->second <= 0) continue;
-      std::printf("  body %6s bytes: %.3f  (signer %.2f us, floor %.2f us)\n", size,
-                  s->second / f->second, s->second / 1000.0, f->second / 1000.0);
+    const auto time_of = [&](const std::string& name) {
+      const auto it = times.find(name);
+      return it == times.end() ? 0.0 : it->second;
+    };
+    std::printf("\nsigner / floor on the same backend (%s):\n", medians_.empty() ? "single run" : "medians");
+    for (Sha256Backend b : kBackends) {
+      for (const char* size : kSizes) {
+        const std::string suffix = std::string(to_string(b)) + "/" + size;
+        const double sign = time_of("BM_Sign/" + suffix), floor = time_of("BM_Floor/" + suffix);
+        if (sign <= 0 || floor <= 0) continue;
+        std::printf("  %-9s body %6s bytes: %.3f  (signer %.2f us, floor %.2f us)\n", to_string(b), size,
+                    sign / floor, sign / 1000.0, floor / 1000.0);
+      }
+    }
+    std::printf("\nmbedtls signer / hardware signer (speed-up of the SHA instructions):\n");
+    for (Sha256Backend b : {Sha256Backend::kArmv8Ce, Sha256Backend::kShaNi}) {
+      for (const char* size : kSizes) {
+        const double soft = time_of(std::string("BM_Sign/mbedtls/") + size);
+        const double hard = time_of(std::string("BM_Sign/") + to_string(b) + "/" + size);
+        if (soft <= 0 || hard <= 0) continue;
+        std::printf("  %-9s body %6s bytes: %.2fx\n", to_string(b), size, soft / hard);
+      }
     }
   }
 
@@ -150,6 +185,7 @@ class RatioReporter : public benchmark::ConsoleReporter {
 int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  register_benchmarks();
   RatioReporter reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);
   benchmark::Shutdown();
