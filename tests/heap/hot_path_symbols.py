@@ -1,9 +1,9 @@
 """The hot paths never call the allocator, checked on the objects the linker sees.
 
 The allocation-counting tests prove that the paths they drive do not allocate; this
-check covers every path at once: the object files of the signer, the event-stream
-decoder and the router's pick/report code (with the health tables and policy they
-use) must not reference malloc & co., operator new/delete, or a heap-backed
+check covers every path at once: the object files of the signer (and the SHA-256
+code under it), the event-stream decoder and the router's pick/report code (with
+the health tables and policy they use) must not reference malloc & co., operator new/delete, or a heap-backed
 std::string. Any such reference fails the check with the object and symbol named.
 
 A negative control keeps the check honest: an object that is known to allocate
@@ -18,7 +18,9 @@ import subprocess
 import sys
 
 # Source files (by base name) whose objects make up the hot paths.
-HOT_PATH_SOURCES = ["signer.cpp", "eventstream.cpp", "crc32.cpp", "router.cpp", "health.cpp", "policy.cpp"]
+HOT_PATH_SOURCES = ["signer.cpp", "eventstream.cpp", "crc32.cpp", "router.cpp", "health.cpp", "policy.cpp",
+                    # the SHA-256 the signer runs on: prepared HMAC, the hardware backends
+                    "crypto.cpp", "sha256_hw.cpp", "sha256_shani.cpp", "sha256_armv8.cpp"]
 # An object known to allocate: the check must flag it.
 CONTROL_SOURCE = "catalog.cpp"
 
