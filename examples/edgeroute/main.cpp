@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "commands.h"
+#include "edgeroute/mbedtls_crypto.h"
 #include "edgeroute/version.h"
 
 namespace {
@@ -20,7 +21,7 @@ constexpr const char kUsage[] =
     "  invoke    send a model's native body (InvokeModel[WithResponseStream])\n"
     "  drill     failover drill: take a region out for N seconds while routed calls run\n"
 #endif
-    "  version   print the version\n"
+    "  version   print the version and the SHA-256 backend in use\n"
     "\n"
     "edgeroute <command> --help shows a command's options.\n";
 
@@ -53,6 +54,11 @@ int dispatch(int argc, char** argv) {
 #endif
   if (std::strcmp(command, "version") == 0 || std::strcmp(command, "--version") == 0) {
     std::printf("edgeroute %s\n", edgeroute::version());
+    // The SHA-256 the signer runs on (chosen once per process; EDGEROUTE_SHA256 forces one).
+    const edgeroute::Sha256Selection sha = edgeroute::sha256_selection();
+    std::printf("sha256: %s (%s)\n", edgeroute::to_string(sha.backend),
+                sha.forced ? "EDGEROUTE_SHA256" : "auto");
+    if (sha.note[0] != '\0') std::fprintf(stderr, "edgeroute: %s\n", sha.note);
     return 0;
   }
   std::fprintf(stderr, "edgeroute: unknown command '%s' (see edgeroute --help)\n", command);

@@ -22,6 +22,38 @@ def case(name, *files):
     return [os.path.join(SUITE, name, f) for f in files]
 
 
+class Sha256Backends(unittest.TestCase):
+    """Every SHA-256 backend signs alike; `version` says which one runs."""
+
+    def run_with(self, backend, *args):
+        env = dict(os.environ, EDGEROUTE_SHA256=backend)
+        return subprocess.run([TOOL, *args], capture_output=True, text=True, timeout=60, env=env)
+
+    def test_each_forced_backend_gives_the_suite_signature(self):
+        ctx, req = case("post-sts-header-before", "context.json", "request.txt")
+        sig = open(os.path.join(SUITE, "post-sts-header-before", "header-signature.txt")).read()
+        ran = []
+        for backend in ("mbedtls", "armv8-ce", "sha-ni"):
+            version = self.run_with(backend, "version")
+            self.assertEqual(version.returncode, 0, version.stderr)
+            if f"sha256: {backend} (EDGEROUTE_SHA256)" not in version.stdout:
+                self.assertIn("EDGEROUTE_SHA256 names a backend this CPU or build lacks", version.stderr)
+                continue
+            ran.append(backend)
+            with self.subTest(backend=backend):
+                p = self.run_with(backend, "sign", "--context", ctx, "--request", req, "--show", "signature")
+                self.assertEqual(p.returncode, 0, p.stderr)
+                self.assertEqual(p.stdout, sig + "\n")
+        self.assertIn("mbedtls", ran)
+
+    def test_an_unknown_backend_is_named_and_the_choice_is_automatic(self):
+        p = self.run_with("sha-9000", "version")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("(auto)", p.stdout)
+        self.assertEqual(p.stderr.count("\n"), 1, p.stderr)
+        self.assertIn("EDGEROUTE_SHA256 names no SHA-256 backend", p.stderr)
+
+
 class SignOutput(unittest.TestCase):
     def test_each_show_value_prints_the_suite_expectation(self):
         ctx, req = case("get-vanilla-query-order-key-case", "context.json", "request.txt")
