@@ -145,7 +145,7 @@ class RatioReporter : public benchmark::ConsoleReporter {
       if (aggregate && r.aggregate_name != "median") continue;
       std::string key = r.run_name.str();
       double& slot = aggregate ? medians_[key] : last_[key];
-      slot = r.GetAdjustedRealTime();
+      slot = r.GetAdjustedCPUTime();
     }
   }
   void Finalize() override {
