@@ -4,16 +4,24 @@
 // the auxiliary vector.
 #include "sha256_compress.h"
 
-#if defined(__aarch64__) && defined(__linux__) && (defined(__GNUC__) || defined(__clang__))
+// GCC declares the SHA-256 intrinsics for a function with the target attribute;
+// clang does from version 16 (before, only when the whole file is built with
+// +sha2, which __ARM_FEATURE_SHA2 then says). Other compilers get mbedTLS.
+#if defined(__aarch64__) && defined(__linux__)
+#if defined(__clang__)
+#if __clang_major__ >= 16 || defined(__ARM_FEATURE_SHA2)
+#define EDGEROUTE_HAVE_ARMV8_SHA2 1
+#define EDGEROUTE_TARGET_SHA2 __attribute__((target("sha2")))
+#endif
+#elif defined(__GNUC__)
+#define EDGEROUTE_HAVE_ARMV8_SHA2 1
+#define EDGEROUTE_TARGET_SHA2 __attribute__((target("+crypto")))
+#endif
+#endif
+#if defined(EDGEROUTE_HAVE_ARMV8_SHA2)
 #include <arm_neon.h>
 #include <asm/hwcap.h>
 #include <sys/auxv.h>
-#define EDGEROUTE_HAVE_ARMV8_SHA2 1
-#if defined(__clang__)
-#define EDGEROUTE_TARGET_SHA2 __attribute__((target("sha2")))
-#else
-#define EDGEROUTE_TARGET_SHA2 __attribute__((target("+crypto")))
-#endif
 #endif
 
 namespace edgeroute {
