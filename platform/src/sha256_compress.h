@@ -1,5 +1,5 @@
 // Private to platform/: the SHA-256 compression function of each hardware
-// backend, and the round constants they share.
+// backend, the round constants they share, and the streaming layer over them.
 #ifndef EDGEROUTE_PLATFORM_SHA256_COMPRESS_H
 #define EDGEROUTE_PLATFORM_SHA256_COMPRESS_H
 
@@ -16,6 +16,18 @@ using CompressFn = void (*)(std::uint32_t state[8], const std::uint8_t* blocks,
 
 // FIPS 180-4 section 4.2.2.
 extern const std::uint32_t kRoundConstants[64];
+
+// One streaming computation over a compression function (sha256_block.cpp).
+struct BlockState {
+  std::uint32_t h[8];
+  std::uint64_t total_bytes;
+  std::uint32_t buffered_bytes;  // 0..63, in block
+  std::uint8_t block[64];
+};
+void block_begin(BlockState* s);
+void block_update(BlockState* s, CompressFn compress, const void* data, std::size_t len);
+// Writes the digest; the caller wipes the state.
+void block_finish(BlockState* s, CompressFn compress, std::uint8_t out[32]);
 
 // Each returns its backend's compression function when this build has it and
 // the CPU executes it, nullptr otherwise. The CPU check runs on every call, so
