@@ -21,14 +21,11 @@ extern const std::size_t kDefaultCatalogJsonBytes;
 
 namespace {
 
-// A catalog file bigger than this is a mistake, not a catalog.
-constexpr std::size_t kMaxCatalogFileBytes = 1024u * 1024u;
-
 bool is_lower(char c) { return c >= 'a' && c <= 'z'; }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
-// AWS region names: two letters, one or more lowercase words, a number
-// ("eu-central-1", "us-gov-west-1", "ap-southeast-4").
+}  // namespace
+
 bool is_region_name(std::string_view s) {
   if (s.size() < 6 || !is_lower(s[0]) || !is_lower(s[1]) || s[2] != '-') return false;
   std::size_t i = s.size();
@@ -46,6 +43,8 @@ bool is_region_name(std::string_view s) {
   }
   return word_has_letter;
 }
+
+namespace {
 
 // Region-set names: lowercase letters, digits, '-' and '_'; never a region name,
 // so a destination entry is unambiguous.

@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "catalog_import.h"
 #include "commands.h"
+#include "edgeroute/catalog_import.h"
 #include "tool_catalog.h"
 
 namespace edgeroute {

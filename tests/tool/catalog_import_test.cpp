@@ -10,12 +10,11 @@
 #include <string>
 #include <vector>
 
-#include "catalog_import.h"
 #include "edgeroute/catalog.h"
+#include "edgeroute/catalog_import.h"
 #include "edgeroute/policy.h"
 
 namespace edgeroute {
-namespace tool {
 namespace {
 
 constexpr const char kSonnet37Eu[] = "eu.anthropic.claude-3-7-sonnet-20250219-v1:0";
@@ -215,5 +214,4 @@ TEST(CatalogImportTest, AnInvalidRegionInAnArnIsRefused) {
 }
 
 }  // namespace
-}  // namespace tool
 }  // namespace edgeroute

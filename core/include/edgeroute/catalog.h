@@ -22,6 +22,15 @@
 
 namespace edgeroute {
 
+// The largest catalog file Catalog::load_file (and the tool) reads, bytes: a
+// bigger one is a mistake, not a catalog.
+constexpr std::size_t kMaxCatalogFileBytes = 1024u * 1024u;
+
+// Whether `name` has the shape of an AWS region name: two letters, one or more
+// lowercase words, a number ("eu-central-1", "us-gov-west-1"). The one rule the
+// loader, the listing importer and the policy share.
+bool is_region_name(std::string_view name);
+
 // A set of regions of one catalog: bit i is the catalog's region i.
 class RegionMask {
  public:

@@ -1,7 +1,7 @@
-// `edgeroute catalog import`: AWS CLI inference-profile listings -> catalog schema.
+// Inference-profile listings -> catalog schema (edgeroute/catalog_import.h).
 // Field names follow botocore's `bedrock` service model (InferenceProfileSummary,
 // GetInferenceProfileResponse, InferenceProfileModel).
-#include "catalog_import.h"
+#include "edgeroute/catalog_import.h"
 
 #include <cjson/cJSON.h>
 
@@ -10,8 +10,9 @@
 #include <memory>
 #include <string_view>
 
+#include "edgeroute/catalog.h"
+
 namespace edgeroute {
-namespace tool {
 namespace {
 
 struct Source {
@@ -32,27 +33,6 @@ struct Profile {
 struct Arn {
   std::string_view service, region, account, resource;
 };
-
-// AWS region names: "eu-central-1", "us-gov-west-1" (the catalog loader's rule).
-bool is_region_name(std::string_view s) {
-  const auto lower = [](char c) { return c >= 'a' && c <= 'z'; };
-  const auto digit = [](char c) { return c >= '0' && c <= '9'; };
-  if (s.size() < 6 || s.size() > 32 || !lower(s[0]) || !lower(s[1]) || s[2] != '-') return false;
-  std::size_t i = s.size();
-  while (i > 0 && digit(s[i - 1])) --i;
-  if (i == s.size() || i < 4 || s[i - 1] != '-') return false;
-  bool word_has_letter = false;
-  for (std::size_t k = 3; k + 1 < i; ++k) {
-    if (lower(s[k])) {
-      word_has_letter = true;
-    } else if (s[k] == '-' && word_has_letter) {
-      word_has_letter = false;
-    } else {
-      return false;
-    }
-  }
-  return word_has_letter;
-}
 
 bool parse_arn(std::string_view text, Arn* arn) {
   std::string_view parts[5];
@@ -284,5 +264,4 @@ bool import_inference_profiles(const std::vector<ImportFile>& files, const std::
   return true;
 }
 
-}  // namespace tool
 }  // namespace edgeroute

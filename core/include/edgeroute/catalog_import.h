@@ -1,15 +1,17 @@
-// Converts what `aws bedrock list-inference-profiles` / `get-inference-profile`
-// print into edgeroute's catalog schema (docs/routing.md), for `edgeroute catalog
-// import`. A library of its own so that tests/tool checks the conversion the tool runs.
-#ifndef EDGEROUTE_EXAMPLES_CATALOG_IMPORT_H
-#define EDGEROUTE_EXAMPLES_CATALOG_IMPORT_H
+// edgeroute/catalog_import.h -- inference-profile listings (ListInferenceProfiles /
+// GetInferenceProfile answers, as the AWS CLI prints them or as the control plane
+// sends them) into edgeroute's catalog schema (docs/routing.md). `edgeroute
+// catalog import` and the live refresh (catalog_refresh.h) share it.
+//
+// Start-up / refresh code: uses the heap (cJSON, std::string); never on a hot path.
+#ifndef EDGEROUTE_CATALOG_IMPORT_H
+#define EDGEROUTE_CATALOG_IMPORT_H
 
 #include <cstddef>
 #include <string>
 #include <vector>
 
 namespace edgeroute {
-namespace tool {
 
 // One listing file larger than this is a mistake (a real listing of every
 // profile in a region is a few hundred KiB).
@@ -38,7 +40,6 @@ struct ImportResult {
 bool import_inference_profiles(const std::vector<ImportFile>& files, const std::string& date,
                                ImportResult* result, std::string* error);
 
-}  // namespace tool
 }  // namespace edgeroute
 
-#endif  // EDGEROUTE_EXAMPLES_CATALOG_IMPORT_H
+#endif  // EDGEROUTE_CATALOG_IMPORT_H
