@@ -79,19 +79,34 @@ class Importer {
     // ignored silently, so a listing that says something twice is refused.
     if (!refuse_duplicate_keys(root.get(), "")) return false;
     const cJSON* list = cJSON_GetObjectItemCaseSensitive(root.get(), "inferenceProfileSummaries");
+    // A page that continues a listing: every profile in it must come from the
+    // region whose listing the previous file left open.
+    expected_region_ = listing_open_ ? open_region_ : std::string();
+    const bool continues = listing_open_;
     if (list != nullptr) {
-      // The AWS CLI follows nextToken itself; one left in the output means the
-      // listing was cut (--max-items, --no-paginate) and profiles are missing.
+      // nextToken: the service's (a page printed with --no-paginate); NextToken:
+      // the AWS CLI's own, after --max-items.
       const cJSON* next = cJSON_GetObjectItemCaseSensitive(root.get(), "nextToken");
-      if (next != nullptr && !cJSON_IsNull(next)) {
-        return fail("nextToken", "the listing is incomplete; list without --max-items or --no-paginate");
+      if (next == nullptr) next = cJSON_GetObjectItemCaseSensitive(root.get(), "NextToken");
+      if (next != nullptr && !cJSON_IsNull(next) && !cJSON_IsString(next)) {
+        return fail("nextToken", "expected a string");
       }
       if (!cJSON_IsArray(list)) return fail("inferenceProfileSummaries", "expected a list");
+      page_region_.clear();
       int index = 0;
       for (const cJSON* summary = list->child; summary != nullptr; summary = summary->next, ++index) {
         if (!add_summary(summary, "inferenceProfileSummaries[" + std::to_string(index) + "]")) return false;
       }
+      listing_open_ = next != nullptr && cJSON_IsString(next);
+      if (listing_open_) {
+        open_file_ = file.name;
+        if (!page_region_.empty()) open_region_ = page_region_;
+        if (!continues && page_region_.empty()) open_region_.clear();
+      }
       return true;
+    }
+    if (continues) {
+      return fail("", "expected the next page of " + open_file_ + "'s listing, which ends with a nextToken");
     }
     if (cJSON_GetObjectItemCaseSensitive(root.get(), "inferenceProfileArn") != nullptr) {
       return add_summary(root.get(), "");
@@ -99,11 +114,11 @@ class Importer {
     return fail("", "expected the output of aws bedrock list-inference-profiles or get-inference-profile");
   }
 
-  std::string render(const std::string& date, const std::vector<ImportFile>& files) const {
+  std::string render(const std::string& date, const std::string& snapshot_source, const std::vector<ImportFile>& files) const {
     std::string note = "edgeroute catalog import of";
     for (const ImportFile& f : files) note += " " + f.name;
     std::string out = "{\n  \"snapshot\": {\n    \"date\": " + json_string(date) +
-                      ",\n    \"source\": \"aws bedrock list-inference-profiles\",\n    \"note\": " +
+                      ",\n    \"source\": " + json_string(snapshot_source) + ",\n    \"note\": " +
                       json_string(note) + "\n  },\n  \"profiles\": [";
     for (std::size_t p = 0; p < profiles_.size(); ++p) {
       const Profile& profile = profiles_[p];
@@ -139,6 +154,8 @@ class Importer {
     if (std::string_view(type) != "SYSTEM_DEFINED") {
       return fail(prefix + "type", "expected SYSTEM_DEFINED or APPLICATION");
     }
+    const char* status = string_field(summary, "status");
+    if (status == nullptr || *status == '\0') return fail(prefix + "status", "expected a status such as ACTIVE");
     const char* id = string_field(summary, "inferenceProfileId");
     if (id == nullptr || *id == '\0') return fail(prefix + "inferenceProfileId", "expected a profile ID");
     // System-defined profile IDs are "<geography>.<model ID>".
@@ -162,6 +179,17 @@ class Importer {
       return fail(prefix + "inferenceProfileArn", "expected a region name in the ARN, not '" +
                                                       std::string(arn.region).substr(0, 32) + "'");
     }
+    if (!expected_region_.empty() && arn.region != expected_region_) {
+      return fail(prefix + "inferenceProfileArn", "a profile of " + std::string(arn.region) +
+                                                      ", but this page continues " + open_file_ + "'s listing of " +
+                                                      expected_region_);
+    }
+    page_region_ = std::string(arn.region);
+    if (std::string_view(status) != "ACTIVE") {
+      ++result_->skipped_inactive_profiles;
+      return true;
+    }
+    ++result_->imported_profile_sources;
     Source source{std::string(arn.region), {}, file_->name};
     std::string model;
     int index = 0;
@@ -248,19 +276,36 @@ class Importer {
   ImportResult* result_;
   std::string* error_;
   const ImportFile* file_ = nullptr;
+  // Paging: whether the last file ended with a token, whose file and region.
+  bool listing_open_ = false;
+  std::string open_file_, open_region_;
+  std::string expected_region_;  // "" unless the current page continues a listing
+  std::string page_region_;      // the region of the current page's profiles
+
+ public:
+  // After the last file: a listing left open is incomplete.
+  bool finish() {
+    if (!listing_open_) return true;
+    *error_ = open_file_ + ": nextToken: the listing is incomplete (give its next pages too, or list without "
+                           "--max-items or --no-paginate)";
+    return false;
+  }
+
+ private:
   std::vector<Profile> profiles_;
 };
 
 }  // namespace
 
 bool import_inference_profiles(const std::vector<ImportFile>& files, const std::string& date,
-                               ImportResult* result, std::string* error) {
+                               ImportResult* result, std::string* error, const std::string& source) {
   *result = ImportResult();
   Importer importer(result, error);
   for (const ImportFile& file : files) {
     if (!importer.add_file(file)) return false;
   }
-  result->catalog_json = importer.render(date, files);
+  if (!importer.finish()) return false;
+  result->catalog_json = importer.render(date, source, files);
   return true;
 }
 

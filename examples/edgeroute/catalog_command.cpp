@@ -24,7 +24,8 @@ constexpr const char kCatalogUsage[] =
     "       edgeroute catalog show [--catalog FILE] [--catalog-extend FILE]... [--json]\n"
     "\n"
     "import  reads the JSON printed by `aws bedrock list-inference-profiles` or\n"
-    "        `aws bedrock get-inference-profile`, one file per source region, and\n"
+    "        `aws bedrock get-inference-profile`, one file per source region (or\n"
+    "        the pages of one, in order, when printed with --no-paginate), and\n"
     "        prints a catalog (docs/routing.md) with every system-defined profile\n"
     "        and, per source region, the regions Bedrock may process it in.\n"
     "        Region sets are not imported: use the file with --catalog-extend to\n"
@@ -89,6 +90,10 @@ int import_command(int argc, char** argv) {
   if (result.skipped_application_profiles > 0) {
     std::fprintf(stderr, "edgeroute catalog: skipped %zu APPLICATION profile(s): account-specific, not routing data\n",
                  result.skipped_application_profiles);
+  }
+  if (result.skipped_inactive_profiles > 0) {
+    std::fprintf(stderr, "edgeroute catalog: skipped %zu profile(s) whose status is not ACTIVE\n",
+                 result.skipped_inactive_profiles);
   }
   std::fputs(result.catalog_json.c_str(), stdout);
   return 0;
