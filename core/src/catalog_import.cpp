@@ -115,8 +115,8 @@ class Importer {
   }
 
   std::string render(const std::string& date, const std::string& snapshot_source, const std::vector<ImportFile>& files) const {
-    std::string note = "edgeroute catalog import of";
-    for (const ImportFile& f : files) note += " " + f.name;
+    std::string note = "read from";
+    for (std::size_t i = 0; i < files.size(); ++i) note += (i == 0 ? " " : ", ") + files[i].name;
     std::string out = "{\n  \"snapshot\": {\n    \"date\": " + json_string(date) +
                       ",\n    \"source\": " + json_string(snapshot_source) + ",\n    \"note\": " +
                       json_string(note) + "\n  },\n  \"profiles\": [";

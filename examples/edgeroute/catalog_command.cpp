@@ -22,6 +22,7 @@ namespace {
 constexpr const char kCatalogUsage[] =
     "usage: edgeroute catalog import FILE...\n"
     "       edgeroute catalog show [--catalog FILE] [--catalog-extend FILE]... [--json]\n"
+    "       edgeroute catalog refresh --allow LIST [--out FILE] ... (see catalog refresh --help)\n"
     "\n"
     "import  reads the JSON printed by `aws bedrock list-inference-profiles` or\n"
     "        `aws bedrock get-inference-profile`, one file per source region (or\n"
@@ -246,7 +247,12 @@ int catalog_command(int argc, char** argv) {
   }
   if (sub == "import") return import_command(argc - 1, argv + 1);
   if (sub == "show") return show_command(argc - 1, argv + 1);
+#if EDGEROUTE_TOOL_HAVE_CURL
+  if (sub == "refresh") return catalog_refresh_command(argc - 1, argv + 1);
+  return usage_error("unknown subcommand '" + sub + "' (expected import, show or refresh)");
+#else
   return usage_error("unknown subcommand '" + sub + "' (expected import or show)");
+#endif
 }
 
 }  // namespace tool

@@ -74,6 +74,8 @@ class Policy {
   // and the allow list that left it out ("destination eu-west-2 (GB) outside eu").
   std::size_t describe(const Verdict& verdict, char* buf, std::size_t capacity) const;
 
+  // The regions the default allow list admits (a catalog refresh lists in these).
+  const RegionMask& allowed_regions() const { return default_allow_.regions; }
   // Whether the allow list that applies to `model` names `global`.
   bool allows_global(std::size_t model) const { return allow_for(model).global; }
   const Catalog& catalog() const { return *catalog_; }
