@@ -10,6 +10,7 @@
 
 #include "edgeroute/catalog_import.h"
 #include "edgeroute/crypto.h"
+#include "edgeroute/file.h"
 
 namespace edgeroute {
 namespace {
@@ -269,6 +270,38 @@ Status apply_live_catalog(const CatalogRefreshResult& refresh, Catalog* catalog)
   Status s = catalog->load_json(refresh.catalog_json, "live catalog", CatalogMerge::kExtend);
   if (!s.ok()) return Status::error(s.code(), "catalog refresh: not applied: %s", s.message());
   return s;
+}
+
+CatalogRefreshOutcome refresh_catalog(Transport& transport, const Crypto& crypto, const Clock& clock,
+                                      const ControlPlaneCredentials& credentials,
+                                      const CatalogRefreshOptions& options, const std::string& cache_file,
+                                      Catalog* catalog) {
+  CatalogRefreshOutcome outcome;
+  CatalogRefreshResult refresh;
+  outcome.status = fetch_live_catalog(transport, crypto, clock, credentials, options, &refresh);
+  if (outcome.status.ok()) outcome.status = apply_live_catalog(refresh, catalog);
+  if (outcome.status.ok()) {
+    outcome.report = "catalog refreshed: " + refresh.source;
+    if (!cache_file.empty()) {
+      const Status saved = write_file_atomically(cache_file.c_str(), refresh.catalog_json, "catalog cache");
+      outcome.report += saved.ok() ? "; saved to " + cache_file : std::string("; not saved: ") + saved.message();
+    }
+    return outcome;
+  }
+  outcome.report = outcome.status.message();
+  std::string cached;
+  if (!cache_file.empty() &&
+      read_file_bounded(cache_file.c_str(), kMaxCatalogFileBytes, "catalog cache", &cached).ok()) {
+    const Status loaded = catalog->load_json(cached, "catalog cache", CatalogMerge::kExtend);
+    if (loaded.ok()) {
+      outcome.used_cache = true;
+      outcome.report += "; routing on the last good refresh, " + cache_file;
+      return outcome;
+    }
+    outcome.report += std::string("; the last good refresh is unusable (") + loaded.message() + ")";
+  }
+  outcome.report += "; routing on the catalog as loaded";
+  return outcome;
 }
 
 std::vector<std::string> refresh_source_regions(const Catalog& catalog, const RegionMask& allowed) {

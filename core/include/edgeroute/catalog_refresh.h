@@ -95,6 +95,22 @@ Status fetch_live_catalog(Transport& transport, const Crypto& crypto, const Cloc
 // catalog is unchanged and the message names the problem.
 Status apply_live_catalog(const CatalogRefreshResult& refresh, Catalog* catalog);
 
+// What a routed client does at start-up (and what `catalog refresh` does): fetch,
+// apply, and save to `cache_file` (atomically; empty: not saved). When the
+// refresh fails, the last good refresh is loaded from `cache_file` if there is
+// one, else the catalog stays as it was; either way routing goes on. `report` is
+// one line saying which: "catalog refreshed: ListInferenceProfiles in ... at ...",
+// or "catalog refresh: eu-west-3: ...; routing on the last good refresh, FILE".
+struct CatalogRefreshOutcome {
+  Status status;       // the refresh's own result
+  std::string report;  // one line, never a secret
+  bool used_cache = false;  // the last good refresh was loaded from cache_file
+};
+CatalogRefreshOutcome refresh_catalog(Transport& transport, const Crypto& crypto, const Clock& clock,
+                                      const ControlPlaneCredentials& credentials,
+                                      const CatalogRefreshOptions& options, const std::string& cache_file,
+                                      Catalog* catalog);
+
 // The source regions `allowed` permits that the catalog knows, in catalog order:
 // what to pass as CatalogRefreshOptions::source_regions.
 std::vector<std::string> refresh_source_regions(const Catalog& catalog, const RegionMask& allowed);
