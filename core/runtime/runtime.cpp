@@ -183,6 +183,23 @@ Status Runtime::init() {
   return Status();
 }
 
+// Bedrock refuses a bare model ID that only inference profiles serve; the catalog
+// was wrong to offer it, and the caller learns which profiles the policy allows.
+void Runtime::name_profiles_of_profile_only_model(const std::string& model, bedrock::Error* error) const {
+  if (error->error_type != "ValidationException" ||
+      error->message.find("with on-demand throughput isn") == std::string::npos) {
+    return;
+  }
+  const int index = catalog_->find_model(model);
+  if (index == Catalog::kNone) return;
+  char profiles[512];
+  policy_->allowed_profiles(static_cast<std::size_t>(index), profiles, sizeof profiles);
+  error->message += profiles[0] != '\0' ? std::string("; profiles of ") + model + " allowed under " + options_.allow +
+                                              ": " + profiles
+                                        : std::string("; no profile of ") + model + " is allowed under " +
+                                              options_.allow;
+}
+
 void Runtime::refresh_catalog_at_start() {
   std::unique_ptr<Transport> transport;
   Status st = options_.make_transport ? options_.make_transport(&transport)
@@ -342,8 +359,10 @@ void Runtime::run_call(const char* operation, const std::string& model_id, const
   }
   switch (call.ending()) {
     case RoutedCall::Ending::kNotRetryable:
+      name_profiles_of_profile_only_model(model, &report->error);
+      return;  // otherwise the last attempt's own error says it all
     case RoutedCall::Ending::kOutputDelivered:
-      return;  // the last attempt's own error says it all
+      return;
     case RoutedCall::Ending::kNoRoute:
     case RoutedCall::Ending::kRefused:
       report->error = local_error(operation, report->endpoint,

@@ -207,6 +207,7 @@ class Runtime {
   explicit Runtime(const RuntimeOptions& options);
   Status init();
   void refresh_catalog_at_start();
+  void name_profiles_of_profile_only_model(const std::string& model, bedrock::Error* error) const;
   std::unique_ptr<Lane> take_lane(Status* error);
   void give_back(std::unique_ptr<Lane> lane);
   // Runs one routed call; send(lane, identifier, options, attempts) makes an attempt.
