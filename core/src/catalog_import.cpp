@@ -268,8 +268,13 @@ class Importer {
     return cJSON_IsString(item) ? item->valuestring : nullptr;
   }
 
+  // One line, whatever the listing held: IDs and keys quoted from it may carry
+  // control characters (JSON escapes), which are shown as '?'.
   bool fail(const std::string& field, const std::string& what) {
     *error_ = file_->name + ": " + (field.empty() ? "" : field + ": ") + what;
+    for (char& c : *error_) {
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+    }
     return false;
   }
 

@@ -177,6 +177,16 @@ TEST(CatalogImportTest, PagesOfOneListingFollowingTheirNextTokenImportAsOne) {
             "page continues page1-eu-west-1.json's listing of eu-west-1");
 }
 
+// Text quoted from a listing (a model ID with a JSON-escaped newline) cannot break
+// the error into two lines.
+TEST(CatalogImportTest, AnErrorQuotingTheListingStaysOneLine) {
+  ImportFile page = fixture("page2-eu-west-1.json");
+  const std::string arn = "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0";
+  page.text.replace(page.text.find(arn), arn.size(), "arn:aws:bedrock:us-east-1::foundation-model/other\\nmodel");
+  const std::string error = import_error({page});
+  EXPECT_NE(error.find("model other?model differs from models[0]'s"), std::string::npos) << error;
+}
+
 TEST(CatalogImportTest, OnlyActiveProfilesAreImportedAndAStatusIsRequired) {
   ImportFile page = fixture("page2-eu-west-1.json");
   page.text.replace(page.text.find("\"ACTIVE\""), 8, "\"DELETING\"");
