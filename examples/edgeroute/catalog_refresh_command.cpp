@@ -156,7 +156,10 @@ int catalog_refresh_command(int argc, char** argv) {
     struct stat st;
     const std::string kept = stat(out.c_str(), &st) == 0 ? "keeping the last good catalog, " + out + " (unchanged)"
                                                           : "keeping the catalog as loaded (" + out + " not written)";
-    return fail(std::string(status.message()) + "; " + kept);
+    // The library's message starts "catalog refresh: ", as does ours.
+    std::string message = status.message();
+    if (message.rfind("catalog refresh: ", 0) == 0) message.erase(0, 17);
+    return fail(message + "; " + kept);
   }
   status = write_file_atomically(out.c_str(), refresh.catalog_json, "--out");
   if (!status.ok()) return fail(status.message());

@@ -167,7 +167,7 @@ class CatalogRefresh(unittest.TestCase):
         self.assertEqual(p.returncode, 1, p.stderr)
         self.assertEqual(p.stdout, "")
         self.assertEqual(len(p.stderr.splitlines()), 1, p.stderr)
-        self.assertIn("catalog refresh: eu-west-3: ListInferenceProfiles:", p.stderr)
+        self.assertTrue(p.stderr.startswith("edgeroute catalog refresh: eu-west-3: ListInferenceProfiles: "), p.stderr)
         self.assertIn(f"keeping the last good catalog, {self.out} (unchanged)", p.stderr)
         with open(self.out, "rb") as f:
             self.assertEqual(f.read(), good)
