@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <utility>
 
+#include "edgeroute/catalog_refresh.h"
 #include "edgeroute/curl_transport.h"
 #include "edgeroute/http_prober.h"
 #include "edgeroute/mbedtls_crypto.h"
@@ -106,6 +107,13 @@ Status Runtime::init() {
   policy_ = std::make_unique<Policy>(*catalog_);
   st = policy_->set_allow(options_.allow);
   if (!st.ok()) return Status::error(st.code(), "allow %s: %s", options_.allow.c_str(), st.message());
+  if (options_.refresh_catalog_at_start) {
+    refresh_catalog_at_start();
+    // The catalog may have gained regions and changed destinations: a new policy over it.
+    policy_ = std::make_unique<Policy>(*catalog_);
+    st = policy_->set_allow(options_.allow);
+    if (!st.ok()) return Status::error(st.code(), "allow %s: %s", options_.allow.c_str(), st.message());
+  }
 
   const bool pinned = !options_.pin_region.empty();
   if (pinned && (options_.mode != RouteMode::kLatency || !options_.order.empty() || !options_.weights.empty())) {
@@ -173,6 +181,42 @@ Status Runtime::init() {
   if (!st.ok()) return st;
   give_back(std::move(lane));
   return Status();
+}
+
+// Bedrock refuses a bare model ID that only inference profiles serve; the catalog
+// was wrong to offer it, and the caller learns which profiles the policy allows.
+void Runtime::name_profiles_of_profile_only_model(const std::string& model, bedrock::Error* error) const {
+  if (error->error_type != "ValidationException" ||
+      error->message.find("with on-demand throughput isn") == std::string::npos) {
+    return;
+  }
+  const int index = catalog_->find_model(model);
+  if (index == Catalog::kNone) return;
+  char profiles[512];
+  policy_->allowed_profiles(static_cast<std::size_t>(index), profiles, sizeof profiles);
+  error->message += profiles[0] != '\0' ? std::string("; profiles of ") + model + " allowed under " + options_.allow +
+                                              ": " + profiles
+                                        : std::string("; no profile of ") + model + " is allowed under " +
+                                              options_.allow;
+}
+
+void Runtime::refresh_catalog_at_start() {
+  std::unique_ptr<Transport> transport;
+  Status st = options_.make_transport ? options_.make_transport(&transport)
+                                      : default_transport(options_.ca_bundle, 1, &transport);
+  AwsCredentials credentials;
+  if (st.ok()) st = credentials_->get(clock_->utc_unix_ms(), &credentials);
+  if (!st.ok()) {
+    catalog_refresh_report_ = std::string("catalog refresh: ") + st.message() + "; routing on the catalog as loaded";
+    return;
+  }
+  CatalogRefreshOptions refresh;
+  refresh.source_regions = refresh_source_regions(*catalog_, policy_->allowed_regions());
+  for (const bedrock::ConnectTo& c : options_.connect_to) refresh.connect_to.push_back({c.region, c.host, c.port});
+  const CatalogRefreshOutcome outcome = refresh_catalog(
+      *transport, options_.crypto != nullptr ? *options_.crypto : mbedtls_crypto(), *clock_,
+      {credentials.for_signer(), credentials.bearer_token()}, refresh, options_.catalog_cache_file, catalog_.get());
+  catalog_refresh_report_ = outcome.report;
 }
 
 std::uint64_t Runtime::next_random() {
@@ -315,8 +359,10 @@ void Runtime::run_call(const char* operation, const std::string& model_id, const
   }
   switch (call.ending()) {
     case RoutedCall::Ending::kNotRetryable:
+      name_profiles_of_profile_only_model(model, &report->error);
+      return;  // otherwise the last attempt's own error says it all
     case RoutedCall::Ending::kOutputDelivered:
-      return;  // the last attempt's own error says it all
+      return;
     case RoutedCall::Ending::kNoRoute:
     case RoutedCall::Ending::kRefused:
       report->error = local_error(operation, report->endpoint,

@@ -21,14 +21,11 @@ extern const std::size_t kDefaultCatalogJsonBytes;
 
 namespace {
 
-// A catalog file bigger than this is a mistake, not a catalog.
-constexpr std::size_t kMaxCatalogFileBytes = 1024u * 1024u;
-
 bool is_lower(char c) { return c >= 'a' && c <= 'z'; }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
-// AWS region names: two letters, one or more lowercase words, a number
-// ("eu-central-1", "us-gov-west-1", "ap-southeast-4").
+}  // namespace
+
 bool is_region_name(std::string_view s) {
   if (s.size() < 6 || !is_lower(s[0]) || !is_lower(s[1]) || s[2] != '-') return false;
   std::size_t i = s.size();
@@ -46,6 +43,8 @@ bool is_region_name(std::string_view s) {
   }
   return word_has_letter;
 }
+
+namespace {
 
 // Region-set names: lowercase letters, digits, '-' and '_'; never a region name,
 // so a destination entry is unambiguous.
@@ -332,7 +331,7 @@ class CatalogLoader {
   }
 
   // "models": {"MODEL": {"lifecycle": "legacy", "end_of_life": "2026-09-10",
-  //                      "successor": "MODEL", "provenance": {...}}}
+  //                      "successor": "MODEL", "profile_only": true, "provenance": {...}}}
   Status load_models(const cJSON* models) {
     if (models == nullptr) return Status();
     if (!cJSON_IsObject(models)) return error(Code::kParseError, "models", "expected an object");
@@ -346,13 +345,21 @@ class CatalogLoader {
       char field_path[208];
       for (const cJSON* field = entry->child; field != nullptr; field = field->next) {
         const std::string_view key = field->string;
-        if (key != "lifecycle" && key != "end_of_life" && key != "successor" && key != "provenance") {
+        if (key != "lifecycle" && key != "end_of_life" && key != "successor" && key != "provenance" &&
+            key != "profile_only") {
           std::snprintf(field_path, sizeof field_path, "%s.%.32s", path, field->string);
           return error(Code::kParseError, field_path,
-                       "unknown field (expected lifecycle, end_of_life, successor, provenance)");
+                       "unknown field (expected lifecycle, end_of_life, successor, profile_only, provenance)");
         }
       }
       Catalog::Model& m = c_.models_[model];
+      m.profile_only = false;
+      const cJSON* profile_only = cJSON_GetObjectItemCaseSensitive(entry, "profile_only");
+      if (profile_only != nullptr) {
+        std::snprintf(field_path, sizeof field_path, "%s.profile_only", path);
+        if (!cJSON_IsBool(profile_only)) return error(Code::kParseError, field_path, "expected true or false");
+        m.profile_only = cJSON_IsTrue(profile_only);
+      }
       const std::string_view lifecycle = text_of(cJSON_GetObjectItemCaseSensitive(entry, "lifecycle"));
       std::snprintf(field_path, sizeof field_path, "%s.lifecycle", path);
       if (lifecycle == "active") {
@@ -559,6 +566,16 @@ class CatalogLoader {
     c_.candidate_count_ = 0;
     for (std::size_t m = 0; m < c_.model_count_; ++m) {
       Catalog::Model& model = c_.models_[m];
+      // Bedrock refuses a profile-only model's bare ID ("on-demand throughput isn't
+      // supported"): an in-region entry for it is a contradiction, not a candidate.
+      if (model.profile_only && !model.in_region.empty()) {
+        const std::string_view id = model.id.view();
+        return Status::error(Code::kParseError,
+                             "%.*s: in_region: model %.*s is profile-only (models.%.*s.profile_only): only its "
+                             "inference profiles serve it",
+                             static_cast<int>(origin_.size()), origin_.data(), static_cast<int>(id.size()), id.data(),
+                             static_cast<int>(id.size()), id.data());
+      }
       model.first_candidate = static_cast<std::uint16_t>(c_.candidate_count_);
       for (std::size_t r = 0; r < c_.region_count_; ++r) {
         if (!model.in_region.test(r)) continue;

@@ -216,4 +216,20 @@ std::size_t Policy::explain(std::size_t model, char* buf, std::size_t capacity) 
   return used;
 }
 
+std::size_t Policy::allowed_profiles(std::size_t model, char* buf, std::size_t capacity) const {
+  std::size_t used = 0;
+  if (capacity > 0) buf[0] = '\0';
+  const std::size_t first = catalog_->model_first_candidate(model);
+  const std::size_t count = catalog_->model_candidate_count(model);
+  int last_profile = -1;  // a profile's candidates are consecutive
+  for (std::size_t i = first; i < first + count; ++i) {
+    const Candidate& c = catalog_->candidate(i);
+    if (c.profile < 0 || c.profile == last_profile || !check(c).allowed()) continue;
+    last_profile = c.profile;
+    const std::string_view id = catalog_->identifier(c);
+    append(buf, capacity, &used, "%s%.*s", used == 0 ? "" : ", ", static_cast<int>(id.size()), id.data());
+  }
+  return used;
+}
+
 }  // namespace edgeroute

@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "catalog_import.h"
 #include "commands.h"
+#include "edgeroute/catalog_import.h"
 #include "tool_catalog.h"
 
 namespace edgeroute {
@@ -22,9 +22,11 @@ namespace {
 constexpr const char kCatalogUsage[] =
     "usage: edgeroute catalog import FILE...\n"
     "       edgeroute catalog show [--catalog FILE] [--catalog-extend FILE]... [--json]\n"
+    "       edgeroute catalog refresh --allow LIST [--out FILE] ... (see catalog refresh --help)\n"
     "\n"
     "import  reads the JSON printed by `aws bedrock list-inference-profiles` or\n"
-    "        `aws bedrock get-inference-profile`, one file per source region, and\n"
+    "        `aws bedrock get-inference-profile`, one file per source region (or\n"
+    "        the pages of one, in order, when printed with --no-paginate), and\n"
     "        prints a catalog (docs/routing.md) with every system-defined profile\n"
     "        and, per source region, the regions Bedrock may process it in.\n"
     "        Region sets are not imported: use the file with --catalog-extend to\n"
@@ -89,6 +91,10 @@ int import_command(int argc, char** argv) {
   if (result.skipped_application_profiles > 0) {
     std::fprintf(stderr, "edgeroute catalog: skipped %zu APPLICATION profile(s): account-specific, not routing data\n",
                  result.skipped_application_profiles);
+  }
+  if (result.skipped_inactive_profiles > 0) {
+    std::fprintf(stderr, "edgeroute catalog: skipped %zu profile(s) whose status is not ACTIVE\n",
+                 result.skipped_inactive_profiles);
   }
   std::fputs(result.catalog_json.c_str(), stdout);
   return 0;
@@ -241,7 +247,12 @@ int catalog_command(int argc, char** argv) {
   }
   if (sub == "import") return import_command(argc - 1, argv + 1);
   if (sub == "show") return show_command(argc - 1, argv + 1);
+#if EDGEROUTE_TOOL_HAVE_CURL
+  if (sub == "refresh") return catalog_refresh_command(argc - 1, argv + 1);
+  return usage_error("unknown subcommand '" + sub + "' (expected import, show or refresh)");
+#else
   return usage_error("unknown subcommand '" + sub + "' (expected import or show)");
+#endif
 }
 
 }  // namespace tool

@@ -22,9 +22,6 @@ struct CatalogFiles {
   std::vector<std::string> extend_keys;
 };
 
-// The largest catalog file read, bytes (the limit Catalog::load_file applies too).
-constexpr std::size_t kMaxCatalogFileBytes = 1024 * 1024;
-
 // The usage lines for the two flags, for each command's --help.
 extern const char kCatalogFlagsUsage[];
 

@@ -1,9 +1,13 @@
 #include "edgeroute/file.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <string>
 
 namespace edgeroute {
 
@@ -50,6 +54,36 @@ Status read_file_bounded(const char* path, std::size_t max_bytes, const char* wh
   const Status s = read_stream_bounded(f, path, max_bytes, what, out);
   std::fclose(f);
   return s;
+}
+
+Status write_file_atomically(const char* path, std::string_view data, const char* what) {
+  const std::string tmp = std::string(path) + ".tmp." + std::to_string(static_cast<long>(getpid()));
+  const auto failed = [&](const char* step, int err) {
+    std::remove(tmp.c_str());
+    return Status::error_with_backend(Code::kIo, err, "%s %s: %s: %s", what, path, step, std::strerror(err));
+  };
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::error_with_backend(Code::kIo, errno, "%s %s: cannot create: %s", what, path,
+                                                std::strerror(errno));
+  std::size_t written = 0;
+  while (written < data.size()) {
+    const ssize_t n = ::write(fd, data.data() + written, data.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const int err = n < 0 ? errno : EIO;
+      ::close(fd);
+      return failed("write", err);
+    }
+    written += static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd) != 0) {
+    const int err = errno;
+    ::close(fd);
+    return failed("fsync", err);
+  }
+  if (::close(fd) != 0) return failed("close", errno);
+  if (std::rename(tmp.c_str(), path) != 0) return failed("rename", errno);
+  return Status();
 }
 
 }  // namespace edgeroute

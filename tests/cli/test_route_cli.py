@@ -19,7 +19,9 @@ MODEL = "anthropic.claude-sonnet-4-5-20250929-v1:0"
 
 # The default catalog has no global profile and no in-region ID for this model;
 # this extension adds both, so the global and region-level checks have something to check.
+# The snapshot marks the model profile-only, so the extension says it is not.
 EXTENSION = {
+    "models": {MODEL: {"lifecycle": "active"}},
     "profiles": [{"id": "global." + MODEL, "model": MODEL, "geography": "global",
                   "sources": {"eu-central-1": ["global"], "us-east-1": ["global"]}}],
     "in_region": [{"model": MODEL, "regions": ["eu-central-1", "eu-west-1", "us-east-1"]}],

@@ -428,13 +428,54 @@ TEST(CatalogLifecycle, MistakesNameTheField) {
   EXPECT_STREQ(s.message(), "catalog.json: models.m.end_of_life: expected a date YYYY-MM-DD");
   s = load_error(R"({"models": {"m": {"lifecycle": "active", "eol": "2026-01-01"}}})");
   EXPECT_STREQ(s.message(),
-               "catalog.json: models.m.eol: unknown field (expected lifecycle, end_of_life, successor, provenance)");
+               "catalog.json: models.m.eol: unknown field (expected lifecycle, end_of_life, successor, profile_only, "
+               "provenance)");
   s = load_error(R"({"profiles": [{"id": "eu.m", "model": "m", "geography": "eu", "sources": {"eu-west-1": ["eu-west-1"]},
                                    "provenance": {"page": "docs.aws.amazon.com", "date": "2026-01-15"}}]})");
   EXPECT_STREQ(s.message(), "catalog.json: profiles[0].provenance.page: expected the https:// address of the source");
   s = load_error(R"({"in_region": [{"model": "m", "regions": ["eu-west-1"],
                                     "provenance": {"page": "https://docs.aws.amazon.com/x", "date": "January"}}]})");
   EXPECT_STREQ(s.message(), "catalog.json: in_region[0].provenance.date: expected the date the source was read, YYYY-MM-DD");
+}
+
+// Bedrock refuses a profile-only model's bare ID, so the catalog never offers one.
+TEST(CatalogProfileOnly, AProfileOnlyModelHasNoInRegionCandidateAndCannotBeGivenOne) {
+  auto c = load(R"({
+    "models": {"m": {"lifecycle": "active", "profile_only": true}, "n": {"lifecycle": "active"}},
+    "profiles": [{"id": "eu.m", "model": "m", "geography": "eu", "sources": {"eu-west-1": ["eu-west-1"]}}],
+    "in_region": [{"model": "n", "regions": ["eu-west-1"]}]
+  })");
+  const std::size_t m = static_cast<std::size_t>(c->find_model("m"));
+  EXPECT_TRUE(c->model_profile_only(m));
+  EXPECT_FALSE(c->model_profile_only(static_cast<std::size_t>(c->find_model("n"))));
+  EXPECT_EQ(c->find_candidate("m", "eu-west-1"), Catalog::kNone);
+  EXPECT_NE(c->find_candidate("eu.m", "eu-west-1"), Catalog::kNone);
+  // An extending file that gives it an in-region entry is refused, and changes nothing.
+  const Status s = c->load_json(R"({"in_region": [{"model": "m", "regions": ["eu-west-1"]}]})", "extra.json",
+                                CatalogMerge::kExtend);
+  EXPECT_EQ(s.code(), Code::kParseError);
+  EXPECT_STREQ(s.message(),
+               "extra.json: in_region: model m is profile-only (models.m.profile_only): only its inference profiles "
+               "serve it");
+  EXPECT_EQ(c->find_candidate("m", "eu-west-1"), Catalog::kNone);
+  EXPECT_STREQ(load_error(R"({"models": {"m": {"lifecycle": "active", "profile_only": "yes"}}})").message(),
+               "catalog.json: models.m.profile_only: expected true or false");
+}
+
+TEST(CatalogProfileOnly, TheSnapshotsProfileOnlyModelsAreOfferedOnlyAsProfiles) {
+  Catalog c;
+  ASSERT_TRUE(c.load_default().ok());
+  std::size_t profile_only = 0;
+  for (std::size_t m = 0; m < c.model_count(); ++m) {
+    if (!c.model_profile_only(m)) continue;
+    ++profile_only;
+    const std::size_t first = c.model_first_candidate(m);
+    for (std::size_t i = first; i < first + c.model_candidate_count(m); ++i) {
+      EXPECT_GE(c.candidate(i).profile, 0) << c.model_name(m);
+    }
+  }
+  EXPECT_GE(profile_only, 3u);
+  EXPECT_TRUE(c.model_profile_only(static_cast<std::size_t>(c.find_model("anthropic.claude-sonnet-4-5-20250929-v1:0"))));
 }
 
 TEST(CatalogErrors, ALimitIsReportedAsSuch) {

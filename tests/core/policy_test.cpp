@@ -42,6 +42,29 @@ class PolicyTest : public ::testing::Test {
   std::unique_ptr<Catalog> catalog_ = std::make_unique<Catalog>();
 };
 
+// What a profile-only model's refusal names: each allowed profile once.
+TEST_F(PolicyTest, AllowedProfilesNamesEachAllowedProfileOnce) {
+  Policy p(*catalog_);
+  ASSERT_TRUE(p.set_allow("eu").ok());
+  char buf[128];
+  EXPECT_EQ(p.allowed_profiles(model("m"), buf, sizeof buf), 4u);
+  EXPECT_STREQ(buf, "eu.m");
+  ASSERT_TRUE(p.set_allow("eu, us, global").ok());
+  p.allowed_profiles(model("m"), buf, sizeof buf);
+  EXPECT_STREQ(buf, "eu.m, us.m, global.m");
+  ASSERT_TRUE(p.set_allow("strict-eu").ok());  // eu.m reaches eu-north-1 from Frankfurt, not from Ireland
+  p.allowed_profiles(model("m"), buf, sizeof buf);
+  EXPECT_STREQ(buf, "eu.m");
+  ASSERT_TRUE(p.set_allow("eu-central-1").ok());
+  EXPECT_EQ(p.allowed_profiles(model("m"), buf, sizeof buf), 0u);
+  EXPECT_STREQ(buf, "");
+  // Cut to the buffer, NUL-terminated; the return value says what it needs.
+  ASSERT_TRUE(p.set_allow("eu, us, global").ok());
+  char small[6];
+  EXPECT_EQ(p.allowed_profiles(model("m"), small, sizeof small), 20u);
+  EXPECT_STREQ(small, "eu.m,");
+}
+
 TEST_F(PolicyTest, NothingIsAllowedUntilAnAllowListIsSet) {
   Policy p(*catalog_);
   EXPECT_EQ(verdict(p, "m", "eu-central-1").exclusion, Exclusion::kSourceNotAllowed);

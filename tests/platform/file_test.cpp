@@ -81,5 +81,24 @@ TEST_F(ReadFileBounded, AnEmptyFileIsEmpty) {
   EXPECT_TRUE(out.empty());
 }
 
+using WriteFileAtomically = ReadFileBounded;
+
+TEST_F(WriteFileAtomically, ReplacesTheFileAndLeavesNoTemporaryBehind) {
+  const std::string path = write("cache.json", "old");
+  ASSERT_TRUE(write_file_atomically(path.c_str(), "new content", "--out").ok());
+  std::string text;
+  ASSERT_TRUE(read_file_bounded(path.c_str(), 100, "cache", &text).ok());
+  EXPECT_EQ(text, "new content");
+  const std::string tmp = path + ".tmp." + std::to_string(static_cast<long>(getpid()));
+  EXPECT_NE(access(tmp.c_str(), F_OK), 0);
+}
+
+TEST_F(WriteFileAtomically, AMissingDirectoryIsOneLineAndTouchesNothing) {
+  const std::string path = dir_ + "/no-such-dir/cache.json";
+  const Status s = write_file_atomically(path.c_str(), "x", "--out");
+  EXPECT_EQ(s.code(), Code::kIo);
+  EXPECT_EQ(std::string(s.message()), "--out " + path + ": cannot create: No such file or directory");
+}
+
 }  // namespace
 }  // namespace edgeroute

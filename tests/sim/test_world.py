@@ -22,7 +22,7 @@ def broken(edit):
 
 class WorldValidation(unittest.TestCase):
     def test_shipped_worlds_are_valid(self):
-        for name in ("test.json", "demo.json"):
+        for name in ("test.json", "demo.json", "live.json"):
             with self.subTest(world=name):
                 world = load_world(os.path.join(simtest.SIM_DIR, "worlds", name))
                 self.assertTrue(world.regions and world.credentials)
@@ -47,6 +47,12 @@ class WorldValidation(unittest.TestCase):
             (lambda w: w["accounts"][1].update(id="12"), "accounts[1].id: expected a 12-digit account ID"),
             (lambda w: w["profiles"][0].update(destination_regions=[]),
              "profiles[0].destination_regions: expected a non-empty list"),
+            (lambda w: w["profiles"][0].update(type="CUSTOM"),
+             "profiles[0].type: expected one of SYSTEM_DEFINED, APPLICATION"),
+            (lambda w: w["profiles"][0].update(status="DELETING"), "profiles[0].status: expected one of ACTIVE"),
+            (lambda w: w["profiles"][0].update(global_arn="yes"), "profiles[0].global_arn: expected true or false"),
+            (lambda w: w["profiles"][0].update(type="APPLICATION"),
+             "profiles[0].id: expected 12 characters a-z 0-9 (an application profile ID)"),
             (lambda w: w.pop("regions"), "world.regions: missing"),
         ]
         for edit, expected in cases:

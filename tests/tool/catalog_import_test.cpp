@@ -10,12 +10,11 @@
 #include <string>
 #include <vector>
 
-#include "catalog_import.h"
 #include "edgeroute/catalog.h"
+#include "edgeroute/catalog_import.h"
 #include "edgeroute/policy.h"
 
 namespace edgeroute {
-namespace tool {
 namespace {
 
 constexpr const char kSonnet37Eu[] = "eu.anthropic.claude-3-7-sonnet-20250219-v1:0";
@@ -126,7 +125,8 @@ TEST(CatalogImportTest, BadInputIsOneLineNamingTheFileAndTheField) {
   EXPECT_EQ(import_error({{"a.json", "{\"something\": 1}"}}),
             "a.json: expected the output of aws bedrock list-inference-profiles or get-inference-profile");
   EXPECT_EQ(import_error({{"a.json", R"({"inferenceProfileSummaries": [], "nextToken": "abc"})"}}),
-            "a.json: nextToken: the listing is incomplete; list without --max-items or --no-paginate");
+            "a.json: nextToken: the listing is incomplete (give its next pages too, or list without --max-items or "
+            "--no-paginate)");
   EXPECT_EQ(import_error({{"a.json", listing(summary + "," + replaced("foundation-model/m", "model/m"))}}),
             "a.json: inferenceProfileSummaries[1].models[0].modelArn: "
             "expected arn:aws:bedrock:REGION::foundation-model/MODEL");
@@ -144,6 +144,59 @@ TEST(CatalogImportTest, BadInputIsOneLineNamingTheFileAndTheField) {
   EXPECT_EQ(import_error({{"a.json", summary},
                           {"b.json", replaced("eu-west-1::", "eu-west-2::")}}),
             "b.json: inferenceProfileId: eu.m.x-v1:0 from eu-west-1: destinations differ from a.json");
+}
+
+// `aws bedrock list-inference-profiles --no-paginate` prints one page and its
+// nextToken; the pages of one listing, in order, import like the merged listing.
+TEST(CatalogImportTest, PagesOfOneListingFollowingTheirNextTokenImportAsOne) {
+  ImportResult result;
+  std::string error;
+  ASSERT_TRUE(import_inference_profiles({fixture("page1-eu-west-1.json"), fixture("page2-eu-west-1.json")},
+                                        "2026-01-02", &result, &error))
+      << error;
+  EXPECT_EQ(result.imported_profile_sources, 2u);
+  // Over the built-in snapshot, whose `global` set the empty-region ARN names.
+  auto catalog = std::make_unique<Catalog>();
+  ASSERT_TRUE(catalog->load_default().ok());
+  const Status loaded = catalog->load_json(result.catalog_json, "imported.json", CatalogMerge::kExtend);
+  ASSERT_TRUE(loaded.ok()) << loaded.message();
+  EXPECT_NE(catalog->find_candidate("eu.anthropic.claude-haiku-4-5-20251001-v1:0", "eu-west-1"), Catalog::kNone);
+  EXPECT_NE(catalog->find_candidate("global.anthropic.claude-sonnet-4-5-20250929-v1:0", "eu-west-1"), Catalog::kNone);
+  // The first page alone, or the last page missing, is an incomplete listing.
+  EXPECT_EQ(import_error({fixture("page1-eu-west-1.json")}),
+            "page1-eu-west-1.json: nextToken: the listing is incomplete (give its next pages too, or list without "
+            "--max-items or --no-paginate)");
+  // A page of another region's listing does not continue it.
+  ImportFile other = fixture("page2-eu-west-1.json");
+  for (std::size_t at = other.text.find("arn:aws:bedrock:eu-west-1:"); at != std::string::npos;
+       at = other.text.find("arn:aws:bedrock:eu-west-1:", at)) {
+    other.text.replace(at, 26, "arn:aws:bedrock:eu-west-3:");
+  }
+  EXPECT_EQ(import_error({fixture("page1-eu-west-1.json"), other}),
+            "page2-eu-west-1.json: inferenceProfileSummaries[0].inferenceProfileArn: a profile of eu-west-3, but this "
+            "page continues page1-eu-west-1.json's listing of eu-west-1");
+}
+
+// Text quoted from a listing (a model ID with a JSON-escaped newline) cannot break
+// the error into two lines.
+TEST(CatalogImportTest, AnErrorQuotingTheListingStaysOneLine) {
+  ImportFile page = fixture("page2-eu-west-1.json");
+  const std::string arn = "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0";
+  page.text.replace(page.text.find(arn), arn.size(), "arn:aws:bedrock:us-east-1::foundation-model/other\\nmodel");
+  const std::string error = import_error({page});
+  EXPECT_NE(error.find("model other?model differs from models[0]'s"), std::string::npos) << error;
+}
+
+TEST(CatalogImportTest, OnlyActiveProfilesAreImportedAndAStatusIsRequired) {
+  ImportFile page = fixture("page2-eu-west-1.json");
+  page.text.replace(page.text.find("\"ACTIVE\""), 8, "\"DELETING\"");
+  ImportResult result;
+  auto catalog = import_and_load({page}, &result);
+  EXPECT_EQ(result.skipped_inactive_profiles, 1u);
+  EXPECT_EQ(result.imported_profile_sources, 0u);
+  EXPECT_EQ(catalog->profile_count(), 0u);
+  page.text.replace(page.text.find("\"status\": \"DELETING\","), 22, "");
+  EXPECT_EQ(import_error({page}), "page2-eu-west-1.json: inferenceProfileSummaries[0].status: expected a status such as ACTIVE");
 }
 
 TEST(CatalogImportTest, AKeyGivenTwiceIsRefusedNamingItsPath) {
@@ -215,5 +268,4 @@ TEST(CatalogImportTest, AnInvalidRegionInAnArnIsRefused) {
 }
 
 }  // namespace
-}  // namespace tool
 }  // namespace edgeroute

@@ -22,6 +22,15 @@
 
 namespace edgeroute {
 
+// The largest catalog file Catalog::load_file (and the tool) reads, bytes: a
+// bigger one is a mistake, not a catalog.
+constexpr std::size_t kMaxCatalogFileBytes = 1024u * 1024u;
+
+// Whether `name` has the shape of an AWS region name: two letters, one or more
+// lowercase words, a number ("eu-central-1", "us-gov-west-1"). The one rule the
+// loader, the listing importer and the policy share.
+bool is_region_name(std::string_view name);
+
 // A set of regions of one catalog: bit i is the catalog's region i.
 class RegionMask {
  public:
@@ -129,6 +138,10 @@ class Catalog {
   ModelLifecycle model_lifecycle(std::size_t model) const { return models_[model].lifecycle; }
   // The end-of-life date as days since 1970-01-01 (UTC), or -1 when none is known.
   std::int32_t model_end_of_life_day(std::size_t model) const { return models_[model].end_of_life_day; }
+  // Whether only inference profiles serve the model (its bare ID is refused with
+  // "on-demand throughput isn't supported"): it then has no in-region candidate,
+  // and a document that gives it one is refused.
+  bool model_profile_only(std::size_t model) const { return models_[model].profile_only; }
   // The model AWS names as its replacement, or kNone.
   int model_successor(std::size_t model) const { return models_[model].successor; }
   // OK while `model` may be called at `utc_unix_s`; kNotFound, naming the date and
@@ -178,6 +191,7 @@ class Catalog {
     ModelLifecycle lifecycle = ModelLifecycle::kUnknown;
     std::int32_t end_of_life_day = -1;
     std::int16_t successor = -1;
+    bool profile_only = false;
     RegionMask in_region;  // regions serving the model ID itself
     std::uint16_t first_candidate = 0;
     std::uint16_t candidate_count = 0;

@@ -70,10 +70,16 @@ class Policy {
   // the reason it is excluded. Returns the bytes needed (excluding the NUL); the
   // text is cut, NUL-terminated, when `capacity` is smaller.
   std::size_t explain(std::size_t model, char* buf, std::size_t capacity) const;
+  // The IDs of the inference profiles of `model` with at least one allowed
+  // candidate, ", "-separated (what to call a profile-only model by). Returns the
+  // bytes needed (excluding the NUL), like explain(); empty when there are none.
+  std::size_t allowed_profiles(std::size_t model, char* buf, std::size_t capacity) const;
   // One reason as text, naming the region, its country when the catalog knows it,
   // and the allow list that left it out ("destination eu-west-2 (GB) outside eu").
   std::size_t describe(const Verdict& verdict, char* buf, std::size_t capacity) const;
 
+  // The regions the default allow list admits (a catalog refresh lists in these).
+  const RegionMask& allowed_regions() const { return default_allow_.regions; }
   // Whether the allow list that applies to `model` names `global`.
   bool allows_global(std::size_t model) const { return allow_for(model).global; }
   const Catalog& catalog() const { return *catalog_; }

@@ -64,6 +64,13 @@ struct RuntimeOptions {
   // catalog_extend merged in, in order (docs/routing.md).
   std::string catalog_file;
   std::vector<std::string> catalog_extend;
+  // At create(), refresh the catalog from the Bedrock control plane in every
+  // source region `allow` admits (edgeroute/catalog_refresh.h), saving it to
+  // catalog_cache_file when given. A failed refresh is not an error: routing goes
+  // on with the last good refresh from catalog_cache_file, else the catalog as
+  // loaded; catalog_refresh_report() says which.
+  bool refresh_catalog_at_start = false;
+  std::string catalog_cache_file;
   // Base model IDs (or catalog identifiers, standing for their model) that mode,
   // order and weights apply to; other models are routed in latency mode. A model
   // listed here that the policy leaves nothing is an error at create().
@@ -182,6 +189,8 @@ class Runtime {
   Status drill(const std::string& region, DrillKind kind, std::int64_t until_ns);
 
   const Catalog& catalog() const { return *catalog_; }
+  // One line on the start-up catalog refresh (empty when none was asked for).
+  const std::string& catalog_refresh_report() const { return catalog_refresh_report_; }
   const Policy& policy() const { return *policy_; }
   Router& router() { return *router_; }
   const Clock& clock() const { return *clock_; }
@@ -197,6 +206,8 @@ class Runtime {
   class Attempter;
   explicit Runtime(const RuntimeOptions& options);
   Status init();
+  void refresh_catalog_at_start();
+  void name_profiles_of_profile_only_model(const std::string& model, bedrock::Error* error) const;
   std::unique_ptr<Lane> take_lane(Status* error);
   void give_back(std::unique_ptr<Lane> lane);
   // Runs one routed call; send(lane, identifier, options, attempts) makes an attempt.
@@ -210,6 +221,7 @@ class Runtime {
   std::unique_ptr<CredentialsProvider> own_credentials_;
   const CredentialsProvider* credentials_ = nullptr;
   std::unique_ptr<Catalog> catalog_;
+  std::string catalog_refresh_report_;
   std::unique_ptr<Policy> policy_;
   std::unique_ptr<Router> router_;
   std::vector<std::string> model_names_;  // storage for routing_

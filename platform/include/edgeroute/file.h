@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdio>
 #include <string>
+#include <string_view>
 
 #include "edgeroute/status.h"
 
@@ -29,6 +30,13 @@ Status read_file_bounded(const char* path, std::size_t max_bytes, const char* wh
 // The same for an open stream (not closed here); `path` only names it in messages.
 Status read_stream_bounded(std::FILE* f, const char* path, std::size_t max_bytes, const char* what,
                            std::string* out);
+
+// Replaces `path` with `data` atomically: written to a temporary file in the same
+// directory, flushed to disk, then renamed over `path`, so a reader (or a crash)
+// sees the old file or the new one, never a half-written one. The directory must
+// exist. Errors: kIo, one line "<what> <path>: <step>: <reason>"; the temporary
+// file is removed on every failure.
+Status write_file_atomically(const char* path, std::string_view data, const char* what);
 
 }  // namespace edgeroute
 

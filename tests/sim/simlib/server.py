@@ -23,6 +23,7 @@ from collections import Counter
 from . import eventstream, tls, wire
 from .auth import Authenticator, AuthError
 from .catalog import Catalog
+from .control_plane import ControlPlane
 from .faults import FaultTable, QuotaBook
 from .wire import MESSAGES, ApiError
 from .world import WorldError, parse_faults, parse_latency
@@ -55,6 +56,7 @@ class Simulator:
         self.wire = wire.ServiceWire()
         self.auth = Authenticator(world)
         self.catalog = Catalog(world)
+        self.control_plane = ControlPlane(world)
         self.faults = FaultTable(world.regions, world.seed)
         self.quotas = QuotaBook(world.regions)
         self.stopping = threading.Event()
@@ -89,7 +91,7 @@ class Simulator:
             ca_file = ca[0]
             for region in self.world.regions:
                 self._tls_contexts[region.name] = tls.create_server_context(
-                    self.state_dir, ca, region.hostname, region.host)
+                    self.state_dir, ca, region.hostname, region.host, (region.control_hostname,))
         for region in self.world.regions:
             self._ports[region.name] = region.port
             self._open_listener(region, reopening=False)
@@ -138,6 +140,7 @@ class Simulator:
         for region in self.world.regions:
             port = self._ports[region.name]
             regions[region.name] = {"host": region.host, "port": port, "hostname": region.hostname,
+                                    "control_hostname": region.control_hostname,
                                     "endpoint": f"{scheme}://{region.host}:{port}"}
         control_host, control_port = self._control.server_address[:2]
         return {
@@ -412,7 +415,11 @@ class RegionHandler(_BaseHandler):
             self._send_error(record, ApiError("ValidationException",
                                               MESSAGES["malformed"].format(detail="unreadable request body")))
             return
-        raw_path = self.path.partition("?")[0]
+        raw_path, _, raw_query = self.path.partition("?")
+        control = sim.control_plane.route(self.command, raw_path)
+        if control is not None:
+            self._answer_control_plane(sim, region, record, control, raw_query, body)
+            return
         route = sim.wire.route(self.command, raw_path)
         try:
             if route is None:
@@ -469,6 +476,32 @@ class RegionHandler(_BaseHandler):
         self._send_body(200, "application/json", json.dumps(payload).encode(), extra,
                         reset_midway=fault is not None and fault.kind == "reset")
 
+    def _answer_control_plane(self, sim, region, record, route, raw_query, body):
+        """ListInferenceProfiles / GetInferenceProfile (the ``bedrock`` control
+        plane, host bedrock.REGION.amazonaws.com), on the region's listener: the
+        paths never overlap Bedrock Runtime's. Signed for service ``bedrock`` like
+        runtime calls; of the faults, only errors the operation models apply."""
+        record["operation"], record["identifier"] = route.operation, route.identifier or None
+        try:
+            identity = sim.auth.authenticate(region.name, self.command, self.path, self.headers, body)
+            self._note_identity(record, identity)
+            fault = sim.faults.pick(region.name, sim.now_s(), False)
+            if fault is not None and fault.kind in ERROR_FAULTS:
+                error_type, message_key = ERROR_FAULTS[fault.kind]
+                if error_type in sim.control_plane.errors_of(route.operation):
+                    record["fault"] = fault.kind
+                    raise ApiError(error_type, MESSAGES[message_key])
+            payload = sim.control_plane.answer(route, region.name, identity.account_id, raw_query)
+        except AuthError as e:
+            self._note_identity(record, e.identity)
+            self._send_error(record, e, namespace=wire.AUTH_ERROR_NAMESPACE)
+            return
+        except ApiError as e:
+            self._send_error(record, e, status=sim.control_plane.error_status[e.error_type])
+            return
+        record["status"] = 200
+        self._send_body(200, "application/json", json.dumps(payload).encode())
+
     @staticmethod
     def _note_identity(record, identity):
         if identity is not None:
@@ -509,8 +542,8 @@ class RegionHandler(_BaseHandler):
             return
         self.wfile.write(body)
 
-    def _send_error(self, record, error, namespace=wire.ERROR_NAMESPACE):
-        status = 403 if isinstance(error, AuthError) else (
+    def _send_error(self, record, error, namespace=wire.ERROR_NAMESPACE, status=None):
+        status = status if status is not None else 403 if isinstance(error, AuthError) else (
             404 if error.error_type == "UnknownOperationException" else self.server.simulator.wire.status_of(
                 error.error_type))
         record.update(status=status, error_type=error.error_type)

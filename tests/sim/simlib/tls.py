@@ -1,8 +1,9 @@
 """A throw-away certificate authority and per-region server certificates.
 
 Everything is generated with the ``openssl`` command into the state directory
-at start-up. Each region certificate names the region's real host name
-(``bedrock-runtime.REGION.amazonaws.com``) and, because clients reach the
+at start-up. Each region certificate names the region's real host names
+(``bedrock-runtime.REGION.amazonaws.com``, and ``bedrock.REGION.amazonaws.com``
+for the control plane) and, because clients reach the
 simulator without DNS, the loopback address it listens on.
 """
 
@@ -44,13 +45,13 @@ def create_ca(directory: str) -> tuple:
     return ca_file, ca_key, server_key
 
 
-def create_server_context(directory: str, ca: tuple, hostname: str, ip: str) -> ssl.SSLContext:
-    """Issue a certificate for ``hostname`` and ``ip`` and return a server context."""
+def create_server_context(directory: str, ca: tuple, hostname: str, ip: str, other_names=()) -> ssl.SSLContext:
+    """Issue a certificate for ``hostname``, ``other_names`` and ``ip`` and return a server context."""
     ca_file, ca_key, server_key = ca
     cert_file = os.path.join(directory, f"{hostname}.pem")
     _openssl("req", "-new", "-x509", "-key", server_key, "-CA", ca_file, "-CAkey", ca_key,
              "-out", cert_file, "-days", VALID_DAYS, "-subj", f"/CN={hostname}",
-             "-addext", f"subjectAltName=DNS:{hostname},IP:{ip}",
+             "-addext", f"subjectAltName={','.join(f'DNS:{n}' for n in (hostname, *other_names))},IP:{ip}",
              "-addext", "basicConstraints=critical,CA:FALSE",
              "-addext", "keyUsage=critical,digitalSignature,keyEncipherment",
              "-addext", "extendedKeyUsage=serverAuth")

@@ -101,16 +101,33 @@ class Region:
     def hostname(self) -> str:
         return f"bedrock-runtime.{self.name}.amazonaws.com"
 
+    @property
+    def control_hostname(self) -> str:
+        """The control plane's host (ListInferenceProfiles, GetInferenceProfile)."""
+        return f"bedrock.{self.name}.amazonaws.com"
+
+
+#: The control plane's InferenceProfileType and InferenceProfileStatus values
+#: (botocore's ``bedrock`` service model).
+PROFILE_TYPES = ("SYSTEM_DEFINED", "APPLICATION")
+PROFILE_STATUSES = ("ACTIVE",)
+
 
 @dataclass(frozen=True)
 class Profile:
     """A cross-region inference profile: callable in ``source_regions``, served
-    in one of ``destination_regions``."""
+    in one of ``destination_regions``. The control plane lists it in each source
+    region; ``global_arn`` adds the empty-region model ARN
+    (``arn:aws:bedrock:::foundation-model/M``) that AWS lists for global profiles."""
 
     id: str
     model_id: str
     source_regions: tuple
     destination_regions: tuple
+    type: str = "SYSTEM_DEFINED"
+    status: str = "ACTIVE"
+    name: Optional[str] = None
+    global_arn: bool = False
 
 
 @dataclass(frozen=True)
@@ -200,17 +217,33 @@ def parse_world(data) -> World:
     for i, profile in enumerate(_list(data.get("profiles", []), "profiles")):
         path = f"profiles[{i}]"
         _object(profile, path, required=("id", "source_regions", "destination_regions"),
-                optional=("model_id",))
+                optional=("model_id", "type", "status", "name", "global_arn"))
         profile_id = _string(profile["id"], f"{path}.id")
-        if "." not in profile_id:
+        profile_type = profile.get("type", "SYSTEM_DEFINED")
+        if profile_type not in PROFILE_TYPES:
+            raise WorldError(f"{path}.type: expected one of {', '.join(PROFILE_TYPES)}")
+        status = profile.get("status", "ACTIVE")
+        if status not in PROFILE_STATUSES:
+            raise WorldError(f"{path}.status: expected one of {', '.join(PROFILE_STATUSES)}")
+        if profile_type == "SYSTEM_DEFINED" and "." not in profile_id:
             raise WorldError(f"{path}.id: expected a prefixed ID such as eu.<model id>")
+        if profile_type == "APPLICATION" and not re.match(r"^[a-z0-9]{12}$", profile_id):
+            raise WorldError(f"{path}.id: expected 12 characters a-z 0-9 (an application profile ID)")
+        if profile_type == "APPLICATION" and "model_id" not in profile:
+            raise WorldError(f"{path}.model_id: missing (required for an application profile)")
         if profile_id in profiles:
             raise WorldError(f"{path}.id: duplicate profile {profile_id}")
-        model_id = _string(profile.get("model_id", profile_id.split(".", 1)[1]), f"{path}.model_id")
+        model_id = _string(profile.get("model_id", profile_id.split(".", 1)[-1]), f"{path}.model_id")
+        global_arn = profile.get("global_arn", False)
+        if not isinstance(global_arn, bool):
+            raise WorldError(f"{path}.global_arn: expected true or false")
         profiles[profile_id] = Profile(
             profile_id, model_id,
             _region_names(profile["source_regions"], f"{path}.source_regions"),
-            _region_names(profile["destination_regions"], f"{path}.destination_regions"))
+            _region_names(profile["destination_regions"], f"{path}.destination_regions"),
+            type=profile_type, status=status,
+            name=None if "name" not in profile else _string(profile["name"], f"{path}.name"),
+            global_arn=global_arn)
 
     profile_only = frozenset(
         _string(m, f"profile_only_models[{i}]")

@@ -1,7 +1,7 @@
-// `edgeroute catalog import`: AWS CLI inference-profile listings -> catalog schema.
+// Inference-profile listings -> catalog schema (edgeroute/catalog_import.h).
 // Field names follow botocore's `bedrock` service model (InferenceProfileSummary,
 // GetInferenceProfileResponse, InferenceProfileModel).
-#include "catalog_import.h"
+#include "edgeroute/catalog_import.h"
 
 #include <cjson/cJSON.h>
 
@@ -10,8 +10,9 @@
 #include <memory>
 #include <string_view>
 
+#include "edgeroute/catalog.h"
+
 namespace edgeroute {
-namespace tool {
 namespace {
 
 struct Source {
@@ -32,27 +33,6 @@ struct Profile {
 struct Arn {
   std::string_view service, region, account, resource;
 };
-
-// AWS region names: "eu-central-1", "us-gov-west-1" (the catalog loader's rule).
-bool is_region_name(std::string_view s) {
-  const auto lower = [](char c) { return c >= 'a' && c <= 'z'; };
-  const auto digit = [](char c) { return c >= '0' && c <= '9'; };
-  if (s.size() < 6 || s.size() > 32 || !lower(s[0]) || !lower(s[1]) || s[2] != '-') return false;
-  std::size_t i = s.size();
-  while (i > 0 && digit(s[i - 1])) --i;
-  if (i == s.size() || i < 4 || s[i - 1] != '-') return false;
-  bool word_has_letter = false;
-  for (std::size_t k = 3; k + 1 < i; ++k) {
-    if (lower(s[k])) {
-      word_has_letter = true;
-    } else if (s[k] == '-' && word_has_letter) {
-      word_has_letter = false;
-    } else {
-      return false;
-    }
-  }
-  return word_has_letter;
-}
 
 bool parse_arn(std::string_view text, Arn* arn) {
   std::string_view parts[5];
@@ -99,19 +79,34 @@ class Importer {
     // ignored silently, so a listing that says something twice is refused.
     if (!refuse_duplicate_keys(root.get(), "")) return false;
     const cJSON* list = cJSON_GetObjectItemCaseSensitive(root.get(), "inferenceProfileSummaries");
+    // A page that continues a listing: every profile in it must come from the
+    // region whose listing the previous file left open.
+    expected_region_ = listing_open_ ? open_region_ : std::string();
+    const bool continues = listing_open_;
     if (list != nullptr) {
-      // The AWS CLI follows nextToken itself; one left in the output means the
-      // listing was cut (--max-items, --no-paginate) and profiles are missing.
+      // nextToken: the service's (a page printed with --no-paginate); NextToken:
+      // the AWS CLI's own, after --max-items.
       const cJSON* next = cJSON_GetObjectItemCaseSensitive(root.get(), "nextToken");
-      if (next != nullptr && !cJSON_IsNull(next)) {
-        return fail("nextToken", "the listing is incomplete; list without --max-items or --no-paginate");
+      if (next == nullptr) next = cJSON_GetObjectItemCaseSensitive(root.get(), "NextToken");
+      if (next != nullptr && !cJSON_IsNull(next) && !cJSON_IsString(next)) {
+        return fail("nextToken", "expected a string");
       }
       if (!cJSON_IsArray(list)) return fail("inferenceProfileSummaries", "expected a list");
+      page_region_.clear();
       int index = 0;
       for (const cJSON* summary = list->child; summary != nullptr; summary = summary->next, ++index) {
         if (!add_summary(summary, "inferenceProfileSummaries[" + std::to_string(index) + "]")) return false;
       }
+      listing_open_ = next != nullptr && cJSON_IsString(next);
+      if (listing_open_) {
+        open_file_ = file.name;
+        if (!page_region_.empty()) open_region_ = page_region_;
+        if (!continues && page_region_.empty()) open_region_.clear();
+      }
       return true;
+    }
+    if (continues) {
+      return fail("", "expected the next page of " + open_file_ + "'s listing, which ends with a nextToken");
     }
     if (cJSON_GetObjectItemCaseSensitive(root.get(), "inferenceProfileArn") != nullptr) {
       return add_summary(root.get(), "");
@@ -119,11 +114,11 @@ class Importer {
     return fail("", "expected the output of aws bedrock list-inference-profiles or get-inference-profile");
   }
 
-  std::string render(const std::string& date, const std::vector<ImportFile>& files) const {
-    std::string note = "edgeroute catalog import of";
-    for (const ImportFile& f : files) note += " " + f.name;
+  std::string render(const std::string& date, const std::string& snapshot_source, const std::vector<ImportFile>& files) const {
+    std::string note = "read from";
+    for (std::size_t i = 0; i < files.size(); ++i) note += (i == 0 ? " " : ", ") + files[i].name;
     std::string out = "{\n  \"snapshot\": {\n    \"date\": " + json_string(date) +
-                      ",\n    \"source\": \"aws bedrock list-inference-profiles\",\n    \"note\": " +
+                      ",\n    \"source\": " + json_string(snapshot_source) + ",\n    \"note\": " +
                       json_string(note) + "\n  },\n  \"profiles\": [";
     for (std::size_t p = 0; p < profiles_.size(); ++p) {
       const Profile& profile = profiles_[p];
@@ -159,6 +154,8 @@ class Importer {
     if (std::string_view(type) != "SYSTEM_DEFINED") {
       return fail(prefix + "type", "expected SYSTEM_DEFINED or APPLICATION");
     }
+    const char* status = string_field(summary, "status");
+    if (status == nullptr || *status == '\0') return fail(prefix + "status", "expected a status such as ACTIVE");
     const char* id = string_field(summary, "inferenceProfileId");
     if (id == nullptr || *id == '\0') return fail(prefix + "inferenceProfileId", "expected a profile ID");
     // System-defined profile IDs are "<geography>.<model ID>".
@@ -182,6 +179,17 @@ class Importer {
       return fail(prefix + "inferenceProfileArn", "expected a region name in the ARN, not '" +
                                                       std::string(arn.region).substr(0, 32) + "'");
     }
+    if (!expected_region_.empty() && arn.region != expected_region_) {
+      return fail(prefix + "inferenceProfileArn", "a profile of " + std::string(arn.region) +
+                                                      ", but this page continues " + open_file_ + "'s listing of " +
+                                                      expected_region_);
+    }
+    page_region_ = std::string(arn.region);
+    if (std::string_view(status) != "ACTIVE") {
+      ++result_->skipped_inactive_profiles;
+      return true;
+    }
+    ++result_->imported_profile_sources;
     Source source{std::string(arn.region), {}, file_->name};
     std::string model;
     int index = 0;
@@ -260,29 +268,50 @@ class Importer {
     return cJSON_IsString(item) ? item->valuestring : nullptr;
   }
 
+  // One line, whatever the listing held: IDs and keys quoted from it may carry
+  // control characters (JSON escapes), which are shown as '?'.
   bool fail(const std::string& field, const std::string& what) {
     *error_ = file_->name + ": " + (field.empty() ? "" : field + ": ") + what;
+    for (char& c : *error_) {
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+    }
     return false;
   }
 
   ImportResult* result_;
   std::string* error_;
   const ImportFile* file_ = nullptr;
+  // Paging: whether the last file ended with a token, whose file and region.
+  bool listing_open_ = false;
+  std::string open_file_, open_region_;
+  std::string expected_region_;  // "" unless the current page continues a listing
+  std::string page_region_;      // the region of the current page's profiles
+
+ public:
+  // After the last file: a listing left open is incomplete.
+  bool finish() {
+    if (!listing_open_) return true;
+    *error_ = open_file_ + ": nextToken: the listing is incomplete (give its next pages too, or list without "
+                           "--max-items or --no-paginate)";
+    return false;
+  }
+
+ private:
   std::vector<Profile> profiles_;
 };
 
 }  // namespace
 
 bool import_inference_profiles(const std::vector<ImportFile>& files, const std::string& date,
-                               ImportResult* result, std::string* error) {
+                               ImportResult* result, std::string* error, const std::string& source) {
   *result = ImportResult();
   Importer importer(result, error);
   for (const ImportFile& file : files) {
     if (!importer.add_file(file)) return false;
   }
-  result->catalog_json = importer.render(date, files);
+  if (!importer.finish()) return false;
+  result->catalog_json = importer.render(date, source, files);
   return true;
 }
 
-}  // namespace tool
 }  // namespace edgeroute
