@@ -14,8 +14,6 @@ namespace {
 using sha256_detail::BlockState;
 using sha256_detail::CompressFn;
 
-constexpr std::size_t kBlockBytes = 64;
-
 static_assert(sizeof(BlockState) <= sizeof(Sha256Ctx::opaque), "Sha256Ctx is too small for BlockState");
 static_assert(alignof(BlockState) <= alignof(Sha256Ctx), "Sha256Ctx is under-aligned for BlockState");
 
@@ -35,34 +33,6 @@ class HardwareSha256Crypto final : public Crypto {
     sha256_finish(&ctx, out);
   }
 
-  void hmac_sha256(const void* key, std::size_t key_len, const void* data, std::size_t len,
-                   Digest32* out) const override {
-    unsigned char k[kBlockBytes] = {};
-    if (key_len > kBlockBytes) {
-      Digest32 kh;
-      sha256(key, key_len, &kh);
-      std::memcpy(k, kh.bytes, sizeof kh.bytes);
-      secure_wipe(&kh, sizeof kh);
-    } else if (key_len > 0) {
-      std::memcpy(k, key, key_len);
-    }
-    unsigned char pad[kBlockBytes];
-    for (std::size_t i = 0; i < kBlockBytes; ++i) pad[i] = static_cast<unsigned char>(k[i] ^ 0x36u);
-    Sha256Ctx ctx;
-    Digest32 inner;
-    sha256_begin(&ctx);
-    sha256_update(&ctx, pad, sizeof pad);
-    sha256_update(&ctx, data, len);
-    sha256_finish(&ctx, &inner);
-    for (std::size_t i = 0; i < kBlockBytes; ++i) pad[i] = static_cast<unsigned char>(k[i] ^ 0x5cu);
-    sha256_begin(&ctx);
-    sha256_update(&ctx, pad, sizeof pad);
-    sha256_update(&ctx, inner.bytes, sizeof inner.bytes);
-    sha256_finish(&ctx, out);
-    secure_wipe(k, sizeof k);
-    secure_wipe(pad, sizeof pad);
-    secure_wipe(&inner, sizeof inner);
-  }
 
   void sha256_begin(Sha256Ctx* ctx) const override {
     sha256_detail::block_begin(new (ctx->opaque) BlockState);
