@@ -14,7 +14,7 @@
 namespace edgeroute {
 
 namespace generated {
-// core/catalog/default_catalog.json, embedded by cmake/EmbedFile.cmake.
+// core/routing/catalog/default_catalog.json, embedded by cmake/EmbedFile.cmake.
 extern const char kDefaultCatalogJson[];
 extern const std::size_t kDefaultCatalogJsonBytes;
 }  // namespace generated

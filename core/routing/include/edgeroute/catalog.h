@@ -1,7 +1,7 @@
 // edgeroute/catalog.h -- what exists: regions, region sets, models, inference
 // profiles and the (identifier, source region) candidates they make.
 //
-// The catalog is data. A built-in snapshot (core/catalog/default_catalog.json,
+// The catalog is data. A built-in snapshot (core/routing/catalog/default_catalog.json,
 // compiled into the library) is loaded by load_default(); a JSON file of the same
 // schema replaces or extends it (docs/routing.md has the schema). Loading happens
 // at start-up and may use the heap (cJSON); afterwards everything lives in the
