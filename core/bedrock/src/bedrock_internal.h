@@ -1,7 +1,8 @@
-// Helpers shared by the Bedrock client's source files (core/src/bedrock*.cpp only).
-#ifndef EDGEROUTE_CORE_SRC_BEDROCK_INTERNAL_H
-#define EDGEROUTE_CORE_SRC_BEDROCK_INTERNAL_H
+// Helpers shared by the Bedrock client's source files (core/bedrock/src/*.cpp only).
+#ifndef EDGEROUTE_CORE_BEDROCK_SRC_BEDROCK_INTERNAL_H
+#define EDGEROUTE_CORE_BEDROCK_SRC_BEDROCK_INTERNAL_H
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -35,7 +36,20 @@ std::string_view without_nul_escapes(std::string_view json, std::string* scratch
 void append_percent_encoded(std::string* out, std::string_view text);
 void append_model_path(std::string* out, std::string_view model_id, std::string_view action);
 
+// The n characters of s from pos as a decimal number; false when s is shorter or one
+// of them is not a digit (n at most 9, so *out cannot overflow).
+inline bool parse_decimal_digits(std::string_view s, std::size_t pos, std::size_t n, unsigned* out) {
+  if (pos > s.size() || n > s.size() - pos || n > 9) return false;
+  unsigned v = 0;
+  for (std::size_t i = pos; i < pos + n; ++i) {
+    if (s[i] < '0' || s[i] > '9') return false;
+    v = v * 10 + static_cast<unsigned>(s[i] - '0');
+  }
+  *out = v;
+  return true;
+}
+
 }  // namespace bedrock
 }  // namespace edgeroute
 
-#endif  // EDGEROUTE_CORE_SRC_BEDROCK_INTERNAL_H
+#endif  // EDGEROUTE_CORE_BEDROCK_SRC_BEDROCK_INTERNAL_H
