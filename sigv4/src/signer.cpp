@@ -8,6 +8,8 @@
 
 #include <cstring>
 
+#include "edgeroute/ascii.h"
+
 namespace edgeroute {
 namespace sigv4 {
 namespace {
@@ -21,8 +23,6 @@ constexpr char kHexLower[] = "0123456789abcdef";
 
 // ---------------------------------------------------------------------------
 // Small helpers
-
-char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
 bool is_unreserved(unsigned char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
@@ -69,26 +69,6 @@ bool is_tchar(unsigned char c) {
     default:
       return false;
   }
-}
-
-bool equals_ignore_case(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
-  }
-  return true;
-}
-
-// Compares header names as their lowercase forms would compare.
-int compare_ignore_case(std::string_view a, std::string_view b) {
-  const std::size_t n = a.size() < b.size() ? a.size() : b.size();
-  for (std::size_t i = 0; i < n; ++i) {
-    const unsigned char ca = static_cast<unsigned char>(ascii_lower(a[i]));
-    const unsigned char cb = static_cast<unsigned char>(ascii_lower(b[i]));
-    if (ca != cb) return ca < cb ? -1 : 1;
-  }
-  if (a.size() == b.size()) return 0;
-  return a.size() < b.size() ? -1 : 1;
 }
 
 int compare_bytes(std::string_view a, std::string_view b) {
@@ -407,7 +387,7 @@ void sort_headers(HeaderRef* h, std::size_t n) {
   for (std::size_t i = 1; i < n; ++i) {
     const HeaderRef x = h[i];
     std::size_t j = i;
-    while (j > 0 && compare_ignore_case(h[j - 1].name, x.name) > 0) {
+    while (j > 0 && icompare(h[j - 1].name, x.name) > 0) {
       h[j] = h[j - 1];
       --j;
     }
@@ -656,11 +636,11 @@ Status Signer::sign(const Request& request, const Options& options,
     }
     st = check_header_value(h.name, h.value);
     if (!st.ok()) return st;
-    if (equals_ignore_case(h.name, "authorization")) continue;
-    if (header_mode && equals_ignore_case(h.name, "x-amz-date")) continue;
-    if (header_mode && has_token && equals_ignore_case(h.name, "x-amz-security-token")) continue;
-    if (add_sha_header && equals_ignore_case(h.name, "x-amz-content-sha256")) continue;
-    if (equals_ignore_case(h.name, "host")) has_host = true;
+    if (iequals(h.name, "authorization")) continue;
+    if (header_mode && iequals(h.name, "x-amz-date")) continue;
+    if (header_mode && has_token && iequals(h.name, "x-amz-security-token")) continue;
+    if (add_sha_header && iequals(h.name, "x-amz-content-sha256")) continue;
+    if (iequals(h.name, "host")) has_host = true;
     // Room for the ones signing adds (x-amz-date, token, content hash).
     if (nh + 3 >= limits::kSigv4MaxHeaders) {
       return Status::error(Code::kLimitExceeded, "sigv4: more than %zu headers",
@@ -715,7 +695,7 @@ Status Signer::sign(const Request& request, const Options& options,
   // ---- signed headers: lowercase names, each once, ';'-joined
   auto write_signed_headers = [&](std::string_view separator) {
     for (std::size_t i = 0; i < nh; ++i) {
-      if (i > 0 && equals_ignore_case(headers[i - 1].name, headers[i].name)) continue;
+      if (i > 0 && iequals(headers[i - 1].name, headers[i].name)) continue;
       if (i > 0) w.put(separator);
       w.put_lower(headers[i].name);
     }
@@ -793,7 +773,7 @@ Status Signer::sign(const Request& request, const Options& options,
   const std::size_t cquery_len = w.pos() - cquery_at;
   w.put('\n');
   for (std::size_t i = 0; i < nh; ++i) {
-    if (i > 0 && equals_ignore_case(headers[i - 1].name, headers[i].name)) {
+    if (i > 0 && iequals(headers[i - 1].name, headers[i].name)) {
       w.put(',');
     } else {
       w.put_lower(headers[i].name);
@@ -804,7 +784,7 @@ Status Signer::sign(const Request& request, const Options& options,
     } else {
       w.put_folded(headers[i].value);
     }
-    if (i + 1 == nh || !equals_ignore_case(headers[i].name, headers[i + 1].name)) w.put('\n');
+    if (i + 1 == nh || !iequals(headers[i].name, headers[i + 1].name)) w.put('\n');
   }
   w.put('\n');
   w.copy(signed_at, signed_len);

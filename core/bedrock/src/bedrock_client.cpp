@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "bedrock_internal.h"
+#include "edgeroute/ascii.h"
 #include "edgeroute/bedrock.h"
 #include "edgeroute/eventstream.h"
 
@@ -22,17 +23,6 @@ constexpr char kEventStreamType[] = "application/vnd.amazon.eventstream";
 enum class Op : std::uint8_t { kConverse, kConverseStream, kInvoke, kInvokeStream };
 
 bool is_stream(Op op) { return op == Op::kConverseStream || op == Op::kInvokeStream; }
-
-bool equals_ignore_case(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
 
 std::int64_t parse_int(std::string_view s) {
   std::int64_t v = 0;
@@ -222,21 +212,21 @@ class Exchange final : public HttpResponseSink, public eventstream::MessageHandl
   }
 
   Status on_header(std::string_view name, std::string_view value) override {
-    if (equals_ignore_case(name, "x-amzn-requestid")) {
+    if (iequals(name, "x-amzn-requestid")) {
       assign_safe_line(&request_id, value, kMaxRequestIdBytes);
-    } else if (equals_ignore_case(name, "x-amzn-errortype")) {
+    } else if (iequals(name, "x-amzn-errortype")) {
       assign_safe_line(&error_type, error_type_from_header(value), kMaxErrorTypeBytes);
-    } else if (equals_ignore_case(name, "date")) {
+    } else if (iequals(name, "date")) {
       date.assign(value);
-    } else if (equals_ignore_case(name, "content-type")) {
+    } else if (iequals(name, "content-type")) {
       assign_safe_line(&content_type, value, kMaxErrorTypeBytes);
-    } else if (equals_ignore_case(name, "x-amzn-bedrock-input-token-count")) {
+    } else if (iequals(name, "x-amzn-bedrock-input-token-count")) {
       usage.input_tokens = parse_int(value);
-    } else if (equals_ignore_case(name, "x-amzn-bedrock-output-token-count")) {
+    } else if (iequals(name, "x-amzn-bedrock-output-token-count")) {
       usage.output_tokens = parse_int(value);
-    } else if (equals_ignore_case(name, "x-amzn-bedrock-invocation-latency")) {
+    } else if (iequals(name, "x-amzn-bedrock-invocation-latency")) {
       latency_ms = parse_int(value);
-    } else if (equals_ignore_case(name, "x-amz-retry-after")) {
+    } else if (iequals(name, "x-amz-retry-after")) {
       retry_after_ms = parse_retry_after_ms(value);
     }
     return Status();

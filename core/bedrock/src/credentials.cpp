@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "edgeroute/ascii.h"
 #include "edgeroute/config.h"
 #include "edgeroute/crypto.h"
 
@@ -87,17 +88,6 @@ Status make_sigv4_credentials(std::string_view key_id, std::string_view secret, 
   if (!s.ok()) return s;
   *out = AwsCredentials::sigv4_keys(key_id, secret, token);
   return Status();
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
 }
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v'; }

@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "bedrock_internal.h"
+#include "edgeroute/ascii.h"
 #include "edgeroute/bedrock.h"
 
 namespace edgeroute {
@@ -47,16 +48,6 @@ bool is_hex(char c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
-bool starts_with_ignore_case(std::string_view s, std::string_view prefix) {
-  if (s.size() < prefix.size()) return false;
-  for (std::size_t i = 0; i < prefix.size(); ++i) {
-    char c = s[i];
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    if (c != prefix[i]) return false;
-  }
-  return true;
-}
-
 // A dotted quad whose first number is 127.
 bool is_ipv4_loopback(std::string_view host) {
   if (host.substr(0, 4) != "127.") return false;
@@ -81,7 +72,7 @@ bool is_ipv4_loopback(std::string_view host) {
 
 bool is_loopback(std::string_view host, bool ipv6) {
   if (ipv6) return host == "::1";
-  return is_ipv4_loopback(host) || (host.size() == 9 && starts_with_ignore_case(host, "localhost"));
+  return is_ipv4_loopback(host) || iequals(host, "localhost");
 }
 
 }  // namespace
@@ -89,9 +80,9 @@ bool is_loopback(std::string_view host, bool ipv6) {
 Status parse_endpoint_url(std::string_view url, EndpointUrl* out) {
   // No message below quotes the URL: its userinfo would be a credential.
   EndpointUrl ep;
-  if (starts_with_ignore_case(url, "https://")) {
+  if (istarts_with(url, "https://")) {
     url.remove_prefix(8);
-  } else if (starts_with_ignore_case(url, "http://")) {
+  } else if (istarts_with(url, "http://")) {
     url.remove_prefix(7);
     ep.tls = false;
   } else {

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "edgeroute/ascii.h"
 #include "edgeroute/clock.h"
 #include "edgeroute/crypto.h"
 
@@ -68,17 +69,6 @@ bool is_header_value(std::string_view s) {
   // memchr rather than a loop: values include a session token of several hundred bytes.
   for (const char c : {'\r', '\n', '\0'}) {
     if (std::memchr(s.data(), c, s.size()) != nullptr) return false;
-  }
-  return true;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
   }
   return true;
 }
