@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "edgeroute/ascii.h"
+#include "edgeroute/civil_date.h"
 
 namespace edgeroute {
 namespace sigv4 {
@@ -395,29 +396,6 @@ void sort_headers(HeaderRef* h, std::size_t n) {
   }
 }
 
-void days_to_civil(std::int64_t z, std::int64_t* y, unsigned* m, unsigned* d) {
-  // Howard Hinnant's civil-from-days algorithm (proleptic Gregorian, UTC).
-  z += 719468;
-  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const unsigned doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const std::int64_t yy = static_cast<std::int64_t>(yoe) + era * 400;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  *d = doy - (153 * mp + 2) / 5 + 1;
-  *m = mp < 10 ? mp + 3 : mp - 9;
-  *y = yy + (*m <= 2 ? 1 : 0);
-}
-
-std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2 ? 1 : 0;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
-
 void put_digits(char* out, unsigned value, int width) {
   for (int i = width - 1; i >= 0; --i) {
     out[i] = static_cast<char>('0' + value % 10);
@@ -435,12 +413,10 @@ bool format_amz_date(std::int64_t t, char out[17]) {
   if (t < 0 || t > kMax) return false;
   const std::int64_t days = t / 86400;
   const unsigned secs = static_cast<unsigned>(t % 86400);
-  std::int64_t y;
-  unsigned m, d;
-  days_to_civil(days, &y, &m, &d);
-  put_digits(out, static_cast<unsigned>(y), 4);
-  put_digits(out + 4, m, 2);
-  put_digits(out + 6, d, 2);
+  const CivilDate date = civil_from_days(days);
+  put_digits(out, static_cast<unsigned>(date.year), 4);
+  put_digits(out + 4, date.month, 2);
+  put_digits(out + 6, date.day, 2);
   out[8] = 'T';
   put_digits(out + 9, secs / 3600, 2);
   put_digits(out + 11, secs / 60 % 60, 2);

@@ -5,6 +5,7 @@
 
 #include "bedrock_internal.h"
 #include "edgeroute/bedrock.h"
+#include "edgeroute/civil_date.h"
 
 namespace edgeroute {
 namespace bedrock {
@@ -17,16 +18,6 @@ int month_index(std::string_view m) {
     if (m == kMonths[i]) return i;
   }
   return -1;
-}
-
-// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2 ? 1 : 0;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
 }
 
 }  // namespace

@@ -11,6 +11,8 @@
 #include <memory>
 #include <string>
 
+#include "edgeroute/civil_date.h"
+
 namespace edgeroute {
 
 namespace generated {
@@ -65,22 +67,14 @@ bool is_date(std::string_view s) {
   return true;
 }
 
-// Days since 1970-01-01 of a valid YYYY-MM-DD (H. Hinnant's days_from_civil).
+// Days since 1970-01-01 of a valid YYYY-MM-DD.
 std::int32_t days_from_date(std::string_view s) {
   const auto number = [&](std::size_t at, std::size_t n) {
-    int v = 0;
-    for (std::size_t i = at; i < at + n; ++i) v = v * 10 + (s[i] - '0');
+    unsigned v = 0;
+    for (std::size_t i = at; i < at + n; ++i) v = v * 10 + static_cast<unsigned>(s[i] - '0');
     return v;
   };
-  int y = number(0, 4);
-  const int m = number(5, 2);
-  const int d = number(8, 2);
-  y -= m <= 2 ? 1 : 0;
-  const int era = y / 400;
-  const int yoe = y - era * 400;
-  const int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
+  return static_cast<std::int32_t>(days_from_civil(number(0, 4), number(5, 2), number(8, 2)));
 }
 
 bool is_valid_date(std::string_view s) {
@@ -686,18 +680,9 @@ Status Catalog::check_lifecycle(std::size_t model, std::int64_t utc_unix_s) cons
       m.successor >= 0 ? models_[static_cast<std::size_t>(m.successor)].id.view() : std::string_view("?");
   char date[48] = "a past date";
   if (m.end_of_life_day >= 0) {
-    // civil_from_days, the inverse of the loader's days_from_date.
-    const std::int32_t z = m.end_of_life_day + 719468;
-    const std::int32_t era = z / 146097;
-    const std::int32_t doe = z - era * 146097;
-    const std::int32_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    const std::int32_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    const std::int32_t mp = (5 * doy + 2) / 153;
-    const std::int32_t day = doy - (153 * mp + 2) / 5 + 1;
-    const std::int32_t month = mp < 10 ? mp + 3 : mp - 9;
-    const std::int32_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-    std::snprintf(date, sizeof date, "%04d-%02d-%02d", static_cast<int>(year), static_cast<int>(month),
-                  static_cast<int>(day));
+    const CivilDate d = civil_from_days(m.end_of_life_day);
+    std::snprintf(date, sizeof date, "%04d-%02d-%02d", static_cast<int>(d.year), static_cast<int>(d.month),
+                  static_cast<int>(d.day));
   }
   return Status::error(Code::kNotFound, "model %.*s reached end of life on %s; use %.*s",
                        static_cast<int>(id.size()), id.data(), date, static_cast<int>(successor.size()),
