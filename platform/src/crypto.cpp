@@ -29,6 +29,14 @@ void Crypto::hmac_sha256_prepare(const void* key, std::size_t key_len, HmacKey* 
   secure_wipe(pad, sizeof pad);
 }
 
+void Crypto::hmac_sha256(const void* key, std::size_t key_len, const void* data, std::size_t len,
+                         Digest32* out) const {
+  HmacKey prepared;
+  hmac_sha256_prepare(key, key_len, &prepared);
+  hmac_sha256_prepared(prepared, data, len, out);
+  secure_wipe(&prepared, sizeof prepared);
+}
+
 void Crypto::hmac_sha256_prepared(const HmacKey& key, const void* data, std::size_t len,
                                   Digest32* out) const {
   Sha256Ctx ctx;

@@ -34,8 +34,11 @@ class Crypto {
   virtual ~Crypto() = default;
 
   virtual void sha256(const void* data, std::size_t len, Digest32* out) const = 0;
+  // RFC 2104 over the streaming calls below (hmac_sha256_prepare, then
+  // hmac_sha256_prepared), so a backend need not bring its own; one with an HMAC
+  // engine may override it.
   virtual void hmac_sha256(const void* key, std::size_t key_len, const void* data,
-                           std::size_t len, Digest32* out) const = 0;
+                           std::size_t len, Digest32* out) const;
 
   // Streaming SHA-256: begin, any number of updates, finish. finish leaves the
   // context wiped; begin may be called again on it.

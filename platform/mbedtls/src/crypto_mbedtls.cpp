@@ -5,7 +5,6 @@
 #include <mbedtls/version.h>
 
 #include <cstdlib>
-#include <cstring>
 #include <new>
 
 #include "edgeroute/mbedtls_crypto.h"
@@ -30,8 +29,6 @@ static_assert(sizeof(mbedtls_sha256_context) <= sizeof(Sha256Ctx::opaque),
 static_assert(alignof(mbedtls_sha256_context) <= alignof(Sha256Ctx),
               "Sha256Ctx is under-aligned for this mbedTLS build");
 
-constexpr std::size_t kBlockBytes = 64;
-
 // mbedTLS reports errors only for bad arguments or a failing hardware engine;
 // neither can be handled by the caller of a hash, so stop loudly.
 void check(int rc) {
@@ -46,37 +43,6 @@ class MbedtlsCrypto final : public Crypto {
  public:
   void sha256(const void* data, std::size_t len, Digest32* out) const override {
     check(EDGEROUTE_SHA256(static_cast<const unsigned char*>(data), len, out->bytes, 0));
-  }
-
-  // RFC 2104 over the streaming SHA-256, so no mbedtls_md context (and its heap
-  // allocation) is needed.
-  void hmac_sha256(const void* key, std::size_t key_len, const void* data, std::size_t len,
-                   Digest32* out) const override {
-    unsigned char k[kBlockBytes] = {};
-    if (key_len > kBlockBytes) {
-      Digest32 kh;
-      sha256(key, key_len, &kh);
-      std::memcpy(k, kh.bytes, sizeof kh.bytes);
-      secure_wipe(&kh, sizeof kh);
-    } else if (key_len > 0) {
-      std::memcpy(k, key, key_len);
-    }
-    unsigned char pad[kBlockBytes];
-    for (std::size_t i = 0; i < kBlockBytes; ++i) pad[i] = static_cast<unsigned char>(k[i] ^ 0x36u);
-    Sha256Ctx ctx;
-    Digest32 inner;
-    sha256_begin(&ctx);
-    sha256_update(&ctx, pad, sizeof pad);
-    sha256_update(&ctx, data, len);
-    sha256_finish(&ctx, &inner);
-    for (std::size_t i = 0; i < kBlockBytes; ++i) pad[i] = static_cast<unsigned char>(k[i] ^ 0x5cu);
-    sha256_begin(&ctx);
-    sha256_update(&ctx, pad, sizeof pad);
-    sha256_update(&ctx, inner.bytes, sizeof inner.bytes);
-    sha256_finish(&ctx, out);
-    secure_wipe(k, sizeof k);
-    secure_wipe(pad, sizeof pad);
-    secure_wipe(&inner, sizeof inner);
   }
 
   void sha256_begin(Sha256Ctx* ctx) const override {
