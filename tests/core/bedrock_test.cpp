@@ -15,6 +15,8 @@
 #include "edgeroute/clock.h"
 #include "edgeroute/eventstream.h"
 #include "edgeroute/mbedtls_crypto.h"
+#include "edgeroute/policy.h"
+#include "edgeroute/route.h"
 #include "edgeroute/sigv4.h"
 
 namespace edgeroute {
@@ -582,6 +584,83 @@ TEST_F(ClientTest, ConverseIsSignedAndParsed) {
   EXPECT_EQ(out.attempts[0].identifier, kHaiku);
   EXPECT_EQ(out.attempts[0].http_status, 200);
   EXPECT_EQ(out.attempts[0].error, "");
+}
+
+// Residency where the request is sent: a Client holding the policy refuses every
+// (identifier, source region) outside it, for every operation, before anything is
+// signed or sent; a pinned in-region model ID in an allowed region still goes out.
+TEST_F(ClientTest, AClientWithAPolicySendsNothingOutsideIt) {
+  Catalog catalog;
+  ASSERT_TRUE(catalog
+                  .load_json(R"({"region_sets": {"eu": ["eu-central-1", "eu-west-1"], "us": ["us-east-1"]},
+                    "profiles": [{"id": "eu.m", "model": "m", "geography": "eu",
+                                  "sources": {"eu-central-1": ["eu"], "eu-west-1": ["eu"]}},
+                                 {"id": "us.m", "model": "m", "geography": "us", "sources": {"us-east-1": ["us"]}}],
+                    "in_region": [{"model": "m", "regions": ["eu-west-1", "us-east-1"]}]})",
+                             "test", CatalogMerge::kReplace)
+                  .ok());
+  Policy policy(catalog);
+  ASSERT_TRUE(policy.set_allow("eu-west-1").ok());  // region-level: profiles are out
+  ClientConfig config;
+  config.residency = &policy;
+  std::unique_ptr<Client> client = make(config);
+
+  const StreamCallback on_event = [](const StreamEvent&) { return Status(); };
+  const ChunkCallback on_chunk = [](std::string_view) { return Status(); };
+  struct Pair {
+    const char* identifier;
+    const char* region;
+  };
+  // A US profile, an EU profile (it may process in eu-central-1), the in-region ID
+  // in a region outside the list, and names the catalog does not know.
+  const Pair refused[] = {{"us.m", "us-east-1"}, {"eu.m", "eu-west-1"}, {"m", "us-east-1"},
+                          {"m", "eu-central-1"}, {"x", "eu-west-1"},    {"m", "eu-west-9"}};
+  for (const Pair& p : refused) {
+    SCOPED_TRACE(std::string(p.identifier) + "@" + p.region);
+    ConverseRequest converse = hello_request();
+    converse.model_id = p.identifier;
+    InvokeRequest invoke;
+    invoke.model_id = p.identifier;
+    invoke.body = "{}";
+    ConverseResponse c;
+    InvokeResponse i;
+    const Error errors[] = {client->converse(converse, in(p.region), &c),
+                            client->converse_stream(converse, in(p.region), on_event, &c),
+                            client->invoke_model(invoke, in(p.region), &i),
+                            client->invoke_model_with_response_stream(invoke, in(p.region), on_chunk, &i)};
+    for (const Error& e : errors) {
+      EXPECT_EQ(e.cls, ErrorClass::kClient);
+      EXPECT_EQ(e.message.rfind("refused to send: ", 0), 0u) << e.message;
+      EXPECT_EQ(e.http_status, 0);
+    }
+    EXPECT_TRUE(c.attempts.empty());
+    EXPECT_TRUE(i.attempts.empty());
+  }
+  EXPECT_TRUE(transport_.requests.empty());
+
+  // The legitimate pinned call: the in-region model ID in the allowed region.
+  transport_.responses.push_back({200, {}, {kOkBody}, Status()});
+  ConverseRequest pinned = hello_request();
+  pinned.model_id = "m";
+  ConverseResponse out;
+  const Error e = client->converse(pinned, in("eu-west-1"), &out);
+  ASSERT_TRUE(e.ok()) << e.to_string();
+  ASSERT_EQ(transport_.requests.size(), 1u);
+  // The host it went to is the one the catalog names for the route.
+  const int region = catalog.find_region("eu-west-1");
+  ASSERT_NE(region, Catalog::kNone);
+  EXPECT_EQ(transport_.requests[0].host, catalog.region_host(static_cast<std::size_t>(region)));
+}
+
+TEST(EndpointHost, OnePlaceBuildsEveryEndpointHost) {
+  char host[64];
+  EXPECT_EQ(std::string(host, endpoint_host("eu-central-1", host, sizeof host)),
+            "bedrock-runtime.eu-central-1.amazonaws.com");
+  EXPECT_EQ(endpoint_host("eu-central-1", host, 42), 0u);  // one byte short of the NUL
+  EXPECT_EQ(endpoint_host("eu-central-1", host, 43), 42u);
+  EXPECT_EQ(endpoint_host("", host, sizeof host), 0u);
+  EXPECT_EQ(endpoint_host("evil.example.com/", host, sizeof host), 0u);
+  EXPECT_EQ(endpoint_host("EU-CENTRAL-1", host, sizeof host), 0u);
 }
 
 TEST_F(ClientTest, BearerKeyReplacesSigV4) {

@@ -9,6 +9,7 @@
 #include "edgeroute/ascii.h"
 #include "edgeroute/bedrock.h"
 #include "edgeroute/eventstream.h"
+#include "edgeroute/route.h"
 
 namespace edgeroute {
 namespace bedrock {
@@ -101,8 +102,8 @@ Status resolve_endpoint(const ClientConfig& config, std::string_view region, End
     ep->display = ep->host.find(':') != std::string::npos ? "[" + ep->host + "]" : ep->host;
     return Status();
   }
-  ep->host = "bedrock-runtime.";
-  ep->host.append(region).append(".amazonaws.com");
+  char host[kMaxRegionBytes + kEndpointHostExtraBytes + 1];
+  ep->host.assign(host, endpoint_host(region, host, sizeof host));
   ep->host_header = ep->host;
   ep->display = ep->host;
   for (const ConnectTo& c : config.connect_to) {
@@ -484,6 +485,21 @@ Client::~Client() {
 }
 
 Error Client::execute(Call* call) {
+  // Residency, where the request is built: the exact identifier and source region
+  // about to be signed and sent, or nothing is sent.
+  if (config_.residency != nullptr) {
+    const Status allowed = config_.residency->check_route(call->model_id, call->options.region);
+    if (!allowed.ok()) {
+      Error e = local_error(call->operation, "refused to send: ");
+      e.message.append(allowed.message());
+      char host[kMaxRegionBytes + kEndpointHostExtraBytes + 1];
+      const std::size_t n = call->options.region.size() <= kMaxRegionBytes
+                                ? endpoint_host(call->options.region, host, sizeof host)
+                                : 0;
+      e.endpoint.assign(host, n);
+      return e;
+    }
+  }
   call->deadline_ns = call->options.deadline_ms > 0
                           ? clock_.monotonic_ns() + call->options.deadline_ms * kNsPerMs
                           : 0;

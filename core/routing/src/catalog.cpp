@@ -12,6 +12,7 @@
 #include <string>
 
 #include "edgeroute/civil_date.h"
+#include "edgeroute/route.h"
 
 namespace edgeroute {
 
@@ -195,10 +196,10 @@ class CatalogLoader {
     }
     Catalog::Region& r = c_.regions_[c_.region_count_];
     r.name.assign(name);
-    char host[limits::kRouterMaxNameBytes + 40];
-    const int n = std::snprintf(host, sizeof host, "bedrock-runtime.%.*s.amazonaws.com",
-                                static_cast<int>(name.size()), name.data());
-    r.host.assign(std::string_view(host, static_cast<std::size_t>(n)));
+    char host[limits::kRouterMaxNameBytes + kEndpointHostExtraBytes + 1];
+    const std::size_t n = endpoint_host(name, host, sizeof host);
+    if (n == 0) return error(Code::kParseError, path, "expected a region name (a-z, 0-9 and '-')");
+    r.host.assign(std::string_view(host, n));
     *index = static_cast<std::uint16_t>(c_.region_count_++);
     return Status();
   }

@@ -213,6 +213,7 @@ std::unique_ptr<Runtime::Lane> Runtime::take_lane(Status* error) {
   config.timeouts = options_.timeouts;
   config.endpoint_url = options_.endpoint_url;
   config.max_response_bytes = options_.max_response_bytes;
+  config.residency = policy_.get();  // the Client refuses what the policy does not allow
   lane->client = std::make_unique<bedrock::Client>(*lane->transport, *credentials_, *clock_,
                                                    options_.crypto != nullptr ? *options_.crypto : mbedtls_crypto(),
                                                    std::move(config));
@@ -240,14 +241,8 @@ class Runtime::Attempter final : public edgeroute::Attempter {
     report_->identifier = std::string(route.identifier);
     report_->source_region = std::string(route.source_region);
     report_->endpoint = std::string(route.host);
-    // Residency, once more where the request is built: whatever chose this route,
-    // a disallowed one is refused here, unsent.
-    const Status allowed = runtime_.policy_->check_route(route.identifier, route.source_region);
-    if (!allowed.ok()) {
-      report_->error = local_error(operation_, report_->endpoint, std::string("refused to send: ") + allowed.message());
-      out.outcome = OutcomeClass::kClient;
-      return out;
-    }
+    // Residency is checked once more where the request is built: the Client holds
+    // the policy (ClientConfig::residency) and refuses a disallowed route, unsent.
     bedrock::CallOptions options;
     options.region = report_->source_region;
     const std::int64_t left_ms = (deadline_ns - runtime_.clock_->monotonic_ns()) / kNsPerMs;

@@ -39,6 +39,7 @@
 #include "edgeroute/clock.h"
 #include "edgeroute/credentials.h"
 #include "edgeroute/crypto.h"
+#include "edgeroute/route.h"
 #include "edgeroute/sigv4.h"
 #include "edgeroute/status.h"
 #include "edgeroute/transport.h"
@@ -291,6 +292,12 @@ struct ClientConfig {
   // regional endpoint bedrock-runtime.REGION.amazonaws.com.
   std::string endpoint_url;
   std::vector<ConnectTo> connect_to;
+  // Residency where the request is sent: when set, every call's (model_id, region)
+  // is checked right before its request is built, and a pair the gate refuses fails
+  // the call with class kClient ("refused to send: <why>") and sends nothing. The
+  // routed client sets its policy here; a client left without one sends where it is
+  // told (a pinned call with no policy). Not owned; must outlive the client.
+  const ResidencyGate* residency = nullptr;
 };
 
 // The endpoint override from the environment: AWS_ENDPOINT_URL_BEDROCK_RUNTIME, else
@@ -298,7 +305,10 @@ struct ClientConfig {
 std::string endpoint_url_from_environment(const Environment& env);
 
 struct CallOptions {
-  std::string region;            // the source region: endpoint and SigV4 scope
+  // The source region: SigV4 scope, and the endpoint host (edgeroute::endpoint_host,
+  // the same as the catalog's Route::host) unless endpoint_url overrides it. With
+  // the request's model_id it is the route that ClientConfig::residency checks.
+  std::string region;
   std::int64_t deadline_ms = 0;  // for the whole call including the skew retry; 0: none
 };
 

@@ -19,6 +19,7 @@
 #include <string_view>
 
 #include "edgeroute/catalog.h"
+#include "edgeroute/route.h"
 #include "edgeroute/status.h"
 
 namespace edgeroute {
@@ -44,7 +45,7 @@ struct Verdict {
   bool allowed() const { return exclusion == Exclusion::kAllowed; }
 };
 
-class Policy {
+class Policy final : public ResidencyGate {
  public:
   explicit Policy(const Catalog& catalog) : catalog_(&catalog) {}
 
@@ -61,7 +62,7 @@ class Policy {
   // catalog has this (identifier, source region) pair and the policy allows it;
   // otherwise kPermissionDenied naming the reason. Unknown pairs are denied: their
   // destinations cannot be vouched for.
-  Status check_route(std::string_view identifier, std::string_view source_region) const;
+  Status check_route(std::string_view identifier, std::string_view source_region) const override;
 
   // OK when `model` has at least one allowed candidate. Otherwise kPermissionDenied
   // whose message counts the exclusions and names the first; explain() has them all.
