@@ -41,9 +41,13 @@ inline std::size_t endpoint_host(std::string_view region, char* out, std::size_t
 // check_route() must not allocate and must be safe to call from several threads.
 class ResidencyGate {
  public:
-  virtual ~ResidencyGate() = default;
   // ok(), or kPermissionDenied with one line naming why this pair is outside.
   virtual Status check_route(std::string_view identifier, std::string_view source_region) const = 0;
+
+ protected:
+  // Not deleted through this interface: no deleting destructor, so a gate such as
+  // the Policy (on the router's no-heap path) references no operator delete.
+  ~ResidencyGate() = default;
 };
 
 }  // namespace edgeroute
