@@ -9,6 +9,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <type_traits>
 #include <string>
 #include <vector>
 
@@ -548,6 +549,26 @@ TEST(BedrockWire, ConnectTo) {
   EXPECT_FALSE(parse_connect_to("EU=127.0.0.1:1", &c).ok());
   EXPECT_FALSE(parse_connect_to("eu-central-1=h:0", &c).ok());
   EXPECT_FALSE(parse_connect_to("eu-central-1=h:70000", &c).ok());
+  // One parser for the client, the prober, the C API and the tool: its one line
+  // quotes the text and names the problem.
+  const struct {
+    const char* text;
+    const char* message;
+  } bad[] = {{"eu-west-1", "connect-to 'eu-west-1': expected REGION=HOST:PORT"},
+             {"=h:1", "connect-to '=h:1': expected REGION=HOST:PORT"},
+             {"eu-west-1=:1", "connect-to 'eu-west-1=:1': expected REGION=HOST:PORT"},
+             {"EU=h:1", "connect-to 'EU=h:1': 'EU' is not a region name"},
+             {"eu-west-1=h:99999", "connect-to 'eu-west-1=h:99999': port must be 1..65535"},
+             {"eu-west-1=h:+1", "connect-to 'eu-west-1=h:+1': port must be 1..65535"},
+             {"eu-west-1=a b:1", "connect-to 'eu-west-1=a b:1': the host has a space or control character"}};
+  for (const auto& b : bad) {
+    const Status st = parse_connect_to(b.text, &c);
+    EXPECT_EQ(st.code(), Code::kInvalidArgument) << b.text;
+    EXPECT_STREQ(st.message(), b.message);
+  }
+  EXPECT_EQ(c.region, "eu-central-1");  // unchanged by every failure
+  // The same type everywhere: the client's name for it is the common one.
+  static_assert(std::is_same<bedrock::ConnectTo, edgeroute::ConnectTo>::value, "one ConnectTo");
 }
 
 // --- whole calls over the fake transport ----------------------------------------

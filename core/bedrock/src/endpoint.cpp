@@ -1,5 +1,5 @@
-// Where a request goes: the endpoint URL override (parsed and checked), its source
-// in the environment, and per-region connection redirection (connect-to).
+// Where a request goes: the endpoint URL override (parsed and checked) and its source
+// in the environment.
 #include <string>
 #include <string_view>
 
@@ -9,34 +9,6 @@
 
 namespace edgeroute {
 namespace bedrock {
-
-Status parse_connect_to(std::string_view text, ConnectTo* out) {
-  const std::size_t eq = text.find('=');
-  const std::size_t colon = text.rfind(':');
-  if (eq == std::string_view::npos || colon == std::string_view::npos || colon < eq) {
-    return Status::error(Code::kInvalidArgument, "connect-to: expected REGION=HOST:PORT");
-  }
-  const std::string_view region = text.substr(0, eq), host = text.substr(eq + 1, colon - eq - 1),
-                         port = text.substr(colon + 1);
-  if (region.empty() || host.empty()) {
-    return Status::error(Code::kInvalidArgument, "connect-to: expected REGION=HOST:PORT");
-  }
-  for (const char c : region) {
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) {
-      return Status::error(Code::kInvalidArgument, "connect-to: '%.*s' is not a region name",
-                           static_cast<int>(region.size()), region.data());
-    }
-  }
-  unsigned value = 0;
-  if (port.empty() || port.size() > 5 || !parse_decimal_digits(port, 0, port.size(), &value) || value == 0 ||
-      value > 65535) {
-    return Status::error(Code::kInvalidArgument, "connect-to: port must be 1..65535");
-  }
-  out->region = std::string(region);
-  out->host = std::string(host);
-  out->port = static_cast<std::uint16_t>(value);
-  return Status();
-}
 
 namespace {
 

@@ -141,9 +141,9 @@ edgeroute_status edgeroute_runtime_create(const edgeroute_options* options, edge
     if (options->model != nullptr) o.models.emplace_back(options->model);
     if (options->pin_region != nullptr) o.pin_region = options->pin_region;
     for (std::size_t i = 0; i < options->connect_to_count; ++i) {
-      edgeroute::bedrock::ConnectTo to;
+      edgeroute::ConnectTo to;
       const Status st = options->connect_to != nullptr && options->connect_to[i] != nullptr
-                            ? edgeroute::bedrock::parse_connect_to(options->connect_to[i], &to)
+                            ? edgeroute::parse_connect_to(options->connect_to[i], &to)
                             : Status::error(Code::kInvalidArgument, "connect_to[%zu] is NULL", i);
       if (!st.ok()) {
         put_message(message, message_bytes, st.message());

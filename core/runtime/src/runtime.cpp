@@ -163,7 +163,7 @@ Status Runtime::init() {
   if (!st.ok()) return st;
   auto prober = std::make_unique<HttpProber>(*probe_transport_, *catalog_, options_.probe_timeouts,
                                              options_.probe_total_ms, *clock_);
-  for (const bedrock::ConnectTo& c : options_.connect_to) {
+  for (const ConnectTo& c : options_.connect_to) {
     st = prober->connect_to(c.region, c.host, c.port);
     if (!st.ok()) return st;
   }

@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "edgeroute/clock.h"
+#include "edgeroute/connect_to.h"
 #include "edgeroute/credentials.h"
 #include "edgeroute/crypto.h"
 #include "edgeroute/route.h"
@@ -266,16 +267,9 @@ using ChunkCallback = std::function<Status(std::string_view chunk)>;
 
 // --- The client ---------------------------------------------------------------
 
-// Per-region TCP redirection (curl's --connect-to): requests for REGION keep the real
-// host name for TLS and signing; only the connection goes to host:port.
-struct ConnectTo {
-  std::string region;
-  std::string host;
-  std::uint16_t port = 0;
-};
-// Parses "REGION=HOST:PORT" (HOST may be an IPv4 address or a name). kInvalidArgument
-// with a message naming the problem.
-Status parse_connect_to(std::string_view text, ConnectTo* out);
+// Per-region TCP redirection: the one type and parser of edgeroute/connect_to.h.
+using edgeroute::ConnectTo;
+using edgeroute::parse_connect_to;
 
 struct ClientConfig {
   static constexpr std::size_t kDefaultMaxResponseBytes = 1024 * 1024;

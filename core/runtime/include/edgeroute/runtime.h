@@ -79,7 +79,7 @@ struct RuntimeOptions {
   RouterOptions router;
 
   // --- How requests are sent ---
-  std::vector<bedrock::ConnectTo> connect_to;  // per-region TCP redirection
+  std::vector<ConnectTo> connect_to;  // per-region TCP redirection
   std::string ca_bundle;                      // PEM file; empty: AWS_CA_BUNDLE, else the system store
   std::string endpoint_url;                   // one URL for every region; empty: the regional endpoints
   HttpTimeouts timeouts;                      // connect, first byte, idle (per exchange)
