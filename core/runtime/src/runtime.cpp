@@ -52,9 +52,11 @@ bedrock::Error local_error(const char* operation, const std::string& endpoint, c
   return e;
 }
 
-Status default_transport(const std::string& ca_bundle, std::size_t max_connections, std::unique_ptr<Transport>* out) {
+Status default_transport(const std::string& ca_bundle, std::size_t max_connections, const Clock& clock,
+                         std::unique_ptr<Transport>* out) {
   CurlTransport::Config config;
   config.ca_bundle = ca_bundle;
+  config.clock = &clock;  // deadlines are computed on the Runtime's clock
   config.max_connections = max_connections > 0 ? max_connections : 1;
   std::unique_ptr<CurlTransport> transport;
   const Status st = CurlTransport::create(config, &transport);
@@ -158,7 +160,7 @@ Status Runtime::init() {
   if (options_.make_transport) {
     st = options_.make_transport(&probe_transport_);
   } else {
-    st = default_transport(options_.ca_bundle, catalog_->region_count(), &probe_transport_);
+    st = default_transport(options_.ca_bundle, catalog_->region_count(), *clock_, &probe_transport_);
   }
   if (!st.ok()) return st;
   auto prober = std::make_unique<HttpProber>(*probe_transport_, *catalog_, options_.probe_timeouts,
@@ -206,7 +208,7 @@ std::unique_ptr<Runtime::Lane> Runtime::take_lane(Status* error) {
   auto lane = std::make_unique<Lane>();
   *error = options_.make_transport ? options_.make_transport(&lane->transport)
                                    : default_transport(options_.ca_bundle, CurlTransport::kDefaultMaxConnections,
-                                                       &lane->transport);
+                                                       *clock_, &lane->transport);
   if (!error->ok()) return nullptr;
   bedrock::ClientConfig config;
   config.connect_to = options_.connect_to;

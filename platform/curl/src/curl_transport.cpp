@@ -198,6 +198,7 @@ struct CurlTransport::Impl {
   CURL* easy = nullptr;  // reused for every exchange; connections live in `multi`
   std::string ca_bundle;  // resolved at creation; empty = libcurl's default
   bool http2 = false;
+  const Clock* deadline_clock = nullptr;  // deadlines and timings; never null
   char error_text[CURL_ERROR_SIZE] = {};
   // Scratch reused across exchanges so their capacity is allocated once.
   std::string url;  // as last given to curl; empty: none yet
@@ -237,6 +238,7 @@ Status CurlTransport::create(const Config& config, std::unique_ptr<CurlTransport
   }
   std::unique_ptr<Impl> impl(new Impl);
   impl->http2 = config.http2;
+  impl->deadline_clock = config.clock != nullptr ? config.clock : &system_clock();
   impl->ca_bundle = config.ca_bundle;
   if (impl->ca_bundle.empty()) {
     const char* env = std::getenv("AWS_CA_BUNDLE");
@@ -549,7 +551,8 @@ Status CurlTransport::send(const HttpRequest& request, const HttpTimeouts& timeo
     }
   }
 
-  const Clock& clock = system_clock();
+  // The caller's clock: its deadline was computed on it.
+  const Clock& clock = *impl_->deadline_clock;
   const std::int64_t start_ns = clock.monotonic_ns();
   if (timeouts.deadline_monotonic_ns != 0 && start_ns >= timeouts.deadline_monotonic_ns) {
     return Status::error(Code::kTimeout, "deadline passed before the request was sent");

@@ -16,7 +16,8 @@
 //                          response byte;
 //   idle_ms                longest gap between response bytes once the first
 //                          one arrived;
-//   deadline_monotonic_ns  the whole exchange, on edgeroute::system_clock().
+//   deadline_monotonic_ns  the whole exchange, on Config::clock (the caller's
+//                          clock: the one its deadlines were computed on).
 // The transport owns its wait loop, so each fires within a few milliseconds of
 // its limit. A zero first_byte_ms or idle_ms disables that limit; a zero
 // connect_ms leaves libcurl's own (300 s).
@@ -44,6 +45,7 @@
 #include <memory>
 #include <string>
 
+#include "edgeroute/clock.h"
 #include "edgeroute/status.h"
 #include "edgeroute/transport.h"
 
@@ -64,6 +66,9 @@ class CurlTransport final : public Transport {
     std::size_t max_connections = kDefaultMaxConnections;
     // Offer HTTP/2 through ALPN on TLS connections; HTTP/1.1 otherwise.
     bool http2 = false;
+    // The monotonic clock of HttpTimeouts::deadline_monotonic_ns and of HttpTiming;
+    // null: system_clock(). Not owned; must outlive the transport.
+    const Clock* clock = nullptr;
   };
 
   // Initializes libcurl once per process (never cleaned up) and builds a
