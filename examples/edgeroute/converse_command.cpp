@@ -660,7 +660,7 @@ void add_outcome(cJSON* o, const std::string& model, const std::string& region,
     cJSON_AddNullToObject(o, "error");
   } else {
     cJSON* e = cJSON_AddObjectToObject(o, "error");
-    cJSON_AddStringToObject(e, "type", bedrock::to_string(error.cls));
+    cJSON_AddStringToObject(e, "type", to_string(error.cls));
     cJSON_AddStringToObject(e, "aws_type", error.error_type.c_str());
     cJSON_AddNumberToObject(e, "status", error.http_status);
     cJSON_AddBoolToObject(e, "output_delivered", error.output_delivered);

@@ -118,7 +118,7 @@ Status resolve_endpoint(const ClientConfig& config, std::string_view region, End
 // A request refused before anything was sent.
 Error local_error(const char* operation, const char* message) {
   Error e;
-  e.cls = ErrorClass::kClient;
+  e.cls = OutcomeClass::kClient;
   e.operation = operation;
   e.message = message;
   return e;
@@ -570,14 +570,14 @@ Error Client::execute_once(Call* call, bool* retry_for_skew) {
   const Endpoint& ep = scratch.endpoint;
   error.endpoint = ep.display;
   if (!st.ok()) {
-    error.cls = ErrorClass::kClient;
+    error.cls = OutcomeClass::kClient;
     error.message = st.message();
     return finish(error);
   }
   AwsCredentials& credentials = scratch.credentials;
   st = credentials_.get(clock_.utc_unix_ms() + clock_offset_ms_, &credentials);
   if (!st.ok()) {
-    error.cls = ErrorClass::kAuth;
+    error.cls = OutcomeClass::kAuth;
     error.message = std::string("no usable credentials: ") + st.message();
     return finish(error);
   }
@@ -626,7 +626,7 @@ Error Client::execute_once(Call* call, bool* retry_for_skew) {
     sigv4::SignedRequest signed_request;
     st = signer_.sign(request, options, keys, sign_buf_.data(), sign_buf_.size(), &signed_request);
     if (!st.ok()) {
-      error.cls = ErrorClass::kClient;
+      error.cls = OutcomeClass::kClient;
       error.message = std::string("cannot sign: ") + st.message();
       return finish(error);
     }
@@ -672,14 +672,14 @@ Error Client::execute_once(Call* call, bool* retry_for_skew) {
       error.message = ex.stream_error_message;
       error.cls = classify(ex.status, error.error_type, error.message);
     } else if (ex.callback_failed) {
-      error.cls = ErrorClass::kClient;
+      error.cls = OutcomeClass::kClient;
       error.message = "stopped by the callback: " + ex.callback_message;
     } else if (ex.oversized) {
       // An error answer too large to keep is that endpoint's failure (a 5xx from a
       // proxy in front of it, say): classified by its status like any error answer.
       // A success too large is this caller's limit, the same everywhere.
       error.cls = ex.status >= 300 ? classify(ex.status, ex.error_type, std::string_view())
-                                   : ErrorClass::kClient;
+                                   : OutcomeClass::kClient;
       error.error_type = ex.error_type;
       error.message = st.message();
     } else {
@@ -696,7 +696,7 @@ Error Client::execute_once(Call* call, bool* retry_for_skew) {
     error.message = !message.empty() ? message : "(no message)";
     error.cls = classify(ex.status, error.error_type, error.message);
     std::int64_t server_s = 0;
-    if (error.cls == ErrorClass::kClockSkew && parse_http_date(ex.date, &server_s)) {
+    if (error.cls == OutcomeClass::kClockSkew && parse_http_date(ex.date, &server_s)) {
       clock_offset_ms_ = server_s * 1000 - clock_.utc_unix_ms();
       *retry_for_skew = true;
     }
@@ -707,7 +707,7 @@ Error Client::execute_once(Call* call, bool* retry_for_skew) {
     st = decoder_->finish();
     if (st.ok()) st = ex.finish_stream();
     if (!st.ok()) {
-      error.cls = ErrorClass::kTransient;
+      error.cls = OutcomeClass::kTransient;
       error.message = st.message();
       return finish(error);
     }
@@ -715,7 +715,7 @@ Error Client::execute_once(Call* call, bool* retry_for_skew) {
     st = parse_converse_response(ex.body, converse);
     if (!st.ok()) {
       // A 200 with a body we cannot read: the exchange broke, not the request.
-      error.cls = ErrorClass::kTransient;
+      error.cls = OutcomeClass::kTransient;
       error.message = st.message();
       return finish(error);
     }

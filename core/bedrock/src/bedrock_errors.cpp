@@ -22,98 +22,76 @@ bool contains(std::string_view haystack, std::string_view needle) {
 // Names missing here fall back to the HTTP status (classify()).
 struct NamedClass {
   std::string_view name;
-  ErrorClass cls;
+  OutcomeClass cls;
 };
 constexpr NamedClass kNamedClasses[] = {
-    {"ThrottlingException", ErrorClass::kThrottle},
-    {"TooManyRequestsException", ErrorClass::kThrottle},
-    {"ServiceQuotaExceededException", ErrorClass::kQuota},
-    {"ServiceUnavailableException", ErrorClass::kTransient},
-    {"InternalServerException", ErrorClass::kTransient},
-    {"InternalFailure", ErrorClass::kTransient},
-    {"ModelTimeoutException", ErrorClass::kTransient},
-    {"ModelNotReadyException", ErrorClass::kModelNotReady},
-    {"ValidationException", ErrorClass::kClient},
-    {"AccessDeniedException", ErrorClass::kClient},
-    {"ResourceNotFoundException", ErrorClass::kClient},
-    {"ConflictException", ErrorClass::kClient},
+    {"ThrottlingException", OutcomeClass::kThrottle},
+    {"TooManyRequestsException", OutcomeClass::kThrottle},
+    {"ServiceQuotaExceededException", OutcomeClass::kQuota},
+    {"ServiceUnavailableException", OutcomeClass::kTransient},
+    {"InternalServerException", OutcomeClass::kTransient},
+    {"InternalFailure", OutcomeClass::kTransient},
+    {"ModelTimeoutException", OutcomeClass::kTransient},
+    {"ModelNotReadyException", OutcomeClass::kModelNotReady},
+    {"ValidationException", OutcomeClass::kClient},
+    {"AccessDeniedException", OutcomeClass::kClient},
+    {"ResourceNotFoundException", OutcomeClass::kClient},
+    {"ConflictException", OutcomeClass::kClient},
     // The model rejected or failed on this input: another region runs the same model.
-    {"ModelErrorException", ErrorClass::kClient},
-    {"ModelStreamErrorException", ErrorClass::kClient},
-    {"UnrecognizedClientException", ErrorClass::kAuth},
-    {"MissingAuthenticationToken", ErrorClass::kAuth},
-    {"MissingAuthenticationTokenException", ErrorClass::kAuth},
-    {"IncompleteSignature", ErrorClass::kAuth},
-    {"IncompleteSignatureException", ErrorClass::kAuth},
-    {"InvalidClientTokenId", ErrorClass::kAuth},
-    {"ExpiredToken", ErrorClass::kAuth},
-    {"ExpiredTokenException", ErrorClass::kAuth},
-    {"RequestTimeTooSkewed", ErrorClass::kClockSkew},
-    {"RequestExpired", ErrorClass::kClockSkew},
-    {"RequestInTheFuture", ErrorClass::kClockSkew},
+    {"ModelErrorException", OutcomeClass::kClient},
+    {"ModelStreamErrorException", OutcomeClass::kClient},
+    {"UnrecognizedClientException", OutcomeClass::kAuth},
+    {"MissingAuthenticationToken", OutcomeClass::kAuth},
+    {"MissingAuthenticationTokenException", OutcomeClass::kAuth},
+    {"IncompleteSignature", OutcomeClass::kAuth},
+    {"IncompleteSignatureException", OutcomeClass::kAuth},
+    {"InvalidClientTokenId", OutcomeClass::kAuth},
+    {"ExpiredToken", OutcomeClass::kAuth},
+    {"ExpiredTokenException", OutcomeClass::kAuth},
+    {"RequestTimeTooSkewed", OutcomeClass::kClockSkew},
+    {"RequestExpired", OutcomeClass::kClockSkew},
+    {"RequestInTheFuture", OutcomeClass::kClockSkew},
 };
 
 }  // namespace
 
-const char* to_string(ErrorClass c) {
-  switch (c) {
-    case ErrorClass::kNone:
-      return "none";
-    case ErrorClass::kThrottle:
-      return "throttle";
-    case ErrorClass::kQuota:
-      return "quota";
-    case ErrorClass::kTransient:
-      return "transient";
-    case ErrorClass::kModelNotReady:
-      return "model_not_ready";
-    case ErrorClass::kClient:
-      return "client";
-    case ErrorClass::kAuth:
-      return "auth";
-    case ErrorClass::kClockSkew:
-      return "clock_skew";
-  }
-  return "unknown";
-}
-
-ErrorClass classify(int http_status, std::string_view error_type, std::string_view message) {
+OutcomeClass classify(int http_status, std::string_view error_type, std::string_view message) {
   // InvalidSignatureException covers both a wrong key and a wrong clock; only the
   // message tells them apart ("Signature expired: ... is now earlier than ...",
   // "Signature not yet current: ... is still later than ...").
   if (error_type == "InvalidSignatureException" || error_type == "SignatureDoesNotMatch") {
     return contains(message, "Signature expired") || contains(message, "Signature not yet current")
-               ? ErrorClass::kClockSkew
-               : ErrorClass::kAuth;
+               ? OutcomeClass::kClockSkew
+               : OutcomeClass::kAuth;
   }
   for (const NamedClass& named : kNamedClasses) {
     if (named.name == error_type) return named.cls;
   }
-  if (http_status == 429) return ErrorClass::kThrottle;
-  if (http_status == 408 || http_status >= 500) return ErrorClass::kTransient;
-  if (http_status == 401 || http_status == 403) return ErrorClass::kAuth;
-  if (http_status >= 400) return ErrorClass::kClient;
+  if (http_status == 429) return OutcomeClass::kThrottle;
+  if (http_status == 408 || http_status >= 500) return OutcomeClass::kTransient;
+  if (http_status == 401 || http_status == 403) return OutcomeClass::kAuth;
+  if (http_status >= 400) return OutcomeClass::kClient;
   // A success status with an error type (an in-stream exception we do not know):
   // the stream broke; another try may work.
-  return ErrorClass::kTransient;
+  return OutcomeClass::kTransient;
 }
 
-ErrorClass classify_transport(Code code) {
+OutcomeClass classify_transport(Code code) {
   switch (code) {
     case Code::kOk:
-      return ErrorClass::kNone;
+      return OutcomeClass::kSuccess;
     case Code::kTimeout:
     case Code::kUnavailable:
     case Code::kIo:
     case Code::kChecksumMismatch:  // a corrupted stream frame
     case Code::kParseError:        // a truncated or malformed stream
-      return ErrorClass::kTransient;
+      return OutcomeClass::kTransient;
     case Code::kThrottled:
-      return ErrorClass::kThrottle;
+      return OutcomeClass::kThrottle;
     case Code::kPermissionDenied:
-      return ErrorClass::kAuth;
+      return OutcomeClass::kAuth;
     default:
-      return ErrorClass::kClient;
+      return OutcomeClass::kClient;
   }
 }
 
@@ -147,7 +125,7 @@ std::string error_type_from_body(std::string_view body, std::string* message) {
 std::string Error::to_string() const {
   std::string out = operation.empty() ? "request" : operation;
   if (!endpoint.empty()) out.append(" ").append(endpoint);
-  out.append(": ").append(bedrock::to_string(cls)).append(":");
+  out.append(": ").append(edgeroute::to_string(cls)).append(":");
   if (http_status != 0) out.append(" HTTP ").append(std::to_string(http_status));
   if (!error_type.empty()) out.append(" ").append(error_type);
   if (!message.empty())

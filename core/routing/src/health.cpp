@@ -35,20 +35,6 @@ std::int64_t to_ns_ceil(double s) {
 
 }  // namespace
 
-const char* to_string(OutcomeClass outcome) {
-  switch (outcome) {
-    case OutcomeClass::kSuccess: return "success";
-    case OutcomeClass::kThrottle: return "throttle";
-    case OutcomeClass::kQuota: return "quota";
-    case OutcomeClass::kModelNotReady: return "model_not_ready";
-    case OutcomeClass::kTransient: return "transient";
-    case OutcomeClass::kClient: return "client";
-    case OutcomeClass::kAuth: return "auth";
-    case OutcomeClass::kClockSkew: return "clock_skew";
-  }
-  return "unknown";
-}
-
 bool counts_against_endpoint(OutcomeClass outcome) {
   return outcome != OutcomeClass::kClient && outcome != OutcomeClass::kAuth &&
          outcome != OutcomeClass::kClockSkew;

@@ -255,7 +255,8 @@ int64_t edgeroute_result_output_tokens(const edgeroute_result* result) {
   return result == nullptr ? 0 : result->output_tokens;
 }
 const char* edgeroute_result_error_class(const edgeroute_result* result) {
-  return result == nullptr ? "none" : edgeroute::bedrock::to_string(result->report.error.cls);
+  // "none" on success, as documented (the vocabulary's own name is "success").
+  return result == nullptr || result->report.error.ok() ? "none" : edgeroute::to_string(result->report.error.cls);
 }
 const char* edgeroute_result_error_message(const edgeroute_result* result) {
   return or_empty(result, &edgeroute_result::error_message);

@@ -15,37 +15,9 @@ namespace {
 
 constexpr std::int64_t kNsPerMs = 1000 * 1000;
 
-bedrock::ErrorClass error_class(OutcomeClass outcome) {
-  switch (outcome) {
-    case OutcomeClass::kSuccess: return bedrock::ErrorClass::kNone;
-    case OutcomeClass::kThrottle: return bedrock::ErrorClass::kThrottle;
-    case OutcomeClass::kQuota: return bedrock::ErrorClass::kQuota;
-    case OutcomeClass::kTransient: return bedrock::ErrorClass::kTransient;
-    case OutcomeClass::kModelNotReady: return bedrock::ErrorClass::kModelNotReady;
-    case OutcomeClass::kClient: return bedrock::ErrorClass::kClient;
-    case OutcomeClass::kAuth: return bedrock::ErrorClass::kAuth;
-    case OutcomeClass::kClockSkew: return bedrock::ErrorClass::kClockSkew;
-  }
-  return bedrock::ErrorClass::kClient;
-}
-
-OutcomeClass outcome_class(bedrock::ErrorClass cls) {
-  switch (cls) {
-    case bedrock::ErrorClass::kNone: return OutcomeClass::kSuccess;
-    case bedrock::ErrorClass::kThrottle: return OutcomeClass::kThrottle;
-    case bedrock::ErrorClass::kQuota: return OutcomeClass::kQuota;
-    case bedrock::ErrorClass::kTransient: return OutcomeClass::kTransient;
-    case bedrock::ErrorClass::kModelNotReady: return OutcomeClass::kModelNotReady;
-    case bedrock::ErrorClass::kClient: return OutcomeClass::kClient;
-    case bedrock::ErrorClass::kAuth: return OutcomeClass::kAuth;
-    case bedrock::ErrorClass::kClockSkew: return OutcomeClass::kClockSkew;
-  }
-  return OutcomeClass::kClient;
-}
-
 bedrock::Error local_error(const char* operation, const std::string& endpoint, const std::string& message) {
   bedrock::Error e;
-  e.cls = bedrock::ErrorClass::kClient;
+  e.cls = OutcomeClass::kClient;
   e.operation = operation;
   e.endpoint = endpoint;
   e.message = message;
@@ -254,7 +226,7 @@ class Runtime::Attempter final : public edgeroute::Attempter {
     // A buffering caller has shown nothing yet: a broken stream may go elsewhere.
     if (settings_.buffered) error.output_delivered = false;
     report_->attempts.insert(report_->attempts.end(), attempts.begin(), attempts.end());
-    out.outcome = outcome_class(error.cls);
+    out.outcome = error.cls;
     out.output_delivered = error.output_delivered;
     out.timed_out = error.timed_out;
     out.retry_after_ms = error.retry_after_ms;
@@ -329,7 +301,7 @@ void Runtime::run_call(const char* operation, const std::string& model_id, const
   // call itself: a default error would read as success.
   bedrock::Error e = report->error;
   if (e.ok()) e = local_error(operation, "", "");
-  e.cls = error_class(call.outcome());
+  e.cls = call.outcome();
   const std::string last = e.message.empty() ? std::string() : "; last answer: " + e.message;
   e.message = std::string("gave up (") + to_string(call.ending()) + "): " + call.status().message() + last +
               "; candidates: " + candidate_states(model);

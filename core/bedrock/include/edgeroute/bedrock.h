@@ -40,6 +40,7 @@
 #include "edgeroute/connect_to.h"
 #include "edgeroute/credentials.h"
 #include "edgeroute/crypto.h"
+#include "edgeroute/outcome.h"
 #include "edgeroute/route.h"
 #include "edgeroute/sigv4.h"
 #include "edgeroute/status.h"
@@ -52,31 +53,17 @@ class Decoder;
 
 namespace bedrock {
 
-// What the caller may do about a failure.
-enum class ErrorClass : std::uint8_t {
-  kNone = 0,       // success
-  kThrottle,       // ThrottlingException, 429: back off here, try another region
-  kQuota,          // ServiceQuotaExceededException: a throttle that lasts; try another region
-  kTransient,      // 5xx, ServiceUnavailable, InternalServer, ModelTimeout (408), connection
-                   // refused/reset, timeouts, broken or corrupt streams: retry elsewhere
-  kModelNotReady,  // ModelNotReadyException: the model is loading; retry later
-  kClient,         // other 4xx (Validation, AccessDenied, ResourceNotFound, ...) and bad
-                   // requests or configuration found locally: never retry as is
-  kAuth,           // the credentials are wrong, missing or expired: fix them
-  kClockSkew,      // the signature's time is off (Signature expired, RequestTimeTooSkewed)
-};
-
-// Stable lowercase name: "none", "throttle", "quota", "transient", "model_not_ready",
-// "client", "auth", "clock_skew".
-const char* to_string(ErrorClass c);
+// Failures are classified in the one vocabulary of edgeroute/outcome.h
+// (OutcomeClass::kSuccess: no failure). OutcomeClass is its former name here.
+using ErrorClass = OutcomeClass;
 
 // The class of an AWS answer. error_type is the bare name (see error_type_from_header
 // and error_type_from_body), message AWS's message (it tells clock skew apart from
 // other signature failures); an unknown or empty type is classified by status.
-ErrorClass classify(int http_status, std::string_view error_type, std::string_view message);
+OutcomeClass classify(int http_status, std::string_view error_type, std::string_view message);
 
 // The class of a failure that produced no HTTP answer (a Transport or decoder error).
-ErrorClass classify_transport(Code code);
+OutcomeClass classify_transport(Code code);
 
 // "ThrottlingException:http://internal.amazon.com/coral/..." -> "ThrottlingException".
 std::string_view error_type_from_header(std::string_view x_amzn_error_type);
@@ -111,7 +98,7 @@ constexpr std::int64_t kMaxRetryAfterMs = 60 * 60 * 1000;
 
 // A failed call, or ok() for success.
 struct Error {
-  ErrorClass cls = ErrorClass::kNone;
+  OutcomeClass cls = OutcomeClass::kSuccess;
   std::string operation;   // "Converse", "ConverseStream", "InvokeModel", ...
   std::string endpoint;    // "bedrock-runtime.eu-central-1.amazonaws.com"; "[::1]" for IPv6
   int http_status = 0;     // 0: no HTTP answer (connection error, local error)
@@ -132,7 +119,7 @@ struct Error {
   // whole timeout.
   bool timed_out = false;
 
-  bool ok() const { return cls == ErrorClass::kNone; }
+  bool ok() const { return cls == OutcomeClass::kSuccess; }
   // One line: "Converse bedrock-runtime.eu-west-3.amazonaws.com: throttle: HTTP 429
   // ThrottlingException: Too many requests (request ID abc)[, after output]".
   // retry_after_ms and timed_out are not part of it (the message already says

@@ -34,23 +34,10 @@
 #include <cstdint>
 
 #include "edgeroute/config.h"
+#include "edgeroute/outcome.h"
 
 namespace edgeroute {
 
-// How the client classified one attempt (issue 6, "Per-endpoint health").
-enum class OutcomeClass : std::uint8_t {
-  kSuccess,
-  kThrottle,       // ThrottlingException (HTTP 429)
-  kQuota,          // ServiceQuotaExceededException: a throttle signal as well
-  kModelNotReady,  // ModelNotReadyException: the endpoint cannot serve this model yet
-  kTransient,      // 5xx, ServiceUnavailableException, connection reset/refused, timeouts
-  kClient,         // other 4xx: the request's fault; never retried
-  kAuth,           // credentials rejected: handled by the client
-  kClockSkew,      // signature time out of range: handled by the client
-};
-
-// Stable lowercase name, e.g. "model_not_ready".
-const char* to_string(OutcomeClass outcome);
 // False for kClient, kAuth and kClockSkew: those never count against an endpoint.
 bool counts_against_endpoint(OutcomeClass outcome);
 // kThrottle, kQuota, kModelNotReady: the endpoint asked us to stay away a while
