@@ -6,7 +6,8 @@
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
-set(_edgeroute_install_targets edgeroute_platform edgeroute_platform_mbedtls edgeroute_sigv4 edgeroute_core)
+set(_edgeroute_install_targets edgeroute_platform edgeroute_platform_mbedtls edgeroute_sigv4
+                                edgeroute_common edgeroute_bedrock edgeroute_routing edgeroute_core)
 # The curl transport is optional (EDGEROUTE_WITH_CURL); the package then needs CURL too.
 set(EDGEROUTE_PACKAGE_HAS_CURL OFF)
 if(TARGET edgeroute_platform_curl)
@@ -21,8 +22,11 @@ install(TARGETS ${_edgeroute_install_targets}
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
-foreach(module platform sigv4 core)
-  install(DIRECTORY ${PROJECT_SOURCE_DIR}/${module}/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+# Every module's public headers land in one include/edgeroute/.
+foreach(module platform platform/posix platform/mbedtls platform/curl sigv4 core core/common core/bedrock core/routing core/runtime)
+  if(EXISTS ${PROJECT_SOURCE_DIR}/${module}/include)
+    install(DIRECTORY ${PROJECT_SOURCE_DIR}/${module}/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+  endif()
 endforeach()
 # Targets get their short names in the package: edgeroute::core, edgeroute::sigv4, ...
 foreach(t ${_edgeroute_install_targets})

@@ -115,8 +115,9 @@ int catalog_refresh_command(int argc, char** argv) {
       }
     } else {
       ConnectTo c;
-      if (!parse_connect_to(value, &c)) return usage_error("--connect-to '" + value + "': expected REGION=HOST:PORT");
-      options.connect_to.push_back(ControlPlaneConnectTo{c.region, c.host, c.port});
+      const Status st = parse_connect_to(value, &c);
+      if (!st.ok()) return usage_error(std::string("--") + st.message());
+      options.connect_to.push_back(c);
     }
   }
   if (allow.empty()) return usage_error("--allow is required: the refresh lists in the regions it allows");

@@ -120,7 +120,7 @@ struct Drill {
 // The flags converse and invoke share.
 struct Connection {
   std::string region;
-  std::vector<bedrock::ConnectTo> connect_to;
+  std::vector<ConnectTo> connect_to;
   std::string ca_bundle;
   std::int64_t deadline_ms = kDefaultDeadlineMs;
   long repeat = 1;
@@ -222,8 +222,8 @@ int apply_config_file(const char* command, int argc, char** argv, Connection* c)
   };
   c->region = file.region;
   for (const std::string& text : file.connect_to) {
-    bedrock::ConnectTo to;
-    const Status st = bedrock::parse_connect_to(text, &to);
+    ConnectTo to;
+    const Status st = parse_connect_to(text, &to);
     if (!st.ok()) return bad(std::string("connect_to: ") + st.message());
     c->connect_to.push_back(to);
     c->connect_to_from_file = true;
@@ -277,9 +277,9 @@ int connection_flag(const std::string& arg, Args* args, Connection* c) {
   } else if (arg == "--config") {
     if (!args->value(&v)) return args->usage_error("--config needs a file");  // read before the other flags
   } else if (arg == "--connect-to") {
-    bedrock::ConnectTo to;
+    ConnectTo to;
     if (!args->value(&v)) return args->usage_error("--connect-to needs REGION=HOST:PORT");
-    const Status st = bedrock::parse_connect_to(v, &to);
+    const Status st = parse_connect_to(v, &to);
     if (!st.ok()) return args->usage_error(st.message());
     if (c->connect_to_from_file) c->connect_to.clear();
     c->connect_to_from_file = false;
@@ -660,7 +660,7 @@ void add_outcome(cJSON* o, const std::string& model, const std::string& region,
     cJSON_AddNullToObject(o, "error");
   } else {
     cJSON* e = cJSON_AddObjectToObject(o, "error");
-    cJSON_AddStringToObject(e, "type", bedrock::to_string(error.cls));
+    cJSON_AddStringToObject(e, "type", to_string(error.cls));
     cJSON_AddStringToObject(e, "aws_type", error.error_type.c_str());
     cJSON_AddNumberToObject(e, "status", error.http_status);
     cJSON_AddBoolToObject(e, "output_delivered", error.output_delivered);

@@ -92,7 +92,8 @@ int apply_config(int argc, char** argv, Options* o) {
   if (file.has_probe) o->routing.probe = file.probe;
   for (const std::string& text : file.connect_to) {
     ConnectTo c;
-    if (!parse_connect_to(text, &c)) return usage_error("--config " + path + ": connect_to: expected REGION=HOST:PORT");
+    const Status st = parse_connect_to(text, &c);
+    if (!st.ok()) return usage_error("--config " + path + ": connect_to: " + st.message());
     o->connect_to.push_back(c);
   }
   o->ca_bundle = file.ca_bundle;
@@ -141,7 +142,8 @@ int parse(int argc, char** argv, Options* o) {
         connection_flags = true;
       } else {
         ConnectTo c;
-        if (!parse_connect_to(value, &c)) return usage_error("--connect-to '" + value + "': expected REGION=HOST:PORT");
+        const Status st = parse_connect_to(value, &c);
+        if (!st.ok()) return usage_error(std::string("--") + st.message());  // "--connect-to 'X': ..."
         if (o->connection_from_file && !connection_flags) o->connect_to.clear();  // the flags replace the file's
         o->connect_to.push_back(c);
         connection_flags = true;

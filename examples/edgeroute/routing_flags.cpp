@@ -126,21 +126,6 @@ bool check_routing_flags(const RoutingFlags& flags, std::string* error) {
   return true;
 }
 
-bool parse_connect_to(const std::string& text, ConnectTo* out) {
-  const std::size_t equals = text.find('=');
-  const std::size_t colon = text.rfind(':');
-  if (equals == std::string::npos || equals == 0 || colon == std::string::npos ||
-      colon <= equals + 1 || colon + 1 == text.size()) {
-    return false;
-  }
-  std::int64_t port = 0;
-  if (!parse_whole_number(std::string_view(text).substr(colon + 1), 1, 65535, &port)) return false;
-  out->region = text.substr(0, equals);
-  out->host = text.substr(equals + 1, colon - equals - 1);
-  out->port = static_cast<std::uint16_t>(port);
-  return true;
-}
-
 int setup_routing(const RoutingFlags& flags, const std::string& model_id, RoutingSetup* out,
                   std::string* error, const std::string& pin_region) {
   out->catalog = load_tool_catalog(flags.catalog, error);

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "edgeroute/catalog.h"
+#include "edgeroute/connect_to.h"
 #include "edgeroute/policy.h"
 #include "edgeroute/router.h"
 #include "edgeroute/status.h"
@@ -45,14 +46,6 @@ int routing_flag(const std::string& arg, const std::function<bool(std::string*)>
 
 // The combinations that are usage errors (--order without --mode failover, ...).
 bool check_routing_flags(const RoutingFlags& flags, std::string* error);
-
-struct ConnectTo {
-  std::string region, host;
-  std::uint16_t port = 0;
-};
-
-// REGION=HOST:PORT; false when malformed.
-bool parse_connect_to(const std::string& text, ConnectTo* out);
 
 // The catalog, policy and router for calls of one model, in that order of
 // lifetime (the router refers to the policy, the policy to the catalog).

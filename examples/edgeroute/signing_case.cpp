@@ -7,6 +7,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "edgeroute/ascii.h"
 #include "edgeroute/crypto.h"
 
 namespace edgeroute {
@@ -64,22 +65,11 @@ Status want_bool(const cJSON* item, const char* field, bool* out) {
   return Status();
 }
 
-bool same_name(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
-
 // A header the signed request carries anew (the signer ignored the old one).
 bool replaced_by_signing(std::string_view name, const sigv4::SignedRequest& signed_request) {
-  if (same_name(name, "authorization")) return true;
+  if (iequals(name, "authorization")) return true;
   for (std::size_t i = 0; i < signed_request.added_header_count; ++i) {
-    if (same_name(name, signed_request.added_headers[i].name)) return true;
+    if (iequals(name, signed_request.added_headers[i].name)) return true;
   }
   return false;
 }

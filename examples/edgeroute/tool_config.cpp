@@ -208,13 +208,14 @@ class Reader {
 
   bool check_connect_to(const cJSON* root) {
     for (std::size_t i = 0; i < out_->connect_to.size(); ++i) {
-      bedrock::ConnectTo parsed;
-      const Status status = bedrock::parse_connect_to(out_->connect_to[i], &parsed);
+      ConnectTo parsed;
+      const Status status = parse_connect_to(out_->connect_to[i], &parsed);
       if (!status.ok()) {
-        // The parser speaks of the flag; the member is named here instead.
+        // The parser quotes the text ("connect-to '<text>': ..."); the member is
+        // named here instead, and no message quotes the file.
         std::string what = status.message();
-        constexpr std::string_view kFlag = "connect-to: ";
-        if (what.compare(0, kFlag.size(), kFlag) == 0) what.erase(0, kFlag.size());
+        const std::string quoted = "connect-to '" + out_->connect_to[i].substr(0, 200) + "': ";
+        if (what.rfind(quoted, 0) == 0) what.erase(0, quoted.size());
         // It quotes a bad region name; no message quotes the file.
         if (what.find('\'') != std::string::npos)
           what = "REGION is not a region name (a-z, 0-9, -)";

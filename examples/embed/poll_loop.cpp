@@ -24,7 +24,7 @@ int main(int argc, char** argv) {
   long repeat = 3, interval_ms = 1000;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string arg = argv[i], value = argv[i + 1];
-    edgeroute::bedrock::ConnectTo to;
+    edgeroute::ConnectTo to;
     if (arg == "--model") request.model_id = value;
     else if (arg == "--prompt") prompt = value;
     else if (arg == "--allow") options.allow = value;
@@ -33,7 +33,7 @@ int main(int argc, char** argv) {
     else if (arg == "--repeat") repeat = std::atol(value.c_str());
     else if (arg == "--interval-ms") interval_ms = std::atol(value.c_str());
     else if (arg == "--probe-interval-ms") options.router.probes.interval_ms = std::atol(value.c_str());
-    else if (arg == "--connect-to" && edgeroute::bedrock::parse_connect_to(value, &to).ok()) options.connect_to.push_back(to);
+    else if (arg == "--connect-to" && edgeroute::parse_connect_to(value, &to).ok()) options.connect_to.push_back(to);
     else return std::fprintf(stderr, "poll_loop: bad argument %s %s\n", arg.c_str(), value.c_str()), 2;
   }
   if (request.model_id.empty() || prompt.empty() || options.allow.empty() || repeat < 1 || interval_ms < 0) {

@@ -21,7 +21,7 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     const char* value = i + 1 < argc ? argv[i + 1] : nullptr;
-    edgeroute::bedrock::ConnectTo to;
+    edgeroute::ConnectTo to;
     if (arg == "--probe") {
       probe = true;
       continue;
@@ -33,7 +33,7 @@ int main(int argc, char** argv) {
     else if (arg == "--allow") options.allow = value;
     else if (arg == "--catalog") options.catalog_file = value;
     else if (arg == "--ca-bundle") options.ca_bundle = value;
-    else if (arg == "--connect-to" && edgeroute::bedrock::parse_connect_to(value, &to).ok()) options.connect_to.push_back(to);
+    else if (arg == "--connect-to" && edgeroute::parse_connect_to(value, &to).ok()) options.connect_to.push_back(to);
     else return std::fprintf(stderr, "routed_converse: bad argument %s %s\n", arg.c_str(), value), 2;
   }
   if (request.model_id.empty() || prompt.empty() || options.allow.empty()) {

@@ -8,6 +8,9 @@
 
 #include <cstring>
 
+#include "edgeroute/ascii.h"
+#include "edgeroute/civil_date.h"
+
 namespace edgeroute {
 namespace sigv4 {
 namespace {
@@ -21,8 +24,6 @@ constexpr char kHexLower[] = "0123456789abcdef";
 
 // ---------------------------------------------------------------------------
 // Small helpers
-
-char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
 bool is_unreserved(unsigned char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
@@ -69,26 +70,6 @@ bool is_tchar(unsigned char c) {
     default:
       return false;
   }
-}
-
-bool equals_ignore_case(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
-  }
-  return true;
-}
-
-// Compares header names as their lowercase forms would compare.
-int compare_ignore_case(std::string_view a, std::string_view b) {
-  const std::size_t n = a.size() < b.size() ? a.size() : b.size();
-  for (std::size_t i = 0; i < n; ++i) {
-    const unsigned char ca = static_cast<unsigned char>(ascii_lower(a[i]));
-    const unsigned char cb = static_cast<unsigned char>(ascii_lower(b[i]));
-    if (ca != cb) return ca < cb ? -1 : 1;
-  }
-  if (a.size() == b.size()) return 0;
-  return a.size() < b.size() ? -1 : 1;
 }
 
 int compare_bytes(std::string_view a, std::string_view b) {
@@ -407,35 +388,12 @@ void sort_headers(HeaderRef* h, std::size_t n) {
   for (std::size_t i = 1; i < n; ++i) {
     const HeaderRef x = h[i];
     std::size_t j = i;
-    while (j > 0 && compare_ignore_case(h[j - 1].name, x.name) > 0) {
+    while (j > 0 && icompare(h[j - 1].name, x.name) > 0) {
       h[j] = h[j - 1];
       --j;
     }
     h[j] = x;
   }
-}
-
-void days_to_civil(std::int64_t z, std::int64_t* y, unsigned* m, unsigned* d) {
-  // Howard Hinnant's civil-from-days algorithm (proleptic Gregorian, UTC).
-  z += 719468;
-  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const unsigned doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const std::int64_t yy = static_cast<std::int64_t>(yoe) + era * 400;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  *d = doy - (153 * mp + 2) / 5 + 1;
-  *m = mp < 10 ? mp + 3 : mp - 9;
-  *y = yy + (*m <= 2 ? 1 : 0);
-}
-
-std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2 ? 1 : 0;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
 }
 
 void put_digits(char* out, unsigned value, int width) {
@@ -455,12 +413,10 @@ bool format_amz_date(std::int64_t t, char out[17]) {
   if (t < 0 || t > kMax) return false;
   const std::int64_t days = t / 86400;
   const unsigned secs = static_cast<unsigned>(t % 86400);
-  std::int64_t y;
-  unsigned m, d;
-  days_to_civil(days, &y, &m, &d);
-  put_digits(out, static_cast<unsigned>(y), 4);
-  put_digits(out + 4, m, 2);
-  put_digits(out + 6, d, 2);
+  const CivilDate date = civil_from_days(days);
+  put_digits(out, static_cast<unsigned>(date.year), 4);
+  put_digits(out + 4, date.month, 2);
+  put_digits(out + 6, date.day, 2);
   out[8] = 'T';
   put_digits(out + 9, secs / 3600, 2);
   put_digits(out + 11, secs / 60 % 60, 2);
@@ -656,11 +612,11 @@ Status Signer::sign(const Request& request, const Options& options,
     }
     st = check_header_value(h.name, h.value);
     if (!st.ok()) return st;
-    if (equals_ignore_case(h.name, "authorization")) continue;
-    if (header_mode && equals_ignore_case(h.name, "x-amz-date")) continue;
-    if (header_mode && has_token && equals_ignore_case(h.name, "x-amz-security-token")) continue;
-    if (add_sha_header && equals_ignore_case(h.name, "x-amz-content-sha256")) continue;
-    if (equals_ignore_case(h.name, "host")) has_host = true;
+    if (iequals(h.name, "authorization")) continue;
+    if (header_mode && iequals(h.name, "x-amz-date")) continue;
+    if (header_mode && has_token && iequals(h.name, "x-amz-security-token")) continue;
+    if (add_sha_header && iequals(h.name, "x-amz-content-sha256")) continue;
+    if (iequals(h.name, "host")) has_host = true;
     // Room for the ones signing adds (x-amz-date, token, content hash).
     if (nh + 3 >= limits::kSigv4MaxHeaders) {
       return Status::error(Code::kLimitExceeded, "sigv4: more than %zu headers",
@@ -715,7 +671,7 @@ Status Signer::sign(const Request& request, const Options& options,
   // ---- signed headers: lowercase names, each once, ';'-joined
   auto write_signed_headers = [&](std::string_view separator) {
     for (std::size_t i = 0; i < nh; ++i) {
-      if (i > 0 && equals_ignore_case(headers[i - 1].name, headers[i].name)) continue;
+      if (i > 0 && iequals(headers[i - 1].name, headers[i].name)) continue;
       if (i > 0) w.put(separator);
       w.put_lower(headers[i].name);
     }
@@ -793,7 +749,7 @@ Status Signer::sign(const Request& request, const Options& options,
   const std::size_t cquery_len = w.pos() - cquery_at;
   w.put('\n');
   for (std::size_t i = 0; i < nh; ++i) {
-    if (i > 0 && equals_ignore_case(headers[i - 1].name, headers[i].name)) {
+    if (i > 0 && iequals(headers[i - 1].name, headers[i].name)) {
       w.put(',');
     } else {
       w.put_lower(headers[i].name);
@@ -804,7 +760,7 @@ Status Signer::sign(const Request& request, const Options& options,
     } else {
       w.put_folded(headers[i].value);
     }
-    if (i + 1 == nh || !equals_ignore_case(headers[i].name, headers[i + 1].name)) w.put('\n');
+    if (i + 1 == nh || !iequals(headers[i].name, headers[i + 1].name)) w.put('\n');
   }
   w.put('\n');
   w.copy(signed_at, signed_len);

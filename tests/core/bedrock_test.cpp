@@ -9,12 +9,15 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <type_traits>
 #include <string>
 #include <vector>
 
 #include "edgeroute/clock.h"
 #include "edgeroute/eventstream.h"
 #include "edgeroute/mbedtls_crypto.h"
+#include "edgeroute/policy.h"
+#include "edgeroute/route.h"
 #include "edgeroute/sigv4.h"
 
 namespace edgeroute {
@@ -179,44 +182,44 @@ TEST(BedrockClassify, EveryBedrockErrorName) {
     int status;
     const char* type;
     const char* message;
-    ErrorClass expected;
+    OutcomeClass expected;
   };
   const Row rows[] = {
-      {429, "ThrottlingException", "Too many requests", ErrorClass::kThrottle},
-      {400, "ServiceQuotaExceededException", "quota", ErrorClass::kQuota},
-      {503, "ServiceUnavailableException", "", ErrorClass::kTransient},
-      {500, "InternalServerException", "", ErrorClass::kTransient},
-      {408, "ModelTimeoutException", "", ErrorClass::kTransient},
-      {429, "ModelNotReadyException", "", ErrorClass::kModelNotReady},
+      {429, "ThrottlingException", "Too many requests", OutcomeClass::kThrottle},
+      {400, "ServiceQuotaExceededException", "quota", OutcomeClass::kQuota},
+      {503, "ServiceUnavailableException", "", OutcomeClass::kTransient},
+      {500, "InternalServerException", "", OutcomeClass::kTransient},
+      {408, "ModelTimeoutException", "", OutcomeClass::kTransient},
+      {429, "ModelNotReadyException", "", OutcomeClass::kModelNotReady},
       {400, "ValidationException", "The provided model identifier is invalid.",
-       ErrorClass::kClient},
-      {403, "AccessDeniedException", "", ErrorClass::kClient},
-      {404, "ResourceNotFoundException", "", ErrorClass::kClient},
-      {424, "ModelErrorException", "", ErrorClass::kClient},
-      {424, "ModelStreamErrorException", "", ErrorClass::kClient},
-      {409, "ConflictException", "", ErrorClass::kClient},
+       OutcomeClass::kClient},
+      {403, "AccessDeniedException", "", OutcomeClass::kClient},
+      {404, "ResourceNotFoundException", "", OutcomeClass::kClient},
+      {424, "ModelErrorException", "", OutcomeClass::kClient},
+      {424, "ModelStreamErrorException", "", OutcomeClass::kClient},
+      {409, "ConflictException", "", OutcomeClass::kClient},
       {403, "UnrecognizedClientException", "The security token included in the request is invalid.",
-       ErrorClass::kAuth},
+       OutcomeClass::kAuth},
       {403, "InvalidSignatureException", "The request signature we calculated does not match",
-       ErrorClass::kAuth},
+       OutcomeClass::kAuth},
       {403, "InvalidSignatureException",
        "Signature expired: 20231114T221320Z is now earlier than 20231114T222820Z (20231114T223320Z "
        "- 5 min.)",
-       ErrorClass::kClockSkew},
+       OutcomeClass::kClockSkew},
       {403, "InvalidSignatureException", "Signature not yet current: X is still later than Y",
-       ErrorClass::kClockSkew},
+       OutcomeClass::kClockSkew},
       {403, "MissingAuthenticationTokenException", "Missing Authentication Token",
-       ErrorClass::kAuth},
-      {403, "MissingAuthenticationToken", "", ErrorClass::kAuth},
-      {403, "ExpiredTokenException", "", ErrorClass::kAuth},
-      {400, "ExpiredToken", "", ErrorClass::kAuth},
-      {403, "RequestTimeTooSkewed", "", ErrorClass::kClockSkew},
+       OutcomeClass::kAuth},
+      {403, "MissingAuthenticationToken", "", OutcomeClass::kAuth},
+      {403, "ExpiredTokenException", "", OutcomeClass::kAuth},
+      {400, "ExpiredToken", "", OutcomeClass::kAuth},
+      {403, "RequestTimeTooSkewed", "", OutcomeClass::kClockSkew},
       // Unknown names fall back to the status.
-      {429, "SomethingNew", "", ErrorClass::kThrottle},
-      {502, "", "", ErrorClass::kTransient},
-      {408, "", "", ErrorClass::kTransient},
-      {401, "", "", ErrorClass::kAuth},
-      {418, "", "", ErrorClass::kClient},
+      {429, "SomethingNew", "", OutcomeClass::kThrottle},
+      {502, "", "", OutcomeClass::kTransient},
+      {408, "", "", OutcomeClass::kTransient},
+      {401, "", "", OutcomeClass::kAuth},
+      {418, "", "", OutcomeClass::kClient},
   };
   for (const Row& row : rows) {
     EXPECT_EQ(classify(row.status, row.type, row.message), row.expected)
@@ -225,11 +228,11 @@ TEST(BedrockClassify, EveryBedrockErrorName) {
 }
 
 TEST(BedrockClassify, TransportFailuresAreTransient) {
-  EXPECT_EQ(classify_transport(Code::kTimeout), ErrorClass::kTransient);
-  EXPECT_EQ(classify_transport(Code::kUnavailable), ErrorClass::kTransient);
-  EXPECT_EQ(classify_transport(Code::kChecksumMismatch), ErrorClass::kTransient);
-  EXPECT_EQ(classify_transport(Code::kParseError), ErrorClass::kTransient);
-  EXPECT_EQ(classify_transport(Code::kInvalidArgument), ErrorClass::kClient);
+  EXPECT_EQ(classify_transport(Code::kTimeout), OutcomeClass::kTransient);
+  EXPECT_EQ(classify_transport(Code::kUnavailable), OutcomeClass::kTransient);
+  EXPECT_EQ(classify_transport(Code::kChecksumMismatch), OutcomeClass::kTransient);
+  EXPECT_EQ(classify_transport(Code::kParseError), OutcomeClass::kTransient);
+  EXPECT_EQ(classify_transport(Code::kInvalidArgument), OutcomeClass::kClient);
 }
 
 TEST(BedrockClassify, ErrorTypeFromHeaderAndBody) {
@@ -251,7 +254,7 @@ TEST(BedrockClassify, ErrorTypeFromHeaderAndBody) {
 
 TEST(BedrockClassify, ErrorFormatsToOneLine) {
   Error e;
-  e.cls = ErrorClass::kThrottle;
+  e.cls = OutcomeClass::kThrottle;
   e.operation = "Converse";
   e.endpoint = "bedrock-runtime.eu-west-3.amazonaws.com";
   e.http_status = 429;
@@ -546,6 +549,26 @@ TEST(BedrockWire, ConnectTo) {
   EXPECT_FALSE(parse_connect_to("EU=127.0.0.1:1", &c).ok());
   EXPECT_FALSE(parse_connect_to("eu-central-1=h:0", &c).ok());
   EXPECT_FALSE(parse_connect_to("eu-central-1=h:70000", &c).ok());
+  // One parser for the client, the prober, the C API and the tool: its one line
+  // quotes the text and names the problem.
+  const struct {
+    const char* text;
+    const char* message;
+  } bad[] = {{"eu-west-1", "connect-to 'eu-west-1': expected REGION=HOST:PORT"},
+             {"=h:1", "connect-to '=h:1': expected REGION=HOST:PORT"},
+             {"eu-west-1=:1", "connect-to 'eu-west-1=:1': expected REGION=HOST:PORT"},
+             {"EU=h:1", "connect-to 'EU=h:1': 'EU' is not a region name"},
+             {"eu-west-1=h:99999", "connect-to 'eu-west-1=h:99999': port must be 1..65535"},
+             {"eu-west-1=h:+1", "connect-to 'eu-west-1=h:+1': port must be 1..65535"},
+             {"eu-west-1=a b:1", "connect-to 'eu-west-1=a b:1': the host has a space or control character"}};
+  for (const auto& b : bad) {
+    const Status st = parse_connect_to(b.text, &c);
+    EXPECT_EQ(st.code(), Code::kInvalidArgument) << b.text;
+    EXPECT_STREQ(st.message(), b.message);
+  }
+  EXPECT_EQ(c.region, "eu-central-1");  // unchanged by every failure
+  // The same type everywhere: the client's name for it is the common one.
+  static_assert(std::is_same<bedrock::ConnectTo, edgeroute::ConnectTo>::value, "one ConnectTo");
 }
 
 // --- whole calls over the fake transport ----------------------------------------
@@ -582,6 +605,83 @@ TEST_F(ClientTest, ConverseIsSignedAndParsed) {
   EXPECT_EQ(out.attempts[0].identifier, kHaiku);
   EXPECT_EQ(out.attempts[0].http_status, 200);
   EXPECT_EQ(out.attempts[0].error, "");
+}
+
+// Residency where the request is sent: a Client holding the policy refuses every
+// (identifier, source region) outside it, for every operation, before anything is
+// signed or sent; a pinned in-region model ID in an allowed region still goes out.
+TEST_F(ClientTest, AClientWithAPolicySendsNothingOutsideIt) {
+  Catalog catalog;
+  ASSERT_TRUE(catalog
+                  .load_json(R"({"region_sets": {"eu": ["eu-central-1", "eu-west-1"], "us": ["us-east-1"]},
+                    "profiles": [{"id": "eu.m", "model": "m", "geography": "eu",
+                                  "sources": {"eu-central-1": ["eu"], "eu-west-1": ["eu"]}},
+                                 {"id": "us.m", "model": "m", "geography": "us", "sources": {"us-east-1": ["us"]}}],
+                    "in_region": [{"model": "m", "regions": ["eu-west-1", "us-east-1"]}]})",
+                             "test", CatalogMerge::kReplace)
+                  .ok());
+  Policy policy(catalog);
+  ASSERT_TRUE(policy.set_allow("eu-west-1").ok());  // region-level: profiles are out
+  ClientConfig config;
+  config.residency = &policy;
+  std::unique_ptr<Client> client = make(config);
+
+  const StreamCallback on_event = [](const StreamEvent&) { return Status(); };
+  const ChunkCallback on_chunk = [](std::string_view) { return Status(); };
+  struct Pair {
+    const char* identifier;
+    const char* region;
+  };
+  // A US profile, an EU profile (it may process in eu-central-1), the in-region ID
+  // in a region outside the list, and names the catalog does not know.
+  const Pair refused[] = {{"us.m", "us-east-1"}, {"eu.m", "eu-west-1"}, {"m", "us-east-1"},
+                          {"m", "eu-central-1"}, {"x", "eu-west-1"},    {"m", "eu-west-9"}};
+  for (const Pair& p : refused) {
+    SCOPED_TRACE(std::string(p.identifier) + "@" + p.region);
+    ConverseRequest converse = hello_request();
+    converse.model_id = p.identifier;
+    InvokeRequest invoke;
+    invoke.model_id = p.identifier;
+    invoke.body = "{}";
+    ConverseResponse c;
+    InvokeResponse i;
+    const Error errors[] = {client->converse(converse, in(p.region), &c),
+                            client->converse_stream(converse, in(p.region), on_event, &c),
+                            client->invoke_model(invoke, in(p.region), &i),
+                            client->invoke_model_with_response_stream(invoke, in(p.region), on_chunk, &i)};
+    for (const Error& e : errors) {
+      EXPECT_EQ(e.cls, OutcomeClass::kClient);
+      EXPECT_EQ(e.message.rfind("refused to send: ", 0), 0u) << e.message;
+      EXPECT_EQ(e.http_status, 0);
+    }
+    EXPECT_TRUE(c.attempts.empty());
+    EXPECT_TRUE(i.attempts.empty());
+  }
+  EXPECT_TRUE(transport_.requests.empty());
+
+  // The legitimate pinned call: the in-region model ID in the allowed region.
+  transport_.responses.push_back({200, {}, {kOkBody}, Status()});
+  ConverseRequest pinned = hello_request();
+  pinned.model_id = "m";
+  ConverseResponse out;
+  const Error e = client->converse(pinned, in("eu-west-1"), &out);
+  ASSERT_TRUE(e.ok()) << e.to_string();
+  ASSERT_EQ(transport_.requests.size(), 1u);
+  // The host it went to is the one the catalog names for the route.
+  const int region = catalog.find_region("eu-west-1");
+  ASSERT_NE(region, Catalog::kNone);
+  EXPECT_EQ(transport_.requests[0].host, catalog.region_host(static_cast<std::size_t>(region)));
+}
+
+TEST(EndpointHost, OnePlaceBuildsEveryEndpointHost) {
+  char host[64];
+  EXPECT_EQ(std::string(host, endpoint_host("eu-central-1", host, sizeof host)),
+            "bedrock-runtime.eu-central-1.amazonaws.com");
+  EXPECT_EQ(endpoint_host("eu-central-1", host, 42), 0u);  // one byte short of the NUL
+  EXPECT_EQ(endpoint_host("eu-central-1", host, 43), 42u);
+  EXPECT_EQ(endpoint_host("", host, sizeof host), 0u);
+  EXPECT_EQ(endpoint_host("evil.example.com/", host, sizeof host), 0u);
+  EXPECT_EQ(endpoint_host("EU-CENTRAL-1", host, sizeof host), 0u);
 }
 
 TEST_F(ClientTest, BearerKeyReplacesSigV4) {
@@ -656,13 +756,13 @@ TEST_F(ClientTest, BadEndpointUrlFailsTheCallBeforeSending) {
   config.endpoint_url = "https://edge:hunter2@gw.example";
   ConverseResponse out;
   const Error e = make(config)->converse(hello_request(), in("eu-west-1"), &out);
-  EXPECT_EQ(e.cls, ErrorClass::kClient);
+  EXPECT_EQ(e.cls, OutcomeClass::kClient);
   EXPECT_EQ(e.message, "endpoint URL: user name or password (user:pass@) is not allowed");
   EXPECT_EQ(e.to_string().find("hunter2"), std::string::npos);
   EXPECT_TRUE(transport_.requests.empty());
   config.endpoint_url = "http://gw.example";
   EXPECT_EQ(make(config)->converse(hello_request(), in("eu-west-1"), &out).cls,
-            ErrorClass::kClient);
+            OutcomeClass::kClient);
   EXPECT_TRUE(transport_.requests.empty());
 }
 
@@ -684,15 +784,15 @@ TEST_F(ClientTest, RetryAfterIsKeptFromAnyAnswer) {
   auto client = make();
   ConverseResponse out;
   Error e = client->converse(hello_request(), in("eu-west-1"), &out);
-  EXPECT_EQ(e.cls, ErrorClass::kThrottle);
+  EXPECT_EQ(e.cls, OutcomeClass::kThrottle);
   EXPECT_EQ(e.retry_after_ms, 2500);
   e = client->converse(hello_request(), in("eu-west-1"), &out);
-  EXPECT_EQ(e.cls, ErrorClass::kTransient);
+  EXPECT_EQ(e.cls, OutcomeClass::kTransient);
   EXPECT_EQ(e.retry_after_ms, -1);  // malformed
   e = client->converse(hello_request(), in("eu-west-1"), &out);
   EXPECT_EQ(e.retry_after_ms, -1);  // absent
   e = client->converse_stream(hello_request(), in("eu-west-1"), nullptr, &out);
-  EXPECT_EQ(e.cls, ErrorClass::kThrottle);
+  EXPECT_EQ(e.cls, OutcomeClass::kThrottle);
   EXPECT_EQ(e.retry_after_ms, kMaxRetryAfterMs);  // a day, cut to the limit
 }
 
@@ -710,18 +810,18 @@ TEST_F(ClientTest, TimeoutIsMarkedAsSuch) {
   auto client = make();
   ConverseResponse out;
   Error e = client->converse(hello_request(), in("eu-west-1"), &out);
-  EXPECT_EQ(e.cls, ErrorClass::kTransient);
+  EXPECT_EQ(e.cls, OutcomeClass::kTransient);
   EXPECT_TRUE(e.timed_out);
   EXPECT_EQ(e.to_string(),
             "Converse bedrock-runtime.eu-west-1.amazonaws.com: transient: no response from h "
             "within first_byte_ms=100");
   e = client->converse(hello_request(), in("eu-west-1"), &out);
-  EXPECT_EQ(e.cls, ErrorClass::kTransient);
+  EXPECT_EQ(e.cls, OutcomeClass::kTransient);
   EXPECT_FALSE(e.timed_out);
   e = client->converse_stream(
       hello_request(), in("eu-west-1"),
       [](const StreamEvent&) { return Status::error(Code::kTimeout, "display too slow"); }, &out);
-  EXPECT_EQ(e.cls, ErrorClass::kClient);
+  EXPECT_EQ(e.cls, OutcomeClass::kClient);
   EXPECT_FALSE(e.timed_out);
 }
 
@@ -735,7 +835,7 @@ TEST_F(ClientTest, ServiceErrorIsClassifiedAndNamesEverything) {
   auto client = make();
   ConverseResponse out;
   const Error e = client->converse(hello_request(), in("eu-west-3"), &out);
-  EXPECT_EQ(e.cls, ErrorClass::kThrottle);
+  EXPECT_EQ(e.cls, OutcomeClass::kThrottle);
   EXPECT_EQ(e.http_status, 429);
   EXPECT_EQ(e.error_type, "ThrottlingException");
   EXPECT_EQ(e.request_id, "req-429");
@@ -758,7 +858,7 @@ TEST_F(ClientTest, ErrorTypeFromBodyWhenNoHeader) {
        Status()});
   ConverseResponse out;
   const Error e = make()->converse(hello_request(), in("eu-west-1"), &out);
-  EXPECT_EQ(e.cls, ErrorClass::kClient);
+  EXPECT_EQ(e.cls, OutcomeClass::kClient);
   EXPECT_EQ(e.error_type, "ValidationException");
   EXPECT_EQ(e.message, "bad model");
 }
@@ -767,7 +867,7 @@ TEST_F(ClientTest, MalformedSuccessBodyIsATransientError) {
   transport_.responses.push_back({200, {}, {"{\"output\": tru"}, Status()});
   ConverseResponse out;
   const Error e = make()->converse(hello_request(), in("eu-west-1"), &out);
-  EXPECT_EQ(e.cls, ErrorClass::kTransient);
+  EXPECT_EQ(e.cls, OutcomeClass::kTransient);
   EXPECT_NE(e.message.find("not a JSON object"), std::string::npos) << e.message;
 }
 
@@ -777,7 +877,7 @@ TEST_F(ClientTest, OversizedResponseIsAnError) {
   transport_.responses.push_back({200, {}, {std::string(40, ' '), std::string(40, ' ')}, Status()});
   ConverseResponse out;
   const Error e = make(config)->converse(hello_request(), in("eu-west-1"), &out);
-  EXPECT_EQ(e.cls, ErrorClass::kClient);
+  EXPECT_EQ(e.cls, OutcomeClass::kClient);
   EXPECT_EQ(e.message, "response over max_response_bytes (64)");
 }
 
@@ -786,7 +886,7 @@ TEST_F(ClientTest, ConnectionErrorIsTransient) {
       {0, {}, {}, Status::error(Code::kUnavailable, "connection refused")});
   ConverseResponse out;
   const Error e = make()->converse(hello_request(), in("eu-west-1"), &out);
-  EXPECT_EQ(e.cls, ErrorClass::kTransient);
+  EXPECT_EQ(e.cls, OutcomeClass::kTransient);
   EXPECT_EQ(e.http_status, 0);
   EXPECT_EQ(e.to_string(),
             "Converse bedrock-runtime.eu-west-1.amazonaws.com: transient: connection refused");
@@ -826,7 +926,7 @@ TEST_F(ClientTest, ClockSkewWithoutDateIsNotRetried) {
                                   Status()});
   ConverseResponse out;
   const Error e = make()->converse(hello_request(), in("eu-central-1"), &out);
-  EXPECT_EQ(e.cls, ErrorClass::kClockSkew);
+  EXPECT_EQ(e.cls, OutcomeClass::kClockSkew);
   EXPECT_EQ(transport_.requests.size(), 1u);
 }
 
@@ -927,7 +1027,7 @@ TEST_F(ClientTest, StreamedToolUseWithBrokenInputIsTransient) {
   transport_.responses.push_back({200, {}, {tool_use_stream(R"({\"q\")", ":")}, Status()});
   ConverseResponse out;
   const Error e = make()->converse_stream(hello_request(), in("eu-central-1"), nullptr, &out);
-  EXPECT_EQ(e.cls, ErrorClass::kTransient);
+  EXPECT_EQ(e.cls, OutcomeClass::kTransient);
   EXPECT_EQ(e.message, "event stream: input of tool use t1 is not valid JSON (5 bytes)");
   EXPECT_TRUE(e.output_delivered);
 }
@@ -940,7 +1040,7 @@ TEST_F(ClientTest, StreamEndingInsideAToolUseIsTransient) {
   transport_.responses.push_back({200, {}, {stream}, Status()});
   ConverseResponse out;
   const Error e = make()->converse_stream(hello_request(), in("eu-central-1"), nullptr, &out);
-  EXPECT_EQ(e.cls, ErrorClass::kTransient);
+  EXPECT_EQ(e.cls, OutcomeClass::kTransient);
   EXPECT_EQ(e.message, "event stream: ended inside tool use t1");
 }
 
@@ -953,7 +1053,7 @@ TEST_F(ClientTest, ToolUseInputWithoutAStartIsTransient) {
        Status()});
   ConverseResponse out;
   const Error e = make()->converse_stream(hello_request(), in("eu-central-1"), nullptr, &out);
-  EXPECT_EQ(e.cls, ErrorClass::kTransient);
+  EXPECT_EQ(e.cls, OutcomeClass::kTransient);
   EXPECT_EQ(e.message,
             "event stream: tool-use input for content block 3, which started no tool use");
 }
@@ -966,7 +1066,7 @@ TEST_F(ClientTest, StreamedToolUseInputCountsAgainstTheLimit) {
       {200, {}, {tool_use_stream("[\\\"" + piece, piece + "\\\"]")}, Status()});
   ConverseResponse out;
   const Error e = make(config)->converse_stream(hello_request(), in("eu-central-1"), nullptr, &out);
-  EXPECT_EQ(e.cls, ErrorClass::kClient);
+  EXPECT_EQ(e.cls, OutcomeClass::kClient);
   EXPECT_EQ(e.message, "response over max_response_bytes (64)");
   EXPECT_LE(out.text.size() + out.tool_uses_json.size(), 64u);
 }
@@ -979,7 +1079,7 @@ TEST_F(ClientTest, InStreamExceptionSaysOutputWasDelivered) {
   transport_.responses.push_back({200, {}, {stream}, Status()});
   ConverseResponse out;
   const Error e = make()->converse_stream(hello_request(), in("us-east-2"), nullptr, &out);
-  EXPECT_EQ(e.cls, ErrorClass::kThrottle);
+  EXPECT_EQ(e.cls, OutcomeClass::kThrottle);
   EXPECT_EQ(e.error_type, "ThrottlingException");
   EXPECT_EQ(e.message, "Too many tokens");
   EXPECT_TRUE(e.output_delivered);
@@ -992,7 +1092,7 @@ TEST_F(ClientTest, TruncatedStreamIsTransient) {
   transport_.responses.push_back({200, {}, {one + one.substr(0, 10)}, Status()});
   ConverseResponse out;
   const Error e = make()->converse_stream(hello_request(), in("us-east-2"), nullptr, &out);
-  EXPECT_EQ(e.cls, ErrorClass::kTransient);
+  EXPECT_EQ(e.cls, OutcomeClass::kTransient);
   EXPECT_TRUE(e.output_delivered);
   EXPECT_NE(e.message.find("truncated"), std::string::npos) << e.message;
 }
@@ -1003,7 +1103,7 @@ TEST_F(ClientTest, CorruptFrameIsTransient) {
   transport_.responses.push_back({200, {}, {one}, Status()});
   ConverseResponse out;
   const Error e = make()->converse_stream(hello_request(), in("us-east-1"), nullptr, &out);
-  EXPECT_EQ(e.cls, ErrorClass::kTransient);
+  EXPECT_EQ(e.cls, OutcomeClass::kTransient);
   EXPECT_FALSE(e.output_delivered);
 }
 
@@ -1017,7 +1117,7 @@ TEST_F(ClientTest, CallbackCanStopTheStream) {
   const Error e = make()->converse_stream(
       hello_request(), in("us-east-1"),
       [](const StreamEvent&) { return Status::error(Code::kIo, "stdout closed"); }, &out);
-  EXPECT_EQ(e.cls, ErrorClass::kClient);
+  EXPECT_EQ(e.cls, OutcomeClass::kClient);
   EXPECT_EQ(e.message, "stopped by the callback: stdout closed");
 }
 
@@ -1080,7 +1180,7 @@ TEST_F(ClientTest, InvokeStreamDecodesBase64Chunks) {
 TEST_F(ClientTest, BadRegionIsRefusedBeforeSending) {
   ConverseResponse out;
   const Error e = make()->converse(hello_request(), in("eu-central-1.evil.example/"), &out);
-  EXPECT_EQ(e.cls, ErrorClass::kClient);
+  EXPECT_EQ(e.cls, OutcomeClass::kClient);
   EXPECT_TRUE(transport_.requests.empty());
 }
 

@@ -101,7 +101,7 @@ TEST(DefaultCatalog, EndOfLifeModelsAreRefusedNamingTheirSuccessor) {
 
 // Invariants over the shipped data, read as the file says it.
 TEST(DefaultCatalogData, EveryEntryNamesItsSourceAndStaysInItsGeography) {
-  std::ifstream in(std::string(EDGEROUTE_SOURCE_DIR) + "/core/catalog/default_catalog.json");
+  std::ifstream in(std::string(EDGEROUTE_SOURCE_DIR) + "/core/routing/catalog/default_catalog.json");
   std::stringstream text;
   text << in.rdbuf();
   std::unique_ptr<cJSON, decltype(&cJSON_Delete)> root(cJSON_Parse(text.str().c_str()), cJSON_Delete);

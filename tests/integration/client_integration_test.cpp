@@ -367,7 +367,7 @@ TEST_F(ClientIntegrationTest, InvokeModelWithResponseStreamDecodesChunks) {
 struct FaultCase {
   const char* region;
   bool stream;
-  ErrorClass expected;
+  OutcomeClass expected;
   int http_status;         // -1: any
   const char* error_type;  // nullptr: any
   int output_delivered;    // 0 or 1; -1: either
@@ -376,22 +376,22 @@ struct FaultCase {
 
 TEST_F(ClientIntegrationTest, EveryFaultGivesItsClassifiedErrorWithinTheDeadline) {
   const FaultCase cases[] = {
-      {"eu-west-1", false, ErrorClass::kThrottle, 429, "ThrottlingException", 0, false},
-      {"eu-west-2", false, ErrorClass::kTransient, 503, "ServiceUnavailableException", 0, false},
-      {"eu-west-3", false, ErrorClass::kTransient, 500, "InternalServerException", 0, false},
-      {"eu-north-1", false, ErrorClass::kModelNotReady, 429, "ModelNotReadyException", 0, false},
+      {"eu-west-1", false, OutcomeClass::kThrottle, 429, "ThrottlingException", 0, false},
+      {"eu-west-2", false, OutcomeClass::kTransient, 503, "ServiceUnavailableException", 0, false},
+      {"eu-west-3", false, OutcomeClass::kTransient, 500, "InternalServerException", 0, false},
+      {"eu-north-1", false, OutcomeClass::kModelNotReady, 429, "ModelNotReadyException", 0, false},
       // The model's timeout is an answer, not a transport timeout.
-      {"eu-south-1", false, ErrorClass::kTransient, 408, "ModelTimeoutException", 0, false},
-      {"us-east-1", false, ErrorClass::kTransient, 0, "", 0, false},   // down: refused
-      {"us-east-2", false, ErrorClass::kTransient, -1, "", 0, false},  // reset mid-body
+      {"eu-south-1", false, OutcomeClass::kTransient, 408, "ModelTimeoutException", 0, false},
+      {"us-east-1", false, OutcomeClass::kTransient, 0, "", 0, false},   // down: refused
+      {"us-east-2", false, OutcomeClass::kTransient, -1, "", 0, false},  // reset mid-body
       // Reset mid-stream: the RST may discard what is still in the socket buffer,
       // status line and deltas included.
-      {"us-east-2", true, ErrorClass::kTransient, -1, "", -1, false},
-      {"us-west-1", false, ErrorClass::kTransient, 0, "", 0, true},         // stall: deadline
-      {"us-west-1", true, ErrorClass::kTransient, 200, "", 1, true},        // stall mid-stream
-      {"us-west-2", true, ErrorClass::kTransient, 200, "", 1, false},       // truncated stream
-      {"ap-northeast-1", true, ErrorClass::kTransient, 200, "", 1, false},  // corrupt CRC
-      {"ap-southeast-1", true, ErrorClass::kThrottle, 200, "ThrottlingException", 1,
+      {"us-east-2", true, OutcomeClass::kTransient, -1, "", -1, false},
+      {"us-west-1", false, OutcomeClass::kTransient, 0, "", 0, true},         // stall: deadline
+      {"us-west-1", true, OutcomeClass::kTransient, 200, "", 1, true},        // stall mid-stream
+      {"us-west-2", true, OutcomeClass::kTransient, 200, "", 1, false},       // truncated stream
+      {"ap-northeast-1", true, OutcomeClass::kTransient, 200, "", 1, false},  // corrupt CRC
+      {"ap-southeast-1", true, OutcomeClass::kThrottle, 200, "ThrottlingException", 1,
        false},  // midstream
   };
   auto c = client(keys_);
@@ -456,7 +456,7 @@ TEST_F(ClientIntegrationTest, WrongSecretIsAnAuthErrorWithoutSecrets) {
       AwsCredentials::sigv4_keys(kAccessKey, "not-the-secret-at-all", ""));
   ConverseResponse out;
   const Error e = client(wrong)->converse(hello(), in("eu-central-1"), &out);
-  EXPECT_EQ(e.cls, ErrorClass::kAuth) << e.to_string();
+  EXPECT_EQ(e.cls, OutcomeClass::kAuth) << e.to_string();
   EXPECT_EQ(e.error_type, "InvalidSignatureException");
   EXPECT_EQ(e.to_string().find("not-the-secret-at-all"), std::string::npos);
 }
@@ -482,7 +482,7 @@ TEST_F(ClientIntegrationTest, BearerApiKey) {
   ASSERT_TRUE(e.ok()) << e.to_string();
   const StaticCredentials unknown(AwsCredentials::bearer("ABSKbm90LWEtbGlzdGVkLWtleQ=="));
   const Error denied = client(unknown)->converse(hello(), in("eu-central-1"), &out);
-  EXPECT_EQ(denied.cls, ErrorClass::kClient) << denied.to_string();
+  EXPECT_EQ(denied.cls, OutcomeClass::kClient) << denied.to_string();
   EXPECT_EQ(denied.error_type, "AccessDeniedException");
   expect_no_secrets(denied.to_string());
 }

@@ -142,7 +142,7 @@ TEST_F(HostileServerTest, A500LargerThanMaxResponseBytesIsTransient) {
   ConverseResponse out;
   const Error e = converse("oversize-500", &out);
   ASSERT_TRUE(started_);
-  EXPECT_EQ(e.cls, ErrorClass::kTransient) << e.to_string();
+  EXPECT_EQ(e.cls, OutcomeClass::kTransient) << e.to_string();
   EXPECT_EQ(e.http_status, 500);
   EXPECT_NE(e.message.find("max_response_bytes"), std::string::npos) << e.message;
 }
@@ -153,7 +153,7 @@ TEST_F(HostileServerTest, A400LargerThanMaxResponseBytesStaysAClientError) {
   ConverseResponse out;
   const Error e = converse("giant-message", &out);
   ASSERT_TRUE(started_);
-  EXPECT_EQ(e.cls, ErrorClass::kClient) << e.to_string();
+  EXPECT_EQ(e.cls, OutcomeClass::kClient) << e.to_string();
   EXPECT_EQ(e.http_status, 400);
   EXPECT_EQ(e.error_type, "ValidationException");
   EXPECT_NE(e.message.find("max_response_bytes"), std::string::npos) << e.message;
@@ -163,7 +163,7 @@ TEST_F(HostileServerTest, AReplyWithoutAStatusLineIsTransient) {
   ConverseResponse out;
   const Error e = converse("no-status-line", &out);
   ASSERT_TRUE(started_);
-  EXPECT_EQ(e.cls, ErrorClass::kTransient) << e.to_string();
+  EXPECT_EQ(e.cls, OutcomeClass::kTransient) << e.to_string();
   EXPECT_NE(e.message.find("no HTTP status line"), std::string::npos) << e.message;
 }
 
@@ -171,7 +171,7 @@ TEST_F(HostileServerTest, AOneMebibyteHeaderIsTransientAndSaysSo) {
   ConverseResponse out;
   const Error e = converse("huge-header", &out);
   ASSERT_TRUE(started_);
-  EXPECT_EQ(e.cls, ErrorClass::kTransient) << e.to_string();
+  EXPECT_EQ(e.cls, OutcomeClass::kTransient) << e.to_string();
   EXPECT_NE(e.message.find("response header over libcurl's limit"), std::string::npos) << e.message;
   EXPECT_EQ(e.message.find("Out of memory"), std::string::npos) << e.message;
 }
@@ -182,7 +182,7 @@ TEST_F(HostileServerTest, AGiantErrorMessageIsCutToItsLimit) {
   ConverseResponse out;
   const Error e = converse("giant-message", &out);
   ASSERT_TRUE(started_);
-  EXPECT_EQ(e.cls, ErrorClass::kClient) << e.message.substr(0, 200);
+  EXPECT_EQ(e.cls, OutcomeClass::kClient) << e.message.substr(0, 200);
   EXPECT_LE(e.message.size(), limits::kClientMaxServerMessageBytes);
   EXPECT_NE(e.message.find("bytes cut]"), std::string::npos) << e.message.substr(0, 200);
   EXPECT_LT(e.to_string().size(), limits::kClientMaxServerMessageBytes + 256);
@@ -275,7 +275,7 @@ TEST_F(HostileServerTest, HeaderDripEndsAtTheDeadline) {
   const std::int64_t start = now_ms();
   const Error e = c.converse(hello(), options(kDeadlineMs), &out);
   const std::int64_t took = now_ms() - start;
-  EXPECT_EQ(e.cls, ErrorClass::kTransient) << e.to_string();
+  EXPECT_EQ(e.cls, OutcomeClass::kTransient) << e.to_string();
   EXPECT_TRUE(e.timed_out) << e.to_string();
   EXPECT_GE(took, kDeadlineMs - 100);
   EXPECT_LE(took, kDeadlineMs + kSlackMs);
@@ -289,7 +289,7 @@ TEST_F(HostileServerTest, BodyDripEndsAtTheDeadline) {
   const std::int64_t start = now_ms();
   const Error e = c.converse(hello(), options(kDeadlineMs), &out);
   const std::int64_t took = now_ms() - start;
-  EXPECT_EQ(e.cls, ErrorClass::kTransient) << e.to_string();
+  EXPECT_EQ(e.cls, OutcomeClass::kTransient) << e.to_string();
   EXPECT_TRUE(e.timed_out) << e.to_string();
   EXPECT_LE(took, kDeadlineMs + kSlackMs);
 }

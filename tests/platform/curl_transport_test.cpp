@@ -282,6 +282,32 @@ TEST_F(CurlTransportTest, SecondCallReusesTheKeptAliveConnection) {
   EXPECT_EQ(second.connect_ns, 0);
 }
 
+// The deadline is read on the caller's clock, never mixed with the system clock:
+// on a clock an hour behind the system's, a deadline 5 s ahead is 5 s ahead.
+TEST_F(CurlTransportTest, TheDeadlineIsOnTheInjectedClock) {
+  class HourBehind final : public Clock {
+   public:
+    std::int64_t monotonic_ns() const override { return system_clock().monotonic_ns() - 3600LL * 1000000000; }
+    std::int64_t utc_unix_ms() const override { return system_clock().utc_unix_ms(); }
+  };
+  static const HourBehind behind;
+  CurlTransport::Config config;
+  config.ca_bundle = sim_->ca_file();
+  config.clock = &behind;
+  std::unique_ptr<CurlTransport> transport;
+  ASSERT_TRUE(CurlTransport::create(config, &transport).ok());
+  HttpTimeouts t = short_timeouts();
+  t.deadline_monotonic_ns = behind.monotonic_ns() + 5LL * 1000000000;
+  RecordingSink sink;
+  const Status s = transport->send(request_for("eu-central-1", kConversePath), t, &sink, nullptr);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(sink.status, 200);
+  // And one already passed on that clock (though far ahead on the system's) fires.
+  t.deadline_monotonic_ns = behind.monotonic_ns() - 1;
+  RecordingSink late;
+  EXPECT_EQ(transport->send(request_for("eu-central-1", kConversePath), t, &late, nullptr).code(), Code::kTimeout);
+}
+
 TEST_F(CurlTransportTest, UntrustedServerIsUnavailable) {
   unsetenv("AWS_CA_BUNDLE");
   std::unique_ptr<CurlTransport> system_trust;

@@ -200,7 +200,7 @@ TEST_F(RuntimeTest, ADisallowedRouteCannotBeSentThroughAnyEntryPoint) {
                                    runtime->invoke_model(invoke()).error,
                                    runtime->invoke_model_with_response_stream(invoke(), on_chunk).error};
   for (const bedrock::Error& e : errors) {
-    EXPECT_EQ(e.cls, bedrock::ErrorClass::kClient) << e.to_string();
+    EXPECT_EQ(e.cls, OutcomeClass::kClient) << e.to_string();
     EXPECT_NE(e.message.find("no route"), std::string::npos) << e.message;
   }
   // A drill cannot reach outside the policy either.
@@ -226,7 +226,7 @@ TEST_F(RuntimeTest, ACallWhoseEveryAttemptWasDrilledFailsAndSendsNothing) {
   }
   const ConverseResult r = runtime->converse(hello());
   EXPECT_FALSE(r.ok());
-  EXPECT_EQ(r.error.cls, bedrock::ErrorClass::kTransient);
+  EXPECT_EQ(r.error.cls, OutcomeClass::kTransient);
   EXPECT_NE(r.error.message.find("fail drill"), std::string::npos) << r.error.message;
   EXPECT_NE(r.error.message.find("eu.m@eu-west-1"), std::string::npos) << r.error.message;  // every candidate's state
   EXPECT_EQ(r.attempt_count, 3u);

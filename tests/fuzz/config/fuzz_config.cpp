@@ -156,8 +156,8 @@ void check_accepted(const tool::ToolConfig& c) {
   }
   if (!c.has_probe && c.probe) fail("probe set without has_probe");
   for (const std::string& entry : c.connect_to) {
-    bedrock::ConnectTo parsed;
-    if (!bedrock::parse_connect_to(entry, &parsed).ok()) fail("connect_to entry the client refuses");
+    ConnectTo parsed;
+    if (!parse_connect_to(entry, &parsed).ok()) fail("connect_to entry the client refuses");
   }
   bedrock::EndpointUrl url;
   if (!c.endpoint_url.empty() && !bedrock::parse_endpoint_url(c.endpoint_url, &url).ok()) {

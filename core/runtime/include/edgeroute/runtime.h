@@ -1,0 +1,262 @@
+// edgeroute/runtime.h -- the routed Bedrock Runtime client an application links in.
+//
+// A Runtime joins the Bedrock client (signing, HTTP, errors, event streams) and the
+// routing engine (catalog, residency policy, router, endpoint health, failover,
+// probes) behind four calls: Converse, ConverseStream, InvokeModel and
+// InvokeModelWithResponseStream. Each call is routed to the nearest allowed
+// (identifier, source region) of its model, or pinned to one allowed region; a
+// retryable failure (throttling, 5xx, refused connection, timeout, model not
+// ready) moves it at once to the next allowed candidate, within the call's
+// deadline and a retry budget all calls share, and never once output has reached
+// the caller. Every route is checked against the policy again right before its
+// request is built: a disallowed route is refused, never sent.
+//
+//   RuntimeOptions options;
+//   options.allow = "eu";
+//   std::unique_ptr<Runtime> runtime;
+//   Status s = Runtime::create(options, &runtime);
+//   ConverseResult r = runtime->converse(request);
+//   if (!r.ok()) puts(r.error.to_string().c_str());  // one line, every candidate's state
+//
+// Threads: every member function may be called from any number of threads at
+// once (each call borrows a client and connection of its own). The Runtime starts
+// no thread: latency probes run when the application calls probe_now() or poll()
+// (next_poll_ns() says when), or on ProbeThread, an optional helper that owns one.
+//
+// Errors are values: create() returns a Status; each call a result whose `error`
+// is the client's Error (class and one-line message; on a call that gave up, the
+// message names each allowed candidate and its state).
+#ifndef EDGEROUTE_RUNTIME_H
+#define EDGEROUTE_RUNTIME_H
+
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "edgeroute/bedrock.h"
+#include "edgeroute/catalog.h"
+#include "edgeroute/clock.h"
+#include "edgeroute/credentials.h"
+#include "edgeroute/failover.h"
+#include "edgeroute/health.h"
+#include "edgeroute/policy.h"
+#include "edgeroute/router.h"
+#include "edgeroute/status.h"
+#include "edgeroute/transport.h"
+
+namespace edgeroute {
+
+// Builds one Transport; the Runtime makes one per concurrent call and one for probes.
+using TransportFactory = std::function<Status(std::unique_ptr<Transport>* out)>;
+
+struct RuntimeOptions {
+  // --- Where calls may go ---
+  // Region sets and regions the data may be processed in ("eu", "eu-central-1,us");
+  // global profiles only when "global" is named. Required.
+  std::string allow;
+  // The catalog: the built-in snapshot, or catalog_file instead, then
+  // catalog_extend merged in, in order (docs/routing.md).
+  std::string catalog_file;
+  std::vector<std::string> catalog_extend;
+  // At create(), refresh the catalog from the Bedrock control plane in every
+  // source region `allow` admits (edgeroute/catalog_refresh.h), saving it to
+  // catalog_cache_file when given. A failed refresh is not an error: routing goes
+  // on with the last good refresh from catalog_cache_file, else the catalog as
+  // loaded; catalog_refresh_report() says which.
+  bool refresh_catalog_at_start = false;
+  std::string catalog_cache_file;
+  // Base model IDs (or catalog identifiers, standing for their model) that mode,
+  // order and weights apply to; other models are routed in latency mode. A model
+  // listed here that the policy leaves nothing is an error at create().
+  std::vector<std::string> models;
+  RouteMode mode = RouteMode::kLatency;
+  std::string order;    // kFailover: "eu-central-1,eu-west-1", primary first
+  std::string weights;  // kWeighted: "eu-central-1=3,eu-west-1=1"
+  // Non-empty: every call goes to this source region, which the policy must allow
+  // for each model in `models` (then mode, order and weights must stay unset).
+  std::string pin_region;
+  // The router's tuning (probe schedule, cooldowns, breaker, adaptive rate). Its
+  // default_mode and models are set from the fields above.
+  RouterOptions router;
+
+  // --- How requests are sent ---
+  std::vector<ConnectTo> connect_to;  // per-region TCP redirection
+  std::string ca_bundle;                      // PEM file; empty: AWS_CA_BUNDLE, else the system store
+  std::string endpoint_url;                   // one URL for every region; empty: the regional endpoints
+  HttpTimeouts timeouts;                      // connect, first byte, idle (per exchange)
+  std::int64_t deadline_ms = 120000;          // per call, retries included, when the call names none
+  std::size_t max_response_bytes = bedrock::ClientConfig::kDefaultMaxResponseBytes;
+
+  // --- Failover and alerts ---
+  FailoverOptions failover;
+  RetryBudgetOptions retry_budget;
+  AlertOptions alerts;
+  AlertHook alert_hook = nullptr;  // called once per alert crossing, on the calling thread
+  void* alert_context = nullptr;
+
+  // --- Probes ---
+  // Each probe's total limit, ms (HttpProber); connect/answer limits come from
+  // probe_timeouts.
+  std::uint32_t probe_total_ms = 5000;
+  HttpTimeouts probe_timeouts{3000, 3000, 3000, 0};
+
+  // --- Seams (all optional) ---
+  // Credentials; null: the default chain (environment, then the shared files).
+  const CredentialsProvider* credentials = nullptr;
+  // The monotonic and UTC clock of every deadline, cooldown and signature; null:
+  // system_clock().
+  const Clock* clock = nullptr;
+  // Transports; empty: the libcurl transport with ca_bundle.
+  TransportFactory make_transport;
+  // Crypto for the signer; null: mbedTLS.
+  const Crypto* crypto = nullptr;
+};
+
+// Per call; all optional.
+struct CallSettings {
+  std::string session;        // keeps a conversation on one candidate while it stays usable
+  std::int64_t deadline_ms = 0;  // 0: RuntimeOptions::deadline_ms
+  // The caller keeps what the stream callback hands it until the call ends (and
+  // drops it when told a new attempt starts): nothing has reached its user, so a
+  // stream that breaks may be retried elsewhere. Otherwise a failure after the
+  // first delta is final.
+  bool buffered = false;
+  // Called before each attempt after the first, so a buffering caller can drop
+  // what it kept of the failed one.
+  std::function<void()> on_retry;
+};
+
+// Where a call went and how.
+struct CallReport {
+  bedrock::Error error;        // ok() on success
+  std::string identifier;      // the model or profile ID of the last attempt
+  std::string source_region;   // its source region
+  std::string endpoint;        // its host
+  std::vector<bedrock::Attempt> attempts;  // every attempt sent
+  // Every attempt, sent or not: "eu-central-1 fail drill, eu-west-1 success".
+  std::string path;
+  bool failed_over = false;    // succeeded after a failed attempt
+  std::int64_t waited_ms = 0;  // waiting for a cooling candidate
+  std::uint32_t attempt_count = 0;  // drills included
+  bool ok() const { return error.ok(); }
+};
+
+struct ConverseResult : CallReport {
+  bedrock::ConverseResponse response;  // text, tool uses, stop reason, usage, request ID
+};
+struct InvokeResult : CallReport {
+  bedrock::InvokeResponse response;    // body, content type, usage, request ID
+};
+
+class Runtime {
+ public:
+  // Loads the catalog, sets the policy and the router, and checks every setting.
+  // kInvalidArgument / kNotFound / kPermissionDenied / kIo with a one-line message
+  // naming the setting (and file) at fault.
+  static Status create(const RuntimeOptions& options, std::unique_ptr<Runtime>* out);
+  ~Runtime();
+  Runtime(const Runtime&) = delete;
+  Runtime& operator=(const Runtime&) = delete;
+
+  ConverseResult converse(const bedrock::ConverseRequest& request, const CallSettings& settings = CallSettings());
+  ConverseResult converse_stream(const bedrock::ConverseRequest& request, const bedrock::StreamCallback& on_event,
+                                 const CallSettings& settings = CallSettings());
+  InvokeResult invoke_model(const bedrock::InvokeRequest& request, const CallSettings& settings = CallSettings());
+  InvokeResult invoke_model_with_response_stream(const bedrock::InvokeRequest& request,
+                                                 const bedrock::ChunkCallback& on_chunk,
+                                                 const CallSettings& settings = CallSettings());
+
+  // Probes: a full sweep of every allowed endpoint now (rounds of them: the first
+  // measures connection set-up, later ones warm round trips), ending by
+  // deadline_ns on the Runtime's clock (0: each probe's own limit only). Returns
+  // the probes sent; a probe's transport error goes to *last_error when given.
+  std::size_t probe_now(int rounds = 3, std::int64_t deadline_ns = 0, Status* last_error = nullptr);
+  // Runs the probe round that is due, if any (frugally: the best few, spacing out
+  // while the ranking holds). Call it from the application's loop at or after
+  // next_poll_ns(). Returns the probes sent.
+  std::size_t poll(std::int64_t now_ns);
+  std::int64_t next_poll_ns() const;
+
+  // A failover drill (docs/routing.md "Drills"): until until_ns on the Runtime's
+  // clock. kNotFound for a region the catalog lacks; kInvalidArgument for one the
+  // policy allows no candidate in (a drill there would do nothing).
+  Status drill(const std::string& region, DrillKind kind, std::int64_t until_ns);
+
+  const Catalog& catalog() const { return *catalog_; }
+  // One line on the start-up catalog refresh (empty when none was asked for).
+  const std::string& catalog_refresh_report() const { return catalog_refresh_report_; }
+  const Policy& policy() const { return *policy_; }
+  Router& router() { return *router_; }
+  const Clock& clock() const { return *clock_; }
+  const RetryBudget& retry_budget() const { return budget_; }
+  // "eu.m@eu-central-1 cooling 480 ms (throttled 3x), eu.m@eu-west-1 usable; 9
+  // disallowed by the policy, never tried": every allowed candidate of `model`.
+  std::string candidate_states(const std::string& model) const;
+  // The base model ID a request's model_id stands for; empty when the catalog has none.
+  std::string base_model(const std::string& model_id) const;
+
+ private:
+  struct Lane;
+  class Attempter;
+  explicit Runtime(const RuntimeOptions& options);
+  Status init();
+  void refresh_catalog_at_start();
+  void name_profiles_of_profile_only_model(const std::string& model, bedrock::Error* error) const;
+  std::unique_ptr<Lane> take_lane(Status* error);
+  void give_back(std::unique_ptr<Lane> lane);
+  // Runs one routed call; send(lane, identifier, options, attempts) makes an attempt.
+  using SendFn = std::function<bedrock::Error(bedrock::Client& client, const std::string& identifier,
+                                              const bedrock::CallOptions& options, std::vector<bedrock::Attempt>* attempts)>;
+  void run_call(const char* operation, const std::string& model_id, const CallSettings& settings,
+                const SendFn& send, CallReport* report);
+
+  RuntimeOptions options_;
+  const Clock* clock_;
+  std::unique_ptr<CredentialsProvider> own_credentials_;
+  const CredentialsProvider* credentials_ = nullptr;
+  std::unique_ptr<Catalog> catalog_;
+  std::string catalog_refresh_report_;
+  std::unique_ptr<Policy> policy_;
+  std::unique_ptr<Router> router_;
+  std::vector<std::string> model_names_;  // storage for routing_
+  std::vector<ModelRouting> routing_;
+  RetryBudget budget_;
+  std::unique_ptr<FailoverMonitor> monitor_;
+  std::mutex lanes_mutex_;
+  std::vector<std::unique_ptr<Lane>> lanes_;
+  std::mutex probe_mutex_;  // one prober, one thread at a time
+  std::unique_ptr<Transport> probe_transport_;
+  std::unique_ptr<Prober> prober_;
+  std::mutex random_mutex_;
+  std::uint64_t random_state_ = 0;
+  std::uint64_t next_random();
+};
+
+// The optional helper: a thread that calls runtime.poll() when a round is due
+// (looking every look_ms), until stop() or destruction. The application chooses
+// to start it; the Runtime never does.
+class ProbeThread {
+ public:
+  explicit ProbeThread(Runtime& runtime, std::int64_t look_ms = 100);
+  ~ProbeThread();
+  ProbeThread(const ProbeThread&) = delete;
+  ProbeThread& operator=(const ProbeThread&) = delete;
+  void stop();
+
+ private:
+  Runtime& runtime_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace edgeroute
+
+#endif  // EDGEROUTE_RUNTIME_H
