@@ -92,7 +92,13 @@ Status Runtime::init() {
     credentials_ = options_.credentials;
   } else {
     own_credentials_ = std::make_unique<DefaultCredentialsChain>(process_environment());
-    credentials_ = own_credentials_.get();
+    credentials_cache_ = std::make_unique<CachingCredentialsProvider>(*own_credentials_, options_.credentials_cache);
+    credentials_ = credentials_cache_.get();
+  }
+  if (credentials_cache_ != nullptr) {
+    // Fetched now, so the first call does not wait for it; a failure is not fatal
+    // here: each call reports it (and the cache retries after its backoff).
+    (void)credentials_cache_->prime(clock_->utc_unix_ms());
   }
   // The catalog: tens of KiB of fixed tables, on the heap once.
   catalog_ = std::make_unique<Catalog>();

@@ -18,6 +18,7 @@ void AwsCredentials::clear() {
     s->clear();
   }
   expiration_utc_ms_ = 0;
+  source_ = "";
 }
 
 AwsCredentials& AwsCredentials::operator=(const AwsCredentials& other) {
@@ -29,6 +30,7 @@ AwsCredentials& AwsCredentials::operator=(const AwsCredentials& other) {
     session_token_ = other.session_token_;
     bearer_token_ = other.bearer_token_;
     expiration_utc_ms_ = other.expiration_utc_ms_;
+    source_ = other.source_;
   }
   return *this;
 }
@@ -349,6 +351,7 @@ Status EnvironmentCredentialsProvider::get(std::int64_t /*utc_now_ms*/, AwsCrede
     Status s = check_value(bearer, kMaxCredentialValueBytes, "the token", "AWS_BEARER_TOKEN_BEDROCK");
     if (!s.ok()) return s;
     *out = AwsCredentials::bearer(bearer);
+    out->set_source("environment");
     return Status();
   }
   const std::string_view key_id = env_value(env_, "AWS_ACCESS_KEY_ID");
@@ -362,10 +365,50 @@ Status EnvironmentCredentialsProvider::get(std::int64_t /*utc_now_ms*/, AwsCrede
                          key_id.empty() ? "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID",
                          key_id.empty() ? "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY");
   }
-  return make_sigv4_credentials(key_id, secret, env_value(env_, "AWS_SESSION_TOKEN"), "environment", out);
+  Status s = make_sigv4_credentials(key_id, secret, env_value(env_, "AWS_SESSION_TOKEN"), "environment", out);
+  if (s.ok()) out->set_source("environment");
+  return s;
 }
 
+namespace {
+
+ProfileCredentialsProvider::FileStamp stamp_of(const std::string& path) {
+  ProfileCredentialsProvider::FileStamp stamp;
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return stamp;
+  stamp.exists = true;
+  stamp.device = static_cast<std::uint64_t>(st.st_dev);
+  stamp.inode = static_cast<std::uint64_t>(st.st_ino);
+  stamp.size = static_cast<std::uint64_t>(st.st_size);
+  stamp.mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+  return stamp;
+}
+
+}  // namespace
+
 Status ProfileCredentialsProvider::get(std::int64_t /*utc_now_ms*/, AwsCredentials* out) const {
+  ResolvedProfile where;
+  Status s = resolve_profile(env_, options_, &where);
+  if (!s.ok()) return s;
+  // Stamped before reading: a file changed while it is read is read again next time.
+  const FileStamp credentials_stamp = stamp_of(where.credentials_file);
+  const FileStamp config_stamp = stamp_of(where.config_file);
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!have_result_ || !(credentials_stamp == credentials_stamp_) || !(config_stamp == config_stamp_) ||
+      where.credentials_file != stamped_credentials_file_ || where.config_file != stamped_config_file_) {
+    result_credentials_.clear();
+    result_ = read_files(&result_credentials_);
+    have_result_ = true;
+    credentials_stamp_ = credentials_stamp;
+    config_stamp_ = config_stamp;
+    stamped_credentials_file_ = where.credentials_file;
+    stamped_config_file_ = where.config_file;
+  }
+  if (result_.ok()) *out = result_credentials_;
+  return result_;
+}
+
+Status ProfileCredentialsProvider::read_files(AwsCredentials* out) const {
   ResolvedProfile where;
   Status s = resolve_profile(env_, options_, &where);
   if (!s.ok()) return s;
@@ -380,10 +423,14 @@ Status ProfileCredentialsProvider::get(std::int64_t /*utc_now_ms*/, AwsCredentia
 
   // The credentials file wins, as in the AWS CLI; keys never mix across files.
   if (!from_credentials.access_key_id.empty() || !from_credentials.secret_access_key.empty()) {
-    return keys_from(from_credentials, where.credentials_file, where.profile, out);
+    s = keys_from(from_credentials, where.credentials_file, where.profile, out);
+    if (s.ok()) out->set_source("shared credentials file");
+    return s;
   }
   if (!from_config.access_key_id.empty() || !from_config.secret_access_key.empty()) {
-    return keys_from(from_config, where.config_file, where.profile, out);
+    s = keys_from(from_config, where.config_file, where.profile, out);
+    if (s.ok()) out->set_source("shared config file");
+    return s;
   }
   const char* unsupported = from_credentials.unsupported_source != nullptr ? from_credentials.unsupported_source
                                                                            : from_config.unsupported_source;

@@ -43,6 +43,7 @@
 #include "edgeroute/catalog.h"
 #include "edgeroute/clock.h"
 #include "edgeroute/credentials.h"
+#include "edgeroute/credentials_cache.h"
 #include "edgeroute/failover.h"
 #include "edgeroute/health.h"
 #include "edgeroute/policy.h"
@@ -100,8 +101,11 @@ struct RuntimeOptions {
   HttpTimeouts probe_timeouts{3000, 3000, 3000, 0};
 
   // --- Seams (all optional) ---
-  // Credentials; null: the default chain (environment, then the shared files).
+  // Credentials; null: the default chain (environment, then the shared files),
+  // behind a CachingCredentialsProvider with credentials_cache's windows, fetched
+  // at create(). A provider passed here is used as is (cache it yourself).
   const CredentialsProvider* credentials = nullptr;
+  CredentialsCacheOptions credentials_cache;
   // The monotonic and UTC clock of every deadline, cooldown and signature; null:
   // system_clock().
   const Clock* clock = nullptr;
@@ -208,6 +212,7 @@ class Runtime {
   RuntimeOptions options_;
   const Clock* clock_;
   std::unique_ptr<CredentialsProvider> own_credentials_;
+  std::unique_ptr<CachingCredentialsProvider> credentials_cache_;
   const CredentialsProvider* credentials_ = nullptr;
   std::unique_ptr<Catalog> catalog_;
   std::unique_ptr<Policy> policy_;
