@@ -13,6 +13,7 @@ int route_command(int argc, char** argv);
 int converse_command(int argc, char** argv);
 int invoke_command(int argc, char** argv);
 int drill_command(int argc, char** argv);
+int credentials_command(int argc, char** argv);
 
 }  // namespace tool
 }  // namespace edgeroute

@@ -64,6 +64,9 @@ class CurlTransport final : public Transport {
     std::size_t max_connections = kDefaultMaxConnections;
     // Offer HTTP/2 through ALPN on TLS connections; HTTP/1.1 otherwise.
     bool http2 = false;
+    // A client certificate presented on every TLS connection (CURLOPT_SSLCERT,
+    // CURLOPT_SSLKEY, CURLOPT_SSLKEYTYPE, CURLOPT_SSLENGINE); empty: none.
+    TlsClientIdentity client;
   };
 
   // Initializes libcurl once per process (never cleaned up) and builds a
