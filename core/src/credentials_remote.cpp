@@ -466,6 +466,13 @@ Status IotCredentialsProvider::get(std::int64_t /*utc_now_ms*/, AwsCredentials* 
                                         "iot: cannot use the device certificate %s or its key: %s",
                                         options_.identity.certificate_file.c_str(), s.message());
     }
+    // CURLE_SSL_CONNECT_ERROR 35, CURLE_RECV_ERROR 56: with a client certificate,
+    // mostly the endpoint refusing it (an unknown CA, a revoked or inactive one).
+    if (curl_code == 35 || curl_code == 56) {
+      return Status::error_with_backend(Code::kPermissionDenied, curl_code,
+                                        "iot: %s ended the TLS session: device certificate %s refused? (%s)",
+                                        url.host.c_str(), options_.identity.certificate_file.c_str(), s.message());
+    }
     return Status::error_with_backend(s.code(), curl_code, "iot: credentials endpoint %s unreachable: %s",
                                       url.host.c_str(), s.message());
   }
