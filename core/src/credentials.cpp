@@ -176,6 +176,7 @@ struct ProfileValues {
   std::string_view secret_access_key;
   std::string_view session_token;
   std::string_view region;
+  std::string_view credential_process;
   // The profile gets its credentials some way this provider does not implement.
   const char* unsupported_source = nullptr;
 };
@@ -203,7 +204,7 @@ void take_value(std::string_view key, std::string_view value, ProfileValues* out
   } else if (iequals(key, "role_arn")) {
     out->unsupported_source = "role_arn";
   } else if (iequals(key, "credential_process")) {
-    out->unsupported_source = "credential_process";
+    out->credential_process = value;
   } else if (iequals(key, "sso_session") || iequals(key, "sso_start_url")) {
     out->unsupported_source = "SSO";
   } else if (iequals(key, "web_identity_token_file")) {
@@ -432,6 +433,10 @@ Status ProfileCredentialsProvider::read_files(AwsCredentials* out) const {
     if (s.ok()) out->set_source("shared config file");
     return s;
   }
+  if (!from_credentials.credential_process.empty() || !from_config.credential_process.empty()) {
+    return Status::error(Code::kNotFound, "profile '%s' has no static keys but a credential_process",
+                         where.profile.c_str());
+  }
   const char* unsupported = from_credentials.unsupported_source != nullptr ? from_credentials.unsupported_source
                                                                            : from_config.unsupported_source;
   if (unsupported != nullptr) {
@@ -443,6 +448,28 @@ Status ProfileCredentialsProvider::read_files(AwsCredentials* out) const {
   }
   return Status::error(Code::kNotFound, "profile '%s' not found in %s or %s", where.profile.c_str(),
                        where.credentials_file.c_str(), where.config_file.c_str());
+}
+
+Status profile_credential_process(const Environment& env, const ProfileOptions& options, std::string* command,
+                                  std::string* file) {
+  ResolvedProfile where;
+  Status s = resolve_profile(env, options, &where);
+  if (!s.ok()) return s;
+  FileText credentials_text, config_text;
+  ProfileValues from_credentials, from_config;
+  s = read_profile(where.credentials_file, FileKind::kCredentials, where.profile, &credentials_text,
+                   &from_credentials);
+  if (s.ok()) s = read_profile(where.config_file, FileKind::kConfig, where.profile, &config_text, &from_config);
+  if (!s.ok()) return s;
+  // The credentials file wins, as for keys.
+  const bool in_credentials = !from_credentials.credential_process.empty();
+  const std::string_view found = in_credentials ? from_credentials.credential_process : from_config.credential_process;
+  if (found.empty()) {
+    return Status::error(Code::kNotFound, "profile '%s' has no credential_process", where.profile.c_str());
+  }
+  command->assign(found);
+  *file = in_credentials ? where.credentials_file : where.config_file;
+  return Status();
 }
 
 Status ChainCredentialsProvider::get(std::int64_t utc_now_ms, AwsCredentials* out) const {

@@ -12,6 +12,7 @@
 #include "edgeroute/config.h"
 #include "edgeroute/crypto.h"
 #include "edgeroute/file.h"
+#include "edgeroute/process.h"
 
 namespace edgeroute {
 
@@ -495,6 +496,59 @@ Status IotCredentialsProvider::get(std::int64_t /*utc_now_ms*/, AwsCredentials* 
       return Status::error_with_backend(http_status >= 500 ? Code::kUnavailable : Code::kPermissionDenied, http_status,
                                         "iot: %s answered HTTP %d", url.host.c_str(), http_status);
   }
+}
+
+// --- credential_process --------------------------------------------------------
+
+Status split_command_line(std::string_view line, std::vector<std::string>* words) {
+  words->clear();
+  std::string word;
+  bool in_word = false;
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+      if (in_word) words->push_back(word);
+      word.clear();
+      in_word = false;
+    } else if (c == '\'') {
+      const std::size_t close = line.find('\'', i + 1);
+      if (close == std::string_view::npos) return Status::error(Code::kInvalidArgument, "unterminated ' quote");
+      word.append(line.substr(i + 1, close - i - 1));
+      in_word = true;
+      i = close;
+    } else if (c == '"') {
+      in_word = true;
+      for (++i;; ++i) {
+        if (i >= line.size()) return Status::error(Code::kInvalidArgument, "unterminated \" quote");
+        if (line[i] == '"') break;
+        if (line[i] == '\\' && i + 1 < line.size() && (line[i + 1] == '"' || line[i + 1] == '\\')) ++i;
+        word.push_back(line[i]);
+      }
+    } else if (c == '\\') {
+      if (i + 1 >= line.size()) return Status::error(Code::kInvalidArgument, "a backslash at the end");
+      word.push_back(line[++i]);
+      in_word = true;
+    } else {
+      word.push_back(c);
+      in_word = true;
+    }
+  }
+  if (in_word) words->push_back(word);
+  if (words->empty()) return Status::error(Code::kInvalidArgument, "an empty command");
+  return Status();
+}
+
+Status ProcessCredentialsProvider::get(std::int64_t /*utc_now_ms*/, AwsCredentials* out) const {
+  std::string command, file;
+  Status s = profile_credential_process(env_, options_, &command, &file);
+  if (!s.ok()) return s;
+  std::vector<std::string> argv;
+  s = split_command_line(command, &argv);
+  if (!s.ok()) return Status::error(Code::kInvalidArgument, "%s: credential_process: %s", file.c_str(), s.message());
+  SecretText output;
+  s = run_process(argv, kMaxCredentialsResponseBytes, timeout_ms_, &output.text);
+  if (!s.ok()) return Status::error_with_backend(s.code(), s.backend_code(), "credential_process %s", s.message());
+  return parse_credentials_json(output.text, false, true, "process", out);
 }
 
 }  // namespace edgeroute

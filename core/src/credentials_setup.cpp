@@ -35,13 +35,15 @@ Status make_credentials(const CredentialsOptions& options, const Environment& en
     s = provider->check();
     if (!s.ok()) return s;
     add(std::move(provider), "iot");
-  } else if (chain || source == "environment" || source == "profile" || source == "container") {
+  } else if (chain || source == "environment" || source == "profile" || source == "process" ||
+             source == "container") {
     if (!options.endpoint.empty() || !options.role_alias.empty() || !options.identity.empty()) {
       return Status::error(Code::kInvalidArgument,
                            "credentials: endpoint, role alias and certificate go with source \"iot\" only");
     }
     if (chain || source == "environment") add(std::make_unique<EnvironmentCredentialsProvider>(env), "environment");
     if (chain || source == "profile") add(std::make_unique<ProfileCredentialsProvider>(env, profile), "shared files");
+    if (chain || source == "process") add(std::make_unique<ProcessCredentialsProvider>(env, profile), "process");
     if ((chain && ContainerCredentialsProvider::configured(env)) || source == "container") {
       std::unique_ptr<Transport> t;
       Status s = transport(TlsClientIdentity(), &t);
@@ -50,7 +52,7 @@ Status make_credentials(const CredentialsOptions& options, const Environment& en
     }
   } else {
     return Status::error(Code::kInvalidArgument,
-                         "credentials.source: expected default, environment, profile, container or iot");
+                         "credentials.source: expected default, environment, profile, process, container or iot");
   }
   setup->chain_provider_ = std::make_unique<ChainCredentialsProvider>(setup->order_.data(), setup->order_.size());
   setup->cache_ = std::make_unique<CachingCredentialsProvider>(*setup->chain_provider_, options.cache);

@@ -42,8 +42,9 @@ constexpr const char kUsage[] =
     "Fetches credentials as converse would and prints which source gave them, the\n"
     "access key ID's last four characters and when they expire. Never a secret.\n"
     "Sources: the \"credentials\" section of --config (source default, environment,\n"
-    "profile, container or iot); by default the environment, the shared files, then\n"
-    "container credentials (AWS_CONTAINER_CREDENTIALS_*_URI).\n";
+    "profile, process, container or iot); by default the environment, the shared\n"
+    "files' keys, the profile's credential_process, then container credentials\n"
+    "(AWS_CONTAINER_CREDENTIALS_*_URI).\n";
 
 }  // namespace
 

@@ -382,10 +382,10 @@ class Reader {
         !string_member(c, "credentials", "engine", &o.identity.engine)) {
       return false;
     }
-    const char* sources[] = {"default", "environment", "profile", "container", "iot"};
+    const char* sources[] = {"default", "environment", "profile", "process", "container", "iot"};
     bool known = o.source.empty();
     for (const char* name : sources) known = known || o.source == name;
-    if (!known) return fail("credentials.source", "expected one of default, environment, profile, container, iot");
+    if (!known) return fail("credentials.source", "expected one of default, environment, profile, process, container, iot");
     if (o.identity.key_type.empty()) o.identity.key_type = "PEM";
     if (o.identity.key_type != "PEM" && o.identity.key_type != "ENG") {
       return fail("credentials.key_type", "expected PEM or ENG");

@@ -333,10 +333,10 @@ TEST(CredentialsSetupTest, NamedSourcesAndTheDefaultChain) {
   std::unique_ptr<CredentialsSetup> setup;
   CredentialsOptions o;
   ASSERT_TRUE(make_credentials(o, env, clock, factory, &setup).ok());
-  EXPECT_EQ(setup->chain(), "environment, shared files");
+  EXPECT_EQ(setup->chain(), "environment, shared files, process");
   env.vars["AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"] = "/v2/creds";
   ASSERT_TRUE(make_credentials(o, env, clock, factory, &setup).ok());
-  EXPECT_EQ(setup->chain(), "environment, shared files, container");
+  EXPECT_EQ(setup->chain(), "environment, shared files, process, container");
   EXPECT_EQ(transports, 1);
   o.source = "imds";
   EXPECT_EQ(make_credentials(o, env, clock, factory, &setup).code(), Code::kInvalidArgument);

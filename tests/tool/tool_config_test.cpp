@@ -307,7 +307,7 @@ TEST_F(ToolConfigTest, TheCredentialsSectionNamesASourceWithPathsFromTheFile) {
       "key": "pkcs11:object=device-key;type=private", "certificate": "/etc/device.pem"}})");
   EXPECT_EQ(e.credentials.identity.key, "pkcs11:object=device-key;type=private");
   EXPECT_EQ(load_error(R"({"credentials": {"source": "imds"}})"),
-            "credentials.source: expected one of default, environment, profile, container, iot");
+            "credentials.source: expected one of default, environment, profile, process, container, iot");
   EXPECT_EQ(load_error(R"({"credentials": {"key_type": "DER"}})"), "credentials.key_type: expected PEM or ENG");
 }
 

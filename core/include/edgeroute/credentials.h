@@ -211,6 +211,11 @@ class DefaultCredentialsChain final : public CredentialsProvider {
   ProfileCredentialsProvider profile_provider_;
 };
 
+// The credential_process command line of the profile (credentials file first, then
+// config file) and the file it came from. kNotFound when the profile has none.
+Status profile_credential_process(const Environment& env, const ProfileOptions& options, std::string* command,
+                                  std::string* file);
+
 // The region to use: AWS_REGION, AWS_DEFAULT_REGION, then `region` of the profile in
 // the config file. kNotFound when none is set; kParseError for a malformed config
 // file; kInvalidArgument for a value that is not a region name (lowercase letters,

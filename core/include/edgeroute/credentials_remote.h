@@ -1,7 +1,8 @@
-// edgeroute/credentials_remote.h -- credentials fetched over HTTP: container /
-// Greengrass token exchange, and AWS IoT Core's credentials provider.
+// edgeroute/credentials_remote.h -- credentials fetched over HTTP or from a helper
+// program: container / Greengrass token exchange, AWS IoT Core's credentials
+// provider, and the shared config's credential_process.
 //
-// These sources are slow (a network round trip) and return credentials
+// These sources are slow (a network round trip, a process) and return credentials
 // that expire: put a CachingCredentialsProvider (credentials_cache.h) in front of
 // each, which calls get() at start-up and ahead of expiry, one call at a time.
 // get() is still safe from several threads (each provider serializes its own
@@ -18,6 +19,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "edgeroute/clock.h"
 #include "edgeroute/credentials.h"
@@ -115,6 +117,35 @@ class IotCredentialsProvider final : public CredentialsProvider {
 // refuses one: kPermissionDenied "<what> <path>: readable by group or others
 // (mode 0644); chmod 600 it". kNotFound / kIo when it cannot be examined.
 Status check_private_key_file(const std::string& path, const char* what);
+
+// --- credential_process --------------------------------------------------------------
+//
+// The profile's `credential_process`, run as the AWS CLI runs it (botocore
+// ProcessProvider): the command line is split into words by POSIX shell quoting
+// rules as Python's shlex.split does (whitespace separates words; '...' is literal;
+// "..." is literal but for \" and \\; a backslash outside quotes escapes the next
+// character) and executed directly, with execvp -- no shell, so no variables,
+// globs, pipes, redirections or command substitution: a ';' or '$(...)' is a
+// literal argument. stdout is read (at most kMaxCredentialsResponseBytes), stderr
+// passes through to ours, and the process is killed after timeout_ms. stdout must
+// be {"Version": 1, "AccessKeyId", "SecretAccessKey", "SessionToken"?,
+// "Expiration"?}. kNotFound when the profile has no credential_process.
+class ProcessCredentialsProvider final : public CredentialsProvider {
+ public:
+  explicit ProcessCredentialsProvider(const Environment& env, ProfileOptions options = ProfileOptions(),
+                                      std::int64_t timeout_ms = 60000)
+      : env_(env), options_(std::move(options)), timeout_ms_(timeout_ms) {}
+  Status get(std::int64_t utc_now_ms, AwsCredentials* out) const override;
+
+ private:
+  const Environment& env_;
+  ProfileOptions options_;
+  std::int64_t timeout_ms_;
+};
+
+// Splits a command line into words (the rules above). kInvalidArgument for an
+// unterminated quote, a trailing backslash or an empty command.
+Status split_command_line(std::string_view line, std::vector<std::string>* words);
 
 // Parses a credentials answer into *out. Field names: the container / process
 // spelling ("AccessKeyId", ...) or, with iot_shape, {"credentials": {"accessKeyId",

@@ -3,7 +3,8 @@
 // The chain when `source` is empty ("default"), first found wins:
 //   1. the environment (AWS_BEARER_TOKEN_BEDROCK, else AWS_ACCESS_KEY_ID ...);
 //   2. the shared files' static keys of the profile;
-//   3. container / Greengrass credentials (AWS_CONTAINER_CREDENTIALS_*_URI), when set.
+//   3. the profile's credential_process;
+//   4. container / Greengrass credentials (AWS_CONTAINER_CREDENTIALS_*_URI), when set.
 // AWS IoT Core (device certificate) is used only when named: source "iot". Any
 // other named source is used alone, and a missing one is an error, not a fallback.
 // Whatever the source, one CachingCredentialsProvider sits in front of it.
@@ -25,7 +26,8 @@
 namespace edgeroute {
 
 struct CredentialsOptions {
-  // "" or "default" (the chain above), "environment", "profile", "container", "iot".
+  // "" or "default" (the chain above), "environment", "profile", "process",
+  // "container", "iot".
   std::string source;
   std::string profile;  // the shared files' profile; empty: AWS_PROFILE, else default
   // source "iot": the credentials endpoint, role alias, optional thing name, and
