@@ -15,6 +15,7 @@ int invoke_command(int argc, char** argv);
 int drill_command(int argc, char** argv);
 // `catalog refresh`: only in builds with the libcurl transport (EDGEROUTE_TOOL_HAVE_CURL).
 int catalog_refresh_command(int argc, char** argv);
+int credentials_command(int argc, char** argv);
 
 }  // namespace tool
 }  // namespace edgeroute

@@ -33,6 +33,7 @@
 #include "edgeroute/router.h"
 #include "edgeroute/runtime.h"
 #include "routing_flags.h"
+#include "credentials_command.h"
 #include "tool_config.h"
 #include "tool_values.h"
 
@@ -62,7 +63,9 @@ constexpr const char kConnectionUsage[] =
     "  --interval-ms N               pause N ms between one thread's calls (default 0)\n"
     "\n"
     "Credentials: AWS_BEARER_TOKEN_BEDROCK, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY\n"
-    "[/AWS_SESSION_TOKEN], then the shared files of AWS_PROFILE. AWS_ENDPOINT_URL_BEDROCK_RUNTIME\n"
+    "[/AWS_SESSION_TOKEN], the shared files of AWS_PROFILE (keys, then credential_process),\n"
+    "then AWS_CONTAINER_CREDENTIALS_*_URI; or the source --config's \"credentials\" names\n"
+    "(an AWS IoT device certificate: docs/credentials.md). AWS_ENDPOINT_URL_BEDROCK_RUNTIME\n"
     "or AWS_ENDPOINT_URL replaces the regional endpoint. Exit status 0 only if every call\n"
     "succeeded.\n"
     "\n"
@@ -131,6 +134,7 @@ struct Connection {
   std::string alert_command;
   double alert_failover_rate = AlertOptions().failover_rate;
   double alert_non_primary_share = AlertOptions().non_primary_share;
+  CredentialsOptions credentials;  // --config's "credentials"
   bool failover_flags = false;  // any of the above but repeat: they need --allow
   bool drill_report = false;    // `edgeroute drill`: a line per call and a summary
   HttpTimeouts timeouts;
@@ -229,6 +233,7 @@ int apply_config_file(const char* command, int argc, char** argv, Connection* c)
     c->connect_to_from_file = true;
   }
   c->ca_bundle = file.ca_bundle;
+  c->credentials = file.credentials;
   c->endpoint_url = file.endpoint_url;
   if (file.deadline_ms > 0) c->deadline_ms = file.deadline_ms;
   if (file.connect_timeout_ms > 0) c->timeouts.connect_ms = static_cast<std::uint32_t>(file.connect_timeout_ms);
@@ -469,6 +474,7 @@ class Routed {
     }
     options.connect_to = c.connect_to;
     options.ca_bundle = c.ca_bundle;
+    options.credentials_settings = c.credentials;
     options.endpoint_url =
         c.endpoint_url.empty() ? bedrock::endpoint_url_from_environment(process_environment()) : c.endpoint_url;
     options.timeouts = c.timeouts;
@@ -588,7 +594,9 @@ class Session {
     config.timeouts = c.timeouts;
     config.endpoint_url =
         c.endpoint_url.empty() ? bedrock::endpoint_url_from_environment(process_environment()) : c.endpoint_url;
-    client_ = std::make_unique<bedrock::Client>(*transport_, credentials_, system_clock(),
+    const Status made = tool_credentials(c.credentials, c.ca_bundle, &credentials_);
+    if (!made.ok()) return fail(command, made.message());
+    client_ = std::make_unique<bedrock::Client>(*transport_, credentials_->provider(), system_clock(),
                                                 mbedtls_crypto(), std::move(config));
     options_.region = region_;
     options_.deadline_ms = c.deadline_ms;
@@ -605,7 +613,7 @@ class Session {
 
  private:
   std::string region_;
-  DefaultCredentialsChain credentials_{process_environment()};
+  std::unique_ptr<CredentialsSetup> credentials_;
   std::unique_ptr<CurlTransport> transport_;
   std::unique_ptr<bedrock::Client> client_;
   bedrock::CallOptions options_;

@@ -20,6 +20,7 @@ constexpr const char kUsage[] =
     "  converse  send a Converse or ConverseStream request and print the answer\n"
     "  invoke    send a model's native body (InvokeModel[WithResponseStream])\n"
     "  drill     failover drill: take a region out for N seconds while routed calls run\n"
+    "  credentials  which credentials source signs, the key ID's last 4 characters, the expiry\n"
 #endif
     "  version   print the version and the SHA-256 backend in use\n"
     "\n"
@@ -51,6 +52,7 @@ int dispatch(int argc, char** argv) {
   if (std::strcmp(command, "converse") == 0) return edgeroute::tool::converse_command(argc - 2, argv + 2);
   if (std::strcmp(command, "invoke") == 0) return edgeroute::tool::invoke_command(argc - 2, argv + 2);
   if (std::strcmp(command, "drill") == 0) return edgeroute::tool::drill_command(argc - 2, argv + 2);
+  if (std::strcmp(command, "credentials") == 0) return edgeroute::tool::credentials_command(argc - 2, argv + 2);
 #endif
   if (std::strcmp(command, "version") == 0 || std::strcmp(command, "--version") == 0) {
     std::printf("edgeroute %s\n", edgeroute::version());

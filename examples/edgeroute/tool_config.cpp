@@ -89,7 +89,7 @@ class Reader {
     if (!refuse_credentials(root, "")) return false;
     if (!check_keys(root, "",
                     {"region", "connect_to", "ca_bundle", "endpoint_url", "timeouts_ms", "routing",
-                     "failover", "alert"})) {
+                     "failover", "alert", "credentials"})) {
       return false;
     }
     if (!string_member(root, "", "region", &out_->region) ||
@@ -99,7 +99,7 @@ class Reader {
       return false;
     }
     out_->ca_bundle = resolve(path_, out_->ca_bundle);
-    return timeouts(root) && routing(root) && failover(root) && alert(root);
+    return timeouts(root) && routing(root) && failover(root) && alert(root) && credentials(root);
   }
 
   bool fail(const std::string& member, const std::string& what) {
@@ -113,7 +113,10 @@ class Reader {
     for (const cJSON* item = node->child; item != nullptr; item = item->next, ++index) {
       const bool member = cJSON_IsObject(node);
       const std::string here = member ? member_path(path, item) : index_path(path, index);
-      if (member && looks_like_credential(item->string)) {
+      // The "credentials" section names a source (paths, names), never a secret;
+      // its members are still checked like any other key.
+      const bool source_section = member && path.empty() && std::strcmp(item->string, "credentials") == 0;
+      if (member && !source_section && looks_like_credential(item->string)) {
         return fail(here,
                     "credentials do not belong in the config file (value not shown); give them "
                     "in the environment or the AWS shared files");
@@ -359,6 +362,53 @@ class Reader {
            string_member(a, "alert", "command", &out_->alert_command) &&
            rate(a, "failover_rate", &out_->alert_failover_rate) &&
            rate(a, "non_primary_share", &out_->alert_non_primary_share);
+  }
+
+  bool credentials(const cJSON* root) {
+    const cJSON* c = nullptr;
+    if (!section(root, "credentials", &c)) return false;
+    if (c == nullptr) return true;
+    CredentialsOptions& o = out_->credentials;
+    if (!check_keys(c, "credentials",
+                    {"source", "profile", "endpoint", "role_alias", "thing_name", "certificate", "key", "key_type",
+                     "engine", "refresh_ms"}) ||
+        !string_member(c, "credentials", "source", &o.source) ||
+        !string_member(c, "credentials", "profile", &o.profile) ||
+        !string_member(c, "credentials", "endpoint", &o.endpoint) ||
+        !string_member(c, "credentials", "role_alias", &o.role_alias) ||
+        !string_member(c, "credentials", "thing_name", &o.thing_name) ||
+        !string_member(c, "credentials", "certificate", &o.identity.certificate_file) ||
+        !string_member(c, "credentials", "key", &o.identity.key) ||
+        !string_member(c, "credentials", "key_type", &o.identity.key_type) ||
+        !string_member(c, "credentials", "engine", &o.identity.engine)) {
+      return false;
+    }
+    const char* sources[] = {"default", "environment", "profile", "process", "container", "iot"};
+    bool known = o.source.empty();
+    for (const char* name : sources) known = known || o.source == name;
+    if (!known) return fail("credentials.source", "expected one of default, environment, profile, process, container, iot");
+    if (o.identity.key_type.empty()) o.identity.key_type = "PEM";
+    if (o.identity.key_type != "PEM" && o.identity.key_type != "ENG") {
+      return fail("credentials.key_type", "expected PEM or ENG");
+    }
+    o.identity.certificate_file = resolve(path_, o.identity.certificate_file);
+    if (o.identity.key_type == "PEM") o.identity.key = resolve(path_, o.identity.key);
+    // Refresh windows, for short-lived credentials or a test: ms.
+    const cJSON* r = nullptr;
+    if (!section(c, "refresh_ms", &r)) return false;
+    if (r == nullptr) return true;
+    if (!check_keys(r, "credentials.refresh_ms", {"advisory", "mandatory", "jitter"})) return false;
+    const std::pair<const char*, std::int64_t*> windows[] = {{"advisory", &o.cache.advisory_refresh_ms},
+                                                             {"mandatory", &o.cache.mandatory_refresh_ms},
+                                                             {"jitter", &o.cache.refresh_jitter_ms}};
+    for (const auto& w : windows) {
+      const cJSON* item = cJSON_GetObjectItemCaseSensitive(r, w.first);
+      if (item != nullptr &&
+          !whole_number(item, std::string("credentials.refresh_ms.") + w.first, 0, 24LL * 3600 * 1000, w.second)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   const std::string& path_;

@@ -45,6 +45,8 @@
 #include <string>
 #include <vector>
 
+#include "edgeroute/credentials_setup.h"
+
 namespace edgeroute {
 namespace tool {
 
@@ -78,6 +80,8 @@ struct ToolConfig {
 
   // The alert hook: the command runs when a share crosses its threshold.
   std::string alert_command;
+  // "credentials": which source signs (never a secret: names, paths, windows).
+  CredentialsOptions credentials;
   double alert_failover_rate = -1;
   double alert_non_primary_share = -1;
 };

@@ -186,7 +186,7 @@ TEST_F(ToolConfigTest, AnUnknownKeyIsAnErrorNamingItsPath) {
   EXPECT_EQ(load_error(R"({"regoin": "eu-central-1"})"),
             "regoin: unknown key (expected region, connect_to, ca_bundle, endpoint_url, "
             "timeouts_ms, routing, "
-            "failover, alert)");
+            "failover, alert, credentials)");
   EXPECT_EQ(load_error(R"({"routing": {"allow": "eu", "mdoe": "latency"}})"),
             "routing.mdoe: unknown key (expected allow, mode, order, weights, session, catalog, "
             "catalog_extend, "
@@ -289,6 +289,28 @@ TEST_F(ToolConfigTest, TheCatalogIsOneFile) {
             "routing.catalog: expected one file name (more files go in catalog_extend)");
 }
 
+TEST_F(ToolConfigTest, TheCredentialsSectionNamesASourceWithPathsFromTheFile) {
+  const ToolConfig c = load(R"({"credentials": {"source": "iot", "endpoint": "c2abc.credentials.iot.eu-central-1.amazonaws.com",
+      "role_alias": "edge-bedrock", "thing_name": "line-7", "certificate": "device.pem", "key": "device.key",
+      "refresh_ms": {"advisory": 20000, "mandatory": 10000, "jitter": 0}}})");
+  EXPECT_EQ(c.credentials.source, "iot");
+  EXPECT_EQ(c.credentials.role_alias, "edge-bedrock");
+  EXPECT_EQ(c.credentials.thing_name, "line-7");
+  EXPECT_EQ(c.credentials.identity.certificate_file, dir_ + "/device.pem");
+  EXPECT_EQ(c.credentials.identity.key, dir_ + "/device.key");
+  EXPECT_EQ(c.credentials.identity.key_type, "PEM");
+  EXPECT_EQ(c.credentials.cache.advisory_refresh_ms, 20000);
+  EXPECT_EQ(c.credentials.cache.mandatory_refresh_ms, 10000);
+  EXPECT_EQ(c.credentials.cache.refresh_jitter_ms, 0);
+  // An engine key is an ID, not a path: kept as written.
+  const ToolConfig e = load(R"({"credentials": {"source": "iot", "key_type": "ENG", "engine": "pkcs11",
+      "key": "pkcs11:object=device-key;type=private", "certificate": "/etc/device.pem"}})");
+  EXPECT_EQ(e.credentials.identity.key, "pkcs11:object=device-key;type=private");
+  EXPECT_EQ(load_error(R"({"credentials": {"source": "imds"}})"),
+            "credentials.source: expected one of default, environment, profile, process, container, iot");
+  EXPECT_EQ(load_error(R"({"credentials": {"key_type": "DER"}})"), "credentials.key_type: expected PEM or ENG");
+}
+
 TEST_F(ToolConfigTest, ACredentialKeyAnywhereRefusesTheFileWithoutItsValue) {
   const std::string kRefused =
       ": credentials do not belong in the config file (value not shown); give them in the "
@@ -306,10 +328,13 @@ TEST_F(ToolConfigTest, ACredentialKeyAnywhereRefusesTheFileWithoutItsValue) {
       {"{\"api-key\": " + v + "}", "api-key"},
       {"{\"connect_to\": [{\"aws_access_key_id\": \"AKIDEXAMPLE\"}]}",
        "connect_to[0].aws_access_key_id"},
-      // Before any other complaint, however early that one comes.
+      // Before any other complaint, however early that one comes; the "credentials"
+      // section names a source, and a secret inside it is refused all the same.
       {"{\"regoin\": 1, \"routing\": {\"mode\": \"x\"}, \"credentials\": {\"password\": " + v +
            "}}",
-       "credentials"},
+       "credentials.password"},
+      {"{\"credentials\": {\"source\": \"iot\", \"aws_secret_access_key\": " + v + "}}",
+       "credentials.aws_secret_access_key"},
   };
   for (const Case& c : cases) {
     const std::string error = load_error(c.text);

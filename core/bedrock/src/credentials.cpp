@@ -19,6 +19,7 @@ void AwsCredentials::clear() {
     s->clear();
   }
   expiration_utc_ms_ = 0;
+  source_ = "";
 }
 
 AwsCredentials& AwsCredentials::operator=(const AwsCredentials& other) {
@@ -30,6 +31,7 @@ AwsCredentials& AwsCredentials::operator=(const AwsCredentials& other) {
     session_token_ = other.session_token_;
     bearer_token_ = other.bearer_token_;
     expiration_utc_ms_ = other.expiration_utc_ms_;
+    source_ = other.source_;
   }
   return *this;
 }
@@ -164,6 +166,7 @@ struct ProfileValues {
   std::string_view secret_access_key;
   std::string_view session_token;
   std::string_view region;
+  std::string_view credential_process;
   // The profile gets its credentials some way this provider does not implement.
   const char* unsupported_source = nullptr;
 };
@@ -191,7 +194,7 @@ void take_value(std::string_view key, std::string_view value, ProfileValues* out
   } else if (iequals(key, "role_arn")) {
     out->unsupported_source = "role_arn";
   } else if (iequals(key, "credential_process")) {
-    out->unsupported_source = "credential_process";
+    out->credential_process = value;
   } else if (iequals(key, "sso_session") || iequals(key, "sso_start_url")) {
     out->unsupported_source = "SSO";
   } else if (iequals(key, "web_identity_token_file")) {
@@ -339,6 +342,7 @@ Status EnvironmentCredentialsProvider::get(std::int64_t /*utc_now_ms*/, AwsCrede
     Status s = check_value(bearer, kMaxCredentialValueBytes, "the token", "AWS_BEARER_TOKEN_BEDROCK");
     if (!s.ok()) return s;
     *out = AwsCredentials::bearer(bearer);
+    out->set_source("environment");
     return Status();
   }
   const std::string_view key_id = env_value(env_, "AWS_ACCESS_KEY_ID");
@@ -352,10 +356,50 @@ Status EnvironmentCredentialsProvider::get(std::int64_t /*utc_now_ms*/, AwsCrede
                          key_id.empty() ? "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID",
                          key_id.empty() ? "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY");
   }
-  return make_sigv4_credentials(key_id, secret, env_value(env_, "AWS_SESSION_TOKEN"), "environment", out);
+  Status s = make_sigv4_credentials(key_id, secret, env_value(env_, "AWS_SESSION_TOKEN"), "environment", out);
+  if (s.ok()) out->set_source("environment");
+  return s;
 }
 
+namespace {
+
+ProfileCredentialsProvider::FileStamp stamp_of(const std::string& path) {
+  ProfileCredentialsProvider::FileStamp stamp;
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return stamp;
+  stamp.exists = true;
+  stamp.device = static_cast<std::uint64_t>(st.st_dev);
+  stamp.inode = static_cast<std::uint64_t>(st.st_ino);
+  stamp.size = static_cast<std::uint64_t>(st.st_size);
+  stamp.mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+  return stamp;
+}
+
+}  // namespace
+
 Status ProfileCredentialsProvider::get(std::int64_t /*utc_now_ms*/, AwsCredentials* out) const {
+  ResolvedProfile where;
+  Status s = resolve_profile(env_, options_, &where);
+  if (!s.ok()) return s;
+  // Stamped before reading: a file changed while it is read is read again next time.
+  const FileStamp credentials_stamp = stamp_of(where.credentials_file);
+  const FileStamp config_stamp = stamp_of(where.config_file);
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!have_result_ || !(credentials_stamp == credentials_stamp_) || !(config_stamp == config_stamp_) ||
+      where.credentials_file != stamped_credentials_file_ || where.config_file != stamped_config_file_) {
+    result_credentials_.clear();
+    result_ = read_files(&result_credentials_);
+    have_result_ = true;
+    credentials_stamp_ = credentials_stamp;
+    config_stamp_ = config_stamp;
+    stamped_credentials_file_ = where.credentials_file;
+    stamped_config_file_ = where.config_file;
+  }
+  if (result_.ok()) *out = result_credentials_;
+  return result_;
+}
+
+Status ProfileCredentialsProvider::read_files(AwsCredentials* out) const {
   ResolvedProfile where;
   Status s = resolve_profile(env_, options_, &where);
   if (!s.ok()) return s;
@@ -370,10 +414,18 @@ Status ProfileCredentialsProvider::get(std::int64_t /*utc_now_ms*/, AwsCredentia
 
   // The credentials file wins, as in the AWS CLI; keys never mix across files.
   if (!from_credentials.access_key_id.empty() || !from_credentials.secret_access_key.empty()) {
-    return keys_from(from_credentials, where.credentials_file, where.profile, out);
+    s = keys_from(from_credentials, where.credentials_file, where.profile, out);
+    if (s.ok()) out->set_source("shared credentials file");
+    return s;
   }
   if (!from_config.access_key_id.empty() || !from_config.secret_access_key.empty()) {
-    return keys_from(from_config, where.config_file, where.profile, out);
+    s = keys_from(from_config, where.config_file, where.profile, out);
+    if (s.ok()) out->set_source("shared config file");
+    return s;
+  }
+  if (!from_credentials.credential_process.empty() || !from_config.credential_process.empty()) {
+    return Status::error(Code::kNotFound, "profile '%s' has no static keys but a credential_process",
+                         where.profile.c_str());
   }
   const char* unsupported = from_credentials.unsupported_source != nullptr ? from_credentials.unsupported_source
                                                                            : from_config.unsupported_source;
@@ -386,6 +438,28 @@ Status ProfileCredentialsProvider::get(std::int64_t /*utc_now_ms*/, AwsCredentia
   }
   return Status::error(Code::kNotFound, "profile '%s' not found in %s or %s", where.profile.c_str(),
                        where.credentials_file.c_str(), where.config_file.c_str());
+}
+
+Status profile_credential_process(const Environment& env, const ProfileOptions& options, std::string* command,
+                                  std::string* file) {
+  ResolvedProfile where;
+  Status s = resolve_profile(env, options, &where);
+  if (!s.ok()) return s;
+  FileText credentials_text, config_text;
+  ProfileValues from_credentials, from_config;
+  s = read_profile(where.credentials_file, FileKind::kCredentials, where.profile, &credentials_text,
+                   &from_credentials);
+  if (s.ok()) s = read_profile(where.config_file, FileKind::kConfig, where.profile, &config_text, &from_config);
+  if (!s.ok()) return s;
+  // The credentials file wins, as for keys.
+  const bool in_credentials = !from_credentials.credential_process.empty();
+  const std::string_view found = in_credentials ? from_credentials.credential_process : from_config.credential_process;
+  if (found.empty()) {
+    return Status::error(Code::kNotFound, "profile '%s' has no credential_process", where.profile.c_str());
+  }
+  command->assign(found);
+  *file = in_credentials ? where.credentials_file : where.config_file;
+  return Status();
 }
 
 Status ChainCredentialsProvider::get(std::int64_t utc_now_ms, AwsCredentials* out) const {

@@ -66,8 +66,25 @@ Status Runtime::init() {
   if (options_.credentials != nullptr) {
     credentials_ = options_.credentials;
   } else {
-    own_credentials_ = std::make_unique<DefaultCredentialsChain>(process_environment());
-    credentials_ = own_credentials_.get();
+    const std::string ca_bundle = options_.ca_bundle;
+    const Status st = make_credentials(
+        options_.credentials_settings, process_environment(), *clock_,
+        [ca_bundle](const TlsClientIdentity& identity, std::unique_ptr<Transport>* out) {
+          CurlTransport::Config config;
+          config.ca_bundle = ca_bundle;
+          config.max_connections = 1;
+          config.client = identity;
+          std::unique_ptr<CurlTransport> transport;
+          const Status created = CurlTransport::create(config, &transport);
+          if (created.ok()) *out = std::move(transport);
+          return created;
+        },
+        &credentials_setup_);
+    if (!st.ok()) return st;
+    credentials_ = &credentials_setup_->provider();
+    // Fetched now, so the first call does not wait for it; a failure is not fatal
+    // here: each call reports it (and the cache retries after its backoff).
+    (void)credentials_setup_->cache().prime(clock_->utc_unix_ms());
   }
   // The catalog: tens of KiB of fixed tables, on the heap once.
   catalog_ = std::make_unique<Catalog>();

@@ -199,6 +199,7 @@ struct CurlTransport::Impl {
   std::string ca_bundle;  // resolved at creation; empty = libcurl's default
   bool http2 = false;
   const Clock* deadline_clock = nullptr;  // deadlines and timings; never null
+  TlsClientIdentity client;
   char error_text[CURL_ERROR_SIZE] = {};
   // Scratch reused across exchanges so their capacity is allocated once.
   std::string url;  // as last given to curl; empty: none yet
@@ -239,6 +240,7 @@ Status CurlTransport::create(const Config& config, std::unique_ptr<CurlTransport
   std::unique_ptr<Impl> impl(new Impl);
   impl->http2 = config.http2;
   impl->deadline_clock = config.clock != nullptr ? config.clock : &system_clock();
+  impl->client = config.client;
   impl->ca_bundle = config.ca_bundle;
   if (impl->ca_bundle.empty()) {
     const char* env = std::getenv("AWS_CA_BUNDLE");
@@ -302,6 +304,16 @@ Status CurlTransport::Impl::configure(const HttpRequest& request, const HttpTime
     set(CURLOPT_SSL_VERIFYPEER, 1L);
     set(CURLOPT_SSL_VERIFYHOST, 2L);
     if (!ca_bundle.empty()) set(CURLOPT_CAINFO, ca_bundle.c_str());
+    if (!client.empty()) {
+      if (!client.engine.empty()) {
+        set(CURLOPT_SSLENGINE, client.engine.c_str());
+        set(CURLOPT_SSLENGINE_DEFAULT, 1L);
+      }
+      set(CURLOPT_SSLCERT, client.certificate_file.c_str());
+      set(CURLOPT_SSLCERTTYPE, "PEM");
+      set(CURLOPT_SSLKEY, client.key.c_str());
+      set(CURLOPT_SSLKEYTYPE, client.key_type.c_str());
+    }
     set(CURLOPT_HTTP_VERSION, http2 ? static_cast<long>(CURL_HTTP_VERSION_2TLS)
                                     : static_cast<long>(CURL_HTTP_VERSION_1_1));
     // No signals: the process may be multi-threaded and DNS timeouts must not use SIGALRM.

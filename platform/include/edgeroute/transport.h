@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "edgeroute/status.h"
@@ -40,6 +41,19 @@ struct HttpTimeouts {
   std::uint32_t idle_ms = 30000;        // longest gap between body bytes of a stream
   // Absolute monotonic deadline (edgeroute::Clock) for the whole exchange; 0 = none.
   std::int64_t deadline_monotonic_ns = 0;
+};
+
+// A client certificate for mutual TLS (AWS IoT's credentials endpoint). Set on a
+// transport when it is built (CurlTransport::Config::client), never per request.
+struct TlsClientIdentity {
+  std::string certificate_file;  // PEM certificate (chain), device certificate first
+  // key_type "PEM": a PEM private key file. "ENG": a key ID the TLS library's
+  // engine resolves (a PKCS#11 URI such as "pkcs11:object=device-key;type=private"),
+  // with `engine` naming it ("pkcs11"); only where libcurl's TLS backend has engines.
+  std::string key;
+  std::string key_type = "PEM";
+  std::string engine;
+  bool empty() const { return certificate_file.empty(); }
 };
 
 // Receives the response. Returning an error from any callback aborts the

@@ -27,6 +27,7 @@ BAD_SIGNATURE_MESSAGE = (
     "The request signature we calculated does not match the signature you provided. "
     "Check your AWS Secret Access Key and signing method. Consult the service documentation for details.")
 BAD_TOKEN_MESSAGE = "The security token included in the request is invalid."
+EXPIRED_TOKEN_MESSAGE = "The security token included in the request is expired"
 BAD_API_KEY_MESSAGE = "Authentication failed: Please make sure your API Key is valid."
 
 
@@ -133,6 +134,8 @@ class Authenticator:
                 presented_token is not None
                 and not hmac.compare_digest(presented_token.encode(), credential.session_token.encode())):
             raise AuthError("UnrecognizedClientException", BAD_TOKEN_MESSAGE, identity)
+        if credential.expires_at is not None and self._clock().timestamp() >= credential.expires_at:
+            raise AuthError("ExpiredTokenException", EXPIRED_TOKEN_MESSAGE, identity)
 
         amz_date = headers.get("X-Amz-Date")
         if amz_date is None:

@@ -20,7 +20,7 @@ import time
 import uuid
 from collections import Counter
 
-from . import eventstream, tls, wire
+from . import eventstream, identity, tls, wire
 from .auth import Authenticator, AuthError
 from .catalog import Catalog
 from .control_plane import ControlPlane
@@ -76,6 +76,9 @@ class Simulator:
         self._t0 = time.monotonic()
         self._ready_file = os.path.join(self.state_dir, "ready.json")
         self._log_file = None
+        self.identity = None  # identity.Identity when the world has an identity section
+        self._identity_listeners = {}  # "iot" / "container" -> _Listener
+        self._iot_contexts = {}
 
     # -- life cycle ---------------------------------------------------------
 
@@ -97,6 +100,8 @@ class Simulator:
             self._open_listener(region, reopening=False)
         self._control = _Listener(("127.0.0.1", control_port), ControlHandler, self)
         self.spawn(self._control.serve_forever, ACCEPT_POLL_S)
+        if self.world.identity is not None:
+            self._start_identity(ca if not self.plain_http else None)
 
         self._t0 = time.monotonic()
         self.sync_listeners()
@@ -119,6 +124,9 @@ class Simulator:
         if self._control is not None:
             self._control.shutdown()
             self._control.server_close()
+        for listener in self._identity_listeners.values():
+            listener.shutdown()
+            listener.server_close()
         with self._lock:
             connections = list(self._connections)
         for connection in connections:
@@ -153,7 +161,54 @@ class Simulator:
             "control": {"host": control_host, "port": control_port,
                         "url": f"http://{control_host}:{control_port}"},
             "requests_log": os.path.join(self.state_dir, "requests.jsonl"),
+            **({"identity": self._identity_info()} if self.identity is not None else {}),
         }
+
+    # -- the identity side ----------------------------------------------------
+
+    def _start_identity(self, server_ca) -> None:
+        """The IoT credentials endpoint (mutual TLS) and the container credentials
+        endpoint (plain HTTP, as on 169.254.170.2), both on loopback."""
+        self.identity = identity.Identity(self.world, self.world.identity, self.state_dir)
+        if server_ca is not None:
+            self._iot_contexts = self.identity.setup_pki(server_ca)
+            iot = _Listener(("127.0.0.1", 0), IdentityHandler, self, None, self._iot_contexts["normal"])
+            iot.kind = "iot"
+            self._identity_listeners["iot"] = iot
+            self.spawn(iot.serve_forever, ACCEPT_POLL_S)
+        container = _Listener(("127.0.0.1", 0), IdentityHandler, self)
+        container.kind = "container"
+        self._identity_listeners["container"] = container
+        self.spawn(container.serve_forever, ACCEPT_POLL_S)
+
+    def _identity_info(self) -> dict:
+        info = {}
+        iot = self._identity_listeners.get("iot")
+        if iot is not None:
+            info["iot"] = {"endpoint": f"https://127.0.0.1:{iot.server_address[1]}",
+                           "hostname": identity.IOT_HOSTNAME, "device_ca": self.identity.device_ca,
+                           "role_aliases": sorted(self.world.identity.role_aliases),
+                           "devices": self.identity.device_files, "rogue_device": self.identity.rogue_files}
+        container = self._identity_listeners["container"]
+        info["container"] = {"full_uri": f"http://127.0.0.1:{container.server_address[1]}/v2/credentials"}
+        return info
+
+    def control_identity(self, request) -> dict:
+        """POST /identity: take an endpoint down, refuse certificates, change the duration."""
+        state = self.identity.control(request)
+        iot = self._identity_listeners.get("iot")
+        if iot is not None:
+            iot.tls_context = self._iot_contexts["refusing" if self.identity.refuse_certificates else "normal"]
+        # Kept-alive connections would carry on as before: the change applies to every
+        # request from now on.
+        with self._lock:
+            doomed = [c for c, name in self._connections.items() if name and name.startswith("identity:")]
+        for connection in doomed:
+            _shutdown_socket(connection)
+        return state
+
+    def identity_admits(self, kind: str) -> bool:
+        return not (self.identity.iot_down if kind == "iot" else self.identity.container_down)
 
     # -- threads and time ---------------------------------------------------
 
@@ -301,12 +356,20 @@ class _Listener(socketserver.ThreadingMixIn, http.server.HTTPServer):
         connection = sock
         handler = None
         try:
+            kind = getattr(self, "kind", None)
+            if kind is not None and not self.simulator.identity_admits(kind):
+                # "Down": the connection is dropped before a byte is exchanged.
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                sock.close()
+                return
             if self.tls_context is not None:
                 connection = self.tls_context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
             # Tracked before the handshake, so that stop() can interrupt it.
-            self.simulator.track(connection, self.region.name if self.region else None)
-            if self.tls_context is not None:
+            self.simulator.track(connection, self.region.name if self.region else (
+                f"identity:{kind}" if kind is not None else None))
+            if self.tls_context is not None and self.region is not None:
                 self.simulator.pause(self.simulator.region_delay_s(self.region))
+            if self.tls_context is not None:
                 connection.settimeout(HANDSHAKE_TIMEOUT_S)
                 connection.do_handshake()
             handler = self.RequestHandlerClass(connection, client_address, self)
@@ -610,6 +673,36 @@ def _max_output_tokens(request: dict) -> int:
     return limit if isinstance(limit, int) and limit > 0 else 0
 
 
+class IdentityHandler(_BaseHandler):
+    """The IoT credentials endpoint or the container credentials endpoint."""
+
+    def do_GET(self):
+        sim, kind = self.server.simulator, self.server.kind
+        record = {"time": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="milliseconds"),
+                  "region": f"identity:{kind}", "operation": None, "status": None, "access_key_id": None,
+                  "account_id": None}
+        try:
+            if kind == "iot":
+                record["operation"] = "GetCredentialsForRoleAlias"
+                parts = self.path.split("?")[0].split("/")
+                thing = self.headers.get("x-amzn-iot-thingname")
+                record["thing_name"] = thing
+                if len(parts) != 4 or parts[1] != "role-aliases" or parts[3] != "credentials":
+                    status, payload, fields = 404, {"message": "Not Found"}, {}
+                else:
+                    record["role_alias"] = parts[2]
+                    client_cn = identity.peer_common_name(self.connection)
+                    record["client_certificate"] = client_cn
+                    status, payload, fields = identity.iot_answer(sim.identity, parts[2], thing, client_cn)
+            else:
+                record["operation"] = "ContainerCredentials"
+                status, payload, fields = identity.container_answer(sim.identity, self.headers.get("Authorization"))
+            record.update(fields, status=status)
+            self._send_json(status, payload)
+        finally:
+            sim.log_request(record)
+
+
 class ControlHandler(_BaseHandler):
     """GET /status, GET /faults, POST /faults {"region": R, "faults": [...]},
     POST /latency {"region": R, "latency_ms": N, "jitter_ms": M}."""
@@ -626,6 +719,14 @@ class ControlHandler(_BaseHandler):
 
     def do_POST(self):
         sim = self.server.simulator
+        if self.path == "/identity" and sim.identity is not None:
+            try:
+                state = sim.control_identity(json.loads(self._read_body() or b"null"))
+            except (ValueError, WorldError) as e:
+                self._send_json(400, {"message": str(e)})
+                return
+            self._send_json(200, state)
+            return
         if self.path not in ("/faults", "/latency"):
             self._send_json(404, {"message": "unknown path; try POST /faults, POST /latency"})
             return

@@ -51,6 +51,8 @@ class Credential:
     access_key_id: str
     secret_access_key: str = field(repr=False)
     session_token: Optional[str] = field(default=None, repr=False)
+    #: Epoch seconds after which requests signed with it are refused (minted ones).
+    expires_at: Optional[float] = None
 
 
 @dataclass(frozen=True)
@@ -138,6 +140,7 @@ class World:
     regions: tuple
     profiles: dict  # profile id -> Profile
     profile_only_models: frozenset
+    identity: object = None  # identity.IdentityConfig, or None: no identity endpoints
 
     def region(self, name: str) -> Region:
         return next(r for r in self.regions if r.name == name)
@@ -171,7 +174,7 @@ def load_world(path: str) -> World:
 def parse_world(data) -> World:
     """Validate the decoded JSON of a world file."""
     _object(data, "world", required=("accounts", "regions"),
-            optional=("seed", "profiles", "profile_only_models", "description"))
+            optional=("seed", "profiles", "profile_only_models", "description", "identity"))
     seed = _integer(data.get("seed", 0), "seed")
     if "description" in data:
         _string(data["description"], "description")
@@ -248,7 +251,12 @@ def parse_world(data) -> World:
     profile_only = frozenset(
         _string(m, f"profile_only_models[{i}]")
         for i, m in enumerate(_list(data.get("profile_only_models", []), "profile_only_models")))
-    return World(seed, credentials, api_keys, tuple(regions), profiles, profile_only)
+    identity = None
+    if "identity" in data:
+        from .identity import parse_identity  # identity imports this module
+        identity = parse_identity(data["identity"], {c.account_id for c in credentials.values()} |
+                                  set(api_keys.values()) | {a["id"] for a in data["accounts"]})
+    return World(seed, credentials, api_keys, tuple(regions), profiles, profile_only, identity)
 
 
 def parse_region(data, path: str) -> Region:

@@ -28,6 +28,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -69,6 +70,10 @@ class AwsCredentials {
   std::string_view secret_access_key() const { return secret_access_key_; }
   std::string_view session_token() const { return session_token_; }  // empty: none
   std::string_view bearer_token() const { return bearer_token_; }
+  // Which source produced them ("environment", "shared credentials file", "iot",
+  // "container", "process", ...): a static string, never a secret; "" when unset.
+  const char* source() const { return source_; }
+  void set_source(const char* source) { source_ = source != nullptr ? source : ""; }
   // UTC milliseconds after which the credentials are no longer valid; 0: no expiry.
   std::int64_t expiration_utc_ms() const { return expiration_utc_ms_; }
   // Whether they are expired (or expire within margin_ms) at utc_now_ms.
@@ -89,6 +94,7 @@ class AwsCredentials {
   std::string session_token_;
   std::string bearer_token_;
   std::int64_t expiration_utc_ms_ = 0;
+  const char* source_ = "";
 };
 
 // Read access to environment variables.
@@ -136,8 +142,9 @@ struct ProfileOptions {
   std::string config_file;
 };
 
-// Static keys of a profile from the shared credentials and config files. Files are
-// read on every get() (at start-up and on refresh), so an edited file takes effect.
+// Static keys of a profile from the shared credentials and config files. get()
+// re-reads a file only when it changed (its inode, size or modification time), so
+// an edited file takes effect and an unchanged one costs two stat calls.
 //
 // File format (the AWS CLI's): "[section]" lines, "key = value" lines, full-line
 // comments starting with '#' or ';', blank lines. Keys are case-insensitive;
@@ -153,9 +160,27 @@ class ProfileCredentialsProvider final : public CredentialsProvider {
       : env_(env), options_(std::move(options)) {}
   Status get(std::int64_t utc_now_ms, AwsCredentials* out) const override;
 
+  // Identity of one file as last read: a change in any field means read it again.
+  struct FileStamp {
+    bool exists = false;
+    std::uint64_t device = 0, inode = 0, size = 0;
+    std::int64_t mtime_ns = 0;
+    bool operator==(const FileStamp& o) const {
+      return exists == o.exists && device == o.device && inode == o.inode && size == o.size && mtime_ns == o.mtime_ns;
+    }
+  };
+
  private:
+  Status read_files(AwsCredentials* out) const;
+
   const Environment& env_;
   ProfileOptions options_;
+  mutable std::mutex mutex_;
+  mutable bool have_result_ = false;
+  mutable std::string stamped_credentials_file_, stamped_config_file_;
+  mutable FileStamp credentials_stamp_, config_stamp_;
+  mutable Status result_;
+  mutable AwsCredentials result_credentials_;
 };
 
 // Tries providers in order and returns the first credentials found. Stops at the
@@ -185,6 +210,11 @@ class DefaultCredentialsChain final : public CredentialsProvider {
   EnvironmentCredentialsProvider env_provider_;
   ProfileCredentialsProvider profile_provider_;
 };
+
+// The credential_process command line of the profile (credentials file first, then
+// config file) and the file it came from. kNotFound when the profile has none.
+Status profile_credential_process(const Environment& env, const ProfileOptions& options, std::string* command,
+                                  std::string* file);
 
 // The region to use: AWS_REGION, AWS_DEFAULT_REGION, then `region` of the profile in
 // the config file. kNotFound when none is set; kParseError for a malformed config

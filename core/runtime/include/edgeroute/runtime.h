@@ -43,6 +43,7 @@
 #include "edgeroute/catalog.h"
 #include "edgeroute/clock.h"
 #include "edgeroute/credentials.h"
+#include "edgeroute/credentials_setup.h"
 #include "edgeroute/failover.h"
 #include "edgeroute/health.h"
 #include "edgeroute/policy.h"
@@ -107,8 +108,12 @@ struct RuntimeOptions {
   HttpTimeouts probe_timeouts{3000, 3000, 3000, 0};
 
   // --- Seams (all optional) ---
-  // Credentials; null: the default chain (environment, then the shared files).
+  // Credentials; null: the sources credentials_settings names (by default the
+  // chain in credentials_setup.h: environment, shared files, container), behind
+  // one CachingCredentialsProvider, fetched at create(). A provider passed here
+  // is used as is (cache it yourself).
   const CredentialsProvider* credentials = nullptr;
+  CredentialsOptions credentials_settings;
   // The monotonic and UTC clock of every deadline, cooldown and signature; null:
   // system_clock().
   const Clock* clock = nullptr;
@@ -194,6 +199,10 @@ class Runtime {
   const Policy& policy() const { return *policy_; }
   Router& router() { return *router_; }
   const Clock& clock() const { return *clock_; }
+  // The credentials cache the Runtime built (null when the caller passed a provider).
+  const CachingCredentialsProvider* credentials_cache() const {
+    return credentials_setup_ != nullptr ? &credentials_setup_->cache() : nullptr;
+  }
   const RetryBudget& retry_budget() const { return budget_; }
   // "eu.m@eu-central-1 cooling 480 ms (throttled 3x), eu.m@eu-west-1 usable; 9
   // disallowed by the policy, never tried": every allowed candidate of `model`.
@@ -219,6 +228,7 @@ class Runtime {
   RuntimeOptions options_;
   const Clock* clock_;
   std::unique_ptr<CredentialsProvider> own_credentials_;
+  std::unique_ptr<CredentialsSetup> credentials_setup_;
   const CredentialsProvider* credentials_ = nullptr;
   std::unique_ptr<Catalog> catalog_;
   std::string catalog_refresh_report_;

@@ -69,6 +69,9 @@ class CurlTransport final : public Transport {
     // The monotonic clock of HttpTimeouts::deadline_monotonic_ns and of HttpTiming;
     // null: system_clock(). Not owned; must outlive the transport.
     const Clock* clock = nullptr;
+    // A client certificate presented on every TLS connection (CURLOPT_SSLCERT,
+    // CURLOPT_SSLKEY, CURLOPT_SSLKEYTYPE, CURLOPT_SSLENGINE); empty: none.
+    TlsClientIdentity client;
   };
 
   // Initializes libcurl once per process (never cleaned up) and builds a

@@ -1,0 +1,75 @@
+// edgeroute/credentials_setup.h -- which source signs requests, from settings.
+//
+// The chain when `source` is empty ("default"), first found wins:
+//   1. the environment (AWS_BEARER_TOKEN_BEDROCK, else AWS_ACCESS_KEY_ID ...);
+//   2. the shared files' static keys of the profile;
+//   3. the profile's credential_process;
+//   4. container / Greengrass credentials (AWS_CONTAINER_CREDENTIALS_*_URI), when set.
+// AWS IoT Core (device certificate) is used only when named: source "iot". Any
+// other named source is used alone, and a missing one is an error, not a fallback.
+// Whatever the source, one CachingCredentialsProvider sits in front of it.
+#ifndef EDGEROUTE_CREDENTIALS_SETUP_H
+#define EDGEROUTE_CREDENTIALS_SETUP_H
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "edgeroute/clock.h"
+#include "edgeroute/credentials.h"
+#include "edgeroute/credentials_cache.h"
+#include "edgeroute/credentials_remote.h"
+#include "edgeroute/status.h"
+#include "edgeroute/transport.h"
+
+namespace edgeroute {
+
+struct CredentialsOptions {
+  // "" or "default" (the chain above), "environment", "profile", "process",
+  // "container", "iot".
+  std::string source;
+  std::string profile;  // the shared files' profile; empty: AWS_PROFILE, else default
+  // source "iot": the credentials endpoint, role alias, optional thing name, and
+  // the device certificate and key (identity.key: a PEM file, or with key_type
+  // "ENG" an engine key ID such as a PKCS#11 URI).
+  std::string endpoint;
+  std::string role_alias;
+  std::string thing_name;
+  TlsClientIdentity identity;
+  CredentialsCacheOptions cache;
+};
+
+// Builds the transport a remote source uses (with `identity` as its client
+// certificate when it is not empty).
+using CredentialsTransportFactory =
+    std::function<Status(const TlsClientIdentity& identity, std::unique_ptr<Transport>* out)>;
+
+// The sources of one setting and the cache in front of them.
+class CredentialsSetup {
+ public:
+  // The provider to sign with: the cache.
+  const CredentialsProvider& provider() const { return *cache_; }
+  CachingCredentialsProvider& cache() const { return *cache_; }
+  // "environment, shared files, container" or "iot": what was configured.
+  const std::string& chain() const { return chain_; }
+
+ private:
+  friend Status make_credentials(const CredentialsOptions&, const Environment&, const Clock&,
+                                 const CredentialsTransportFactory&, std::unique_ptr<CredentialsSetup>*);
+  std::vector<std::unique_ptr<CredentialsProvider>> sources_;
+  std::vector<const CredentialsProvider*> order_;
+  std::unique_ptr<ChainCredentialsProvider> chain_provider_;
+  std::unique_ptr<CachingCredentialsProvider> cache_;
+  std::string chain_;
+};
+
+// Checks the settings (kInvalidArgument naming the setting; kPermissionDenied for
+// a private key others may read) and builds the sources. Fetches nothing: call
+// cache().prime() for that.
+Status make_credentials(const CredentialsOptions& options, const Environment& env, const Clock& clock,
+                        const CredentialsTransportFactory& make_transport, std::unique_ptr<CredentialsSetup>* out);
+
+}  // namespace edgeroute
+
+#endif  // EDGEROUTE_CREDENTIALS_SETUP_H
