@@ -9,6 +9,7 @@ namespace tool {
 int sign_command(int argc, char** argv);
 int catalog_command(int argc, char** argv);
 int route_command(int argc, char** argv);
+int audit_command(int argc, char** argv);
 // Only in builds with the libcurl transport (EDGEROUTE_TOOL_HAVE_BEDROCK).
 int converse_command(int argc, char** argv);
 int invoke_command(int argc, char** argv);

@@ -15,6 +15,7 @@ constexpr const char kUsage[] =
     "            string to sign, signature, signed request)\n"
     "  catalog   import a catalog from AWS listings, or show the loaded one\n"
     "  route     where a call would go under a residency policy, and why there\n"
+    "  audit     verify a residency audit trail against a policy and a catalog\n"
 #if defined(EDGEROUTE_TOOL_HAVE_BEDROCK)
     "  converse  send a Converse or ConverseStream request and print the answer\n"
     "  invoke    send a model's native body (InvokeModel[WithResponseStream])\n"
@@ -46,6 +47,7 @@ int dispatch(int argc, char** argv) {
   if (std::strcmp(command, "sign") == 0) return edgeroute::tool::sign_command(argc - 2, argv + 2);
   if (std::strcmp(command, "catalog") == 0) return edgeroute::tool::catalog_command(argc - 2, argv + 2);
   if (std::strcmp(command, "route") == 0) return edgeroute::tool::route_command(argc - 2, argv + 2);
+  if (std::strcmp(command, "audit") == 0) return edgeroute::tool::audit_command(argc - 2, argv + 2);
 #if defined(EDGEROUTE_TOOL_HAVE_BEDROCK)
   if (std::strcmp(command, "converse") == 0) return edgeroute::tool::converse_command(argc - 2, argv + 2);
   if (std::strcmp(command, "invoke") == 0) return edgeroute::tool::invoke_command(argc - 2, argv + 2);
