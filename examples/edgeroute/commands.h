@@ -14,6 +14,7 @@ int audit_command(int argc, char** argv);
 int converse_command(int argc, char** argv);
 int invoke_command(int argc, char** argv);
 int drill_command(int argc, char** argv);
+int serve_command(int argc, char** argv);
 
 }  // namespace tool
 }  // namespace edgeroute

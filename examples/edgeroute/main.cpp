@@ -20,6 +20,7 @@ constexpr const char kUsage[] =
     "  converse  send a Converse or ConverseStream request and print the answer\n"
     "  invoke    send a model's native body (InvokeModel[WithResponseStream])\n"
     "  drill     failover drill: take a region out for N seconds while routed calls run\n"
+    "  serve     a loopback Bedrock Runtime endpoint for local applications' SDKs\n"
 #endif
     "  version   print the version\n"
     "\n"
@@ -52,6 +53,7 @@ int dispatch(int argc, char** argv) {
   if (std::strcmp(command, "converse") == 0) return edgeroute::tool::converse_command(argc - 2, argv + 2);
   if (std::strcmp(command, "invoke") == 0) return edgeroute::tool::invoke_command(argc - 2, argv + 2);
   if (std::strcmp(command, "drill") == 0) return edgeroute::tool::drill_command(argc - 2, argv + 2);
+  if (std::strcmp(command, "serve") == 0) return edgeroute::tool::serve_command(argc - 2, argv + 2);
 #endif
   if (std::strcmp(command, "version") == 0 || std::strcmp(command, "--version") == 0) {
     std::printf("edgeroute %s\n", edgeroute::version());
