@@ -70,6 +70,31 @@ def check_emf(line):
     return doc
 
 
+class StrictReader(unittest.TestCase):
+    """The reader the metrics are checked with refuses what the format forbids."""
+
+    def test_it_refuses_malformed_exposition(self):
+        good = "# TYPE a_total counter\na_total{x=\"1\"} 2\n"
+        self.assertEqual(promtext.parse(good)["a_total"]["samples"], [("a_total", {"x": "1"}, 2.0)])
+        for bad in ["a_total 1",                                          # no final line feed
+                    "# TYPE a counter\na 1\na 2\n",                       # a series twice
+                    "# TYPE a counter\na -1\n",                            # a negative counter
+                    "a{x=\"\\q\"} 1\n",                                   # a bad escape
+                    "a 1\nb 1\na{y=\"1\"} 1\n",                           # a family split up
+                    "a 1\n# TYPE a counter\n",                             # TYPE after samples
+                    "# TYPE h histogram\nh_bucket{le=\"1\"} 3\nh_bucket{le=\"+Inf\"} 2\nh_sum 1\nh_count 2\n",
+                    "# TYPE h histogram\nh_bucket{le=\"+Inf\"} 2\nh_sum 1\nh_count 3\n"]:
+            with self.assertRaises(ValueError, msg=bad):
+                promtext.parse(bad)
+
+    def test_emf_check_refuses_a_metric_without_its_value(self):
+        line = json.dumps({"_aws": {"Timestamp": 1796470000000, "CloudWatchMetrics": [
+            {"Namespace": "n", "Dimensions": [[]], "Metrics": [{"Name": "Calls", "Unit": "Count"}]}]}})
+        with self.assertRaises(AssertionError):
+            check_emf(line)
+        check_emf(line[:-1] + ', "Calls": 1}')
+
+
 class FleetOutputs(unittest.TestCase):
     @classmethod
     def setUpClass(cls):

@@ -9,6 +9,7 @@ Run: python3 tests/cli/test_serve_cli.py --tool build/host/examples/edgeroute --
 """
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -106,6 +107,7 @@ class Serve(unittest.TestCase):
                 self.serve.kill()
                 self.serve.wait(5)
         out = self.serve_stderr()
+        self.serve_err.close()
         self.assertNotIn(SECRET, out)
         self.assertNotIn(TOKEN, out)
 
@@ -235,6 +237,29 @@ class Serve(unittest.TestCase):
         self.assertIn("r", result, result.get("e"))
         self.assertEqual(self.serve.wait(10), 0, self.serve_stderr())
         self.assertIn("stopped", self.serve_stderr())
+
+    @unittest.skipIf(shutil.which("aws") is None, "the aws command is not installed")
+    def test_the_aws_cli_converses_through_serve(self):
+        self.set_faults(NEAREST, [{"kind": "throttling", "rate": 1.0}])
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": self.home,
+               "AWS_BEARER_TOKEN_BEDROCK": TOKEN, "AWS_ENDPOINT_URL_BEDROCK_RUNTIME": f"http://127.0.0.1:{self.port}",
+               "AWS_MAX_ATTEMPTS": "1"}
+        for var in ("PYENV_ROOT", "PYENV_VERSION", "PYTHONPATH"):
+            if var in os.environ:
+                env[var] = os.environ[var]
+        p = subprocess.run(["aws", "bedrock-runtime", "converse", "--region", "eu-central-1", "--model-id", HAIKU,
+                            "--messages", json.dumps(self.messages()), "--output", "json"],
+                           env=env, capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        text = json.loads(p.stdout)["output"]["message"]["content"][0]["text"]
+        self.assertRegex(text, r"Hello from eu-west-(1|3)")  # failed over from the throttling region
+        p = subprocess.run(["aws", "bedrock-runtime", "converse", "--region", "eu-central-1", "--model-id", US_PROFILE,
+                            "--messages", json.dumps(self.messages())],
+                           env=env, capture_output=True, text=True, timeout=60)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("ValidationException", p.stderr)
+        self.assertIn("not allowed under allow eu", p.stderr)
+        self.assert_only_eu_with_device_credentials()
 
     def test_bad_requests_get_one_line_answers(self):
         def post(path, body=b"{}", headers=None):
