@@ -9,6 +9,7 @@ namespace tool {
 int sign_command(int argc, char** argv);
 int catalog_command(int argc, char** argv);
 int route_command(int argc, char** argv);
+int audit_command(int argc, char** argv);
 // Only in builds with the libcurl transport (EDGEROUTE_TOOL_HAVE_BEDROCK).
 int converse_command(int argc, char** argv);
 int invoke_command(int argc, char** argv);
@@ -16,6 +17,7 @@ int drill_command(int argc, char** argv);
 // `catalog refresh`: only in builds with the libcurl transport (EDGEROUTE_TOOL_HAVE_CURL).
 int catalog_refresh_command(int argc, char** argv);
 int credentials_command(int argc, char** argv);
+int serve_command(int argc, char** argv);
 
 }  // namespace tool
 }  // namespace edgeroute

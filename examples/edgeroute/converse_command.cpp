@@ -32,6 +32,7 @@
 #include "edgeroute/random.h"
 #include "edgeroute/router.h"
 #include "edgeroute/runtime.h"
+#include "fleet_outputs.h"
 #include "routing_flags.h"
 #include "credentials_command.h"
 #include "tool_config.h"
@@ -142,6 +143,7 @@ struct Connection {
   // Lists from --config that a flag on the command line replaces (not extends).
   bool connect_to_from_file = false;
   bool catalog_extend_from_file = false;
+  FleetFlags fleet;  // --metrics-file, --emf-file, --audit-file
 };
 
 // "drain:eu-central-1:30" -> a drill; false when malformed.
@@ -338,6 +340,8 @@ int connection_flag(const std::string& arg, Args* args, Connection* c) {
       c->catalog_extend_from_file = false;
     }
     std::string error;
+    const int fleet = fleet_flag(arg, [args](std::string* value) { return args->value(value); }, &c->fleet, &error);
+    if (fleet != 0) return fleet == 2 ? args->usage_error(error) : 1;
     const int taken = routing_flag(
         arg, [args](std::string* value) { return args->value(value); }, true, &c->routing, &error);
     if (taken == 2) return args->usage_error(error);
@@ -351,6 +355,7 @@ void print_connection_usage() {
   std::fputs(kConnectionUsage, stdout);
   std::fputs(routing_flags_usage(true).c_str(), stdout);
   std::fputs(kCatalogFlagsUsage, stdout);
+  std::fputs(kFleetFlagsUsage, stdout);
 }
 
 // Checks the routing flags against the rest; returns 0 or the exit status after
@@ -358,6 +363,9 @@ void print_connection_usage() {
 int check_routing_usage(const Args& args, const Connection& c) {
   const RoutingFlags& r = c.routing;
   if (r.allow.empty()) {
+    if (c.fleet.any()) {
+      return args.usage_error("--metrics-file, --emf-file and --audit-file record routed calls: they need --allow LIST");
+    }
     if (c.failover_flags) {
       return args.usage_error("--max-attempts, --drill and the --alert flags act on routed calls: they need --allow LIST");
     }
@@ -484,8 +492,10 @@ class Routed {
     options.alerts.non_primary_share = c.alert_non_primary_share;
     options.alert_hook = &Routed::on_alert;
     options.alert_context = this;
+    if (!fleet_.open(c.fleet, &options, &error)) return fail(error);
     const Status st = Runtime::create(options, &runtime_);
     if (!st.ok()) return fail(st.message());
+    if (!fleet_.start(*runtime_, &error)) return fail(error);
     session_ = flags.session;
     deadline_ms_ = c.deadline_ms;
     if (flags.probe) {
@@ -511,6 +521,16 @@ class Routed {
 
   bool active() const { return runtime_ != nullptr; }
   Runtime& runtime() { return *runtime_; }
+  // The operator outputs: after each call, and once at the end (false: reported).
+  void after_call() {
+    if (active()) fleet_.after_call();
+  }
+  bool finish_outputs() {
+    std::string error;
+    if (!active() || fleet_.finish(&error)) return true;
+    std::fprintf(stderr, "edgeroute %s: %s\n", command_, error.c_str());
+    return false;
+  }
 
   // A call's settings. buffered: nothing reaches the user before the call ends, so
   // a broken stream may still fail over.
@@ -559,6 +579,7 @@ class Routed {
   }
 
   const char* command_ = "";
+  FleetOutputs fleet_;  // before the runtime: its observers outlive it
   std::unique_ptr<Runtime> runtime_;
   std::unique_ptr<ProbeThread> probes_;  // after the runtime: destroyed first
   std::string session_;
@@ -866,6 +887,7 @@ int run_converse(const char* command, int argc, char** argv) {
         result.error = stream ? session.client().converse_stream(request, session.options(), print_text, &result.response)
                               : session.client().converse(request, session.options(), &result.response);
       }
+      routed.after_call();
       const Error& error = result.error;
       const bedrock::ConverseResponse& response = result.response;
       const std::string& model_id = result.identifier.empty() ? request.model_id : result.identifier;
@@ -895,6 +917,7 @@ int run_converse(const char* command, int argc, char** argv) {
   if (connection.drill_report) drill.summary();
   int failed = 0;
   for (const int f : failures) failed += f;
+  if (!routed.finish_outputs()) return 1;
   return failed == 0 ? 0 : 1;
 }
 
@@ -978,6 +1001,7 @@ int invoke_command(int argc, char** argv) {
                                                                                  &result.response)
                             : session.client().invoke_model(request, session.options(), &result.response);
     }
+    routed.after_call();
     const Error& error = result.error;
     const bedrock::InvokeResponse& response = result.response;
     const std::string& model_id = result.identifier.empty() ? request.model_id : result.identifier;
@@ -998,6 +1022,7 @@ int invoke_command(int argc, char** argv) {
     }
     std::fflush(stdout);
   }
+  if (!routed.finish_outputs()) return 1;
   return failures == 0 ? 0 : 1;
 }
 

@@ -16,11 +16,13 @@ constexpr const char kUsage[] =
     "            string to sign, signature, signed request)\n"
     "  catalog   import a catalog from AWS listings, or show the loaded one\n"
     "  route     where a call would go under a residency policy, and why there\n"
+    "  audit     verify a residency audit trail against a policy and a catalog\n"
 #if defined(EDGEROUTE_TOOL_HAVE_BEDROCK)
     "  converse  send a Converse or ConverseStream request and print the answer\n"
     "  invoke    send a model's native body (InvokeModel[WithResponseStream])\n"
     "  drill     failover drill: take a region out for N seconds while routed calls run\n"
     "  credentials  which credentials source signs, the key ID's last 4 characters, the expiry\n"
+    "  serve     a loopback Bedrock Runtime endpoint for local applications' SDKs\n"
 #endif
     "  version   print the version and the SHA-256 backend in use\n"
     "\n"
@@ -48,11 +50,13 @@ int dispatch(int argc, char** argv) {
   if (std::strcmp(command, "sign") == 0) return edgeroute::tool::sign_command(argc - 2, argv + 2);
   if (std::strcmp(command, "catalog") == 0) return edgeroute::tool::catalog_command(argc - 2, argv + 2);
   if (std::strcmp(command, "route") == 0) return edgeroute::tool::route_command(argc - 2, argv + 2);
+  if (std::strcmp(command, "audit") == 0) return edgeroute::tool::audit_command(argc - 2, argv + 2);
 #if defined(EDGEROUTE_TOOL_HAVE_BEDROCK)
   if (std::strcmp(command, "converse") == 0) return edgeroute::tool::converse_command(argc - 2, argv + 2);
   if (std::strcmp(command, "invoke") == 0) return edgeroute::tool::invoke_command(argc - 2, argv + 2);
   if (std::strcmp(command, "drill") == 0) return edgeroute::tool::drill_command(argc - 2, argv + 2);
   if (std::strcmp(command, "credentials") == 0) return edgeroute::tool::credentials_command(argc - 2, argv + 2);
+  if (std::strcmp(command, "serve") == 0) return edgeroute::tool::serve_command(argc - 2, argv + 2);
 #endif
   if (std::strcmp(command, "version") == 0 || std::strcmp(command, "--version") == 0) {
     std::printf("edgeroute %s\n", edgeroute::version());

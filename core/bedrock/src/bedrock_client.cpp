@@ -552,6 +552,7 @@ Error Client::execute_once(Call* call, bool* retry_for_skew) {
       e.error_type.swap(line);
     }
     attempt.http_status = e.http_status;
+    attempt.request_id = e.request_id;
     if (!e.ok()) {
       attempt.error = to_string(e.cls);
       attempt.error.append(": ").append(e.error_type.empty() ? e.message : e.error_type);
@@ -660,6 +661,7 @@ Error Client::execute_once(Call* call, bool* retry_for_skew) {
   st = transport_.send(request, timeouts, &ex, &timing);
   attempt.ms = (clock_.monotonic_ns() - start_ns) / kNsPerMs;
   attempt.connect_ns = timing.reused_connection ? 0 : timing.connect_ns;
+  attempt.first_byte_ns = timing.first_byte_ns;
   if (!sign_buf_.empty()) secure_wipe(sign_buf_.data(), sign_buf_.size());
 
   error.http_status = ex.status;

@@ -287,6 +287,18 @@ class Runtime::Attempter final : public edgeroute::Attempter {
     // A buffering caller has shown nothing yet: a broken stream may go elsewhere.
     if (settings_.buffered) error.output_delivered = false;
     report_->attempts.insert(report_->attempts.end(), attempts.begin(), attempts.end());
+    // Observers hear of each exchange; all but the last were refused for clock skew
+    // (the only thing the client retries itself).
+    for (std::size_t i = 0; i < attempts.size() && !runtime_.options_.observers.empty(); ++i) {
+      AttemptEvent event;
+      event.operation = operation_;
+      event.route = &route;
+      event.outcome = i + 1 == attempts.size() ? error.cls : OutcomeClass::kClockSkew;
+      event.http_status = attempts[i].http_status;
+      event.first_byte_ns = attempts[i].first_byte_ns;
+      event.duration_ns = attempts[i].ms * kNsPerMs;
+      for (CallObserver* o : runtime_.options_.observers) o->on_attempt(event);
+    }
     out.outcome = error.cls;
     out.output_delivered = error.output_delivered;
     out.timed_out = error.timed_out;
@@ -310,20 +322,33 @@ class Runtime::Attempter final : public edgeroute::Attempter {
 
 void Runtime::run_call(const char* operation, const std::string& model_id, const CallSettings& settings,
                        const SendFn& send, CallReport* report) {
+  const std::int64_t start = clock_->monotonic_ns();
+  const std::int64_t start_utc_ms = clock_->utc_unix_ms();
   const std::string model = base_model(model_id);
   if (model.empty()) {
     report->error = local_error(operation, "", "no route: model " + model_id + " is not in the catalog");
+    notify_call(operation, model, nullptr, *report, start, start_utc_ms);
     return;
   }
   Status st;
   std::unique_ptr<Lane> lane = take_lane(&st);
   if (!st.ok()) {
     report->error = local_error(operation, "", st.message());
+    notify_call(operation, model, nullptr, *report, start, start_utc_ms);
     return;
   }
   const std::int64_t deadline_ms = settings.deadline_ms > 0 ? settings.deadline_ms : options_.deadline_ms;
-  const std::int64_t start = clock_->monotonic_ns();
   RoutedCall call(*router_, budget_, model, settings.session, start + deadline_ms * kNsPerMs, options_.failover);
+  // Observers hear of the call on every way out, once the report is final.
+  struct NotifyAtEnd {
+    const Runtime& runtime;
+    const char* operation;
+    const std::string& model;
+    const RoutedCall& call;
+    const CallReport& report;
+    std::int64_t start_ns, start_utc_ms;
+    ~NotifyAtEnd() { runtime.notify_call(operation, model, &call, report, start_ns, start_utc_ms); }
+  } notify_at_end{*this, operation, model, call, *report, start, start_utc_ms};
   Attempter attempter(*this, *lane->client, operation, settings, send, report);
   ThreadSleeper sleeper(*clock_);
   Random random(next_random());
@@ -369,6 +394,23 @@ void Runtime::run_call(const char* operation, const std::string& model_id, const
   e.message = std::string("gave up (") + to_string(call.ending()) + "): " + call.status().message() + last +
               "; candidates: " + candidate_states(model);
   report->error = std::move(e);
+}
+
+void Runtime::notify_call(const char* operation, const std::string& model, const RoutedCall* call,
+                          const CallReport& report, std::int64_t start_ns, std::int64_t start_utc_ms) const {
+  if (options_.observers.empty()) return;
+  CallEvent event;
+  event.operation = operation;
+  event.model = model;
+  event.call = call;
+  event.report = &report;
+  event.ok = report.ok();
+  if (!report.attempts.empty()) event.request_id = report.attempts.back().request_id;
+  event.start_utc_ms = start_utc_ms;
+  event.duration_ns = clock_->monotonic_ns() - start_ns;
+  event.catalog = catalog_.get();
+  event.policy = options_.allow;
+  for (CallObserver* o : options_.observers) o->on_call(event);
 }
 
 ConverseResult Runtime::converse(const bedrock::ConverseRequest& request, const CallSettings& settings) {

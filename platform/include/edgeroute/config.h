@@ -173,6 +173,16 @@ constexpr std::size_t kHealthWindowBuckets = EDGEROUTE_HEALTH_WINDOW_BUCKETS;
 static_assert(kHealthWindowBuckets >= 2 && kHealthWindowBuckets <= 1000,
               "a sliding window needs at least two buckets; more than 1000 wastes memory");
 
+// (identifier, source region) pairs the metrics keep counters and latency
+// histograms for, count (about 300 bytes each); calls of further pairs are counted
+// as dropped. A device uses a handful.
+#ifndef EDGEROUTE_METRICS_MAX_CANDIDATES
+#define EDGEROUTE_METRICS_MAX_CANDIDATES 32
+#endif
+constexpr std::size_t kMetricsMaxCandidates = EDGEROUTE_METRICS_MAX_CANDIDATES;
+static_assert(kMetricsMaxCandidates >= 1 && kMetricsMaxCandidates <= kRouterMaxCandidates,
+              "metrics keep at least one pair and no more than the catalog can have");
+
 }  // namespace limits
 }  // namespace edgeroute
 

@@ -1,4 +1,5 @@
-// edgeroute/file.h -- reading a whole file with a stated limit.
+// edgeroute/file.h -- reading a whole file with a stated limit, and the files
+// edgeroute writes for others to read (replaced atomically, or rotated by size).
 //
 // Every file edgeroute or its tool reads (request bodies, configuration, signing
 // cases, catalogs) is read through read_file_bounded, so that /dev/zero, a FIFO
@@ -8,6 +9,7 @@
 #define EDGEROUTE_FILE_H
 
 #include <cstddef>
+#include <cstdint>
 #include <cstdio>
 #include <string>
 #include <string_view>
@@ -33,10 +35,46 @@ Status read_stream_bounded(std::FILE* f, const char* path, std::size_t max_bytes
 
 // Replaces `path` with `data` atomically: written to a temporary file in the same
 // directory, flushed to disk, then renamed over `path`, so a reader (or a crash)
-// sees the old file or the new one, never a half-written one. The directory must
+// sees the old file or the new one, never a half-written one; the directory is
+// synced after the rename, so the replacement survives power loss. The directory must
 // exist. Errors: kIo, one line "<what> <path>: <step>: <reason>"; the temporary
 // file is removed on every failure.
 Status write_file_atomically(const char* path, std::string_view data, const char* what);
+
+// An append-only file of lines that rotates by size: when a line would take it
+// past max_bytes, the file is fsynced and renamed to PATH.1 (PATH.1 to PATH.2, ...
+// up to PATH.<keep>, the oldest dropped), the directory fsynced, and a new PATH
+// started. Each line goes out in one write(2) on an O_APPEND descriptor.
+// Not thread-safe: one writer (the caller serializes).
+class RotatingFile {
+ public:
+  struct Options {
+    std::uint64_t max_bytes = 16u * 1024u * 1024u;  // per file, bytes (a larger line still goes out)
+    std::uint32_t keep = 4;                         // rotated files kept, 1..99
+  };
+  RotatingFile() = default;
+  ~RotatingFile();
+  RotatingFile(const RotatingFile&) = delete;
+  RotatingFile& operator=(const RotatingFile&) = delete;
+
+  // Opens (creating, mode 0640) or continues `path`. kInvalidArgument for bad options.
+  Status open(const std::string& path, const Options& options, const char* what);
+  // Appends `line` (which should end in '\n'), rotating first when needed.
+  Status append(std::string_view line);
+  // fsync of the current file.
+  Status sync();
+  std::uint64_t size() const { return size_; }
+
+ private:
+  Status rotate();
+  Status reopen();
+
+  std::string path_;
+  std::string what_;
+  Options options_;
+  int fd_ = -1;
+  std::uint64_t size_ = 0;
+};
 
 }  // namespace edgeroute
 

@@ -139,6 +139,9 @@ struct Attempt {
   // passive latency sample (wall time less the service's latencyMs would also
   // count server-side buffering and delayed ACKs).
   std::int64_t connect_ns = 0;
+  // Request start -> first response byte, ns; 0 when no byte came.
+  std::int64_t first_byte_ns = 0;
+  std::string request_id;  // x-amzn-RequestId of the answer; empty when none came
 };
 
 struct Usage {

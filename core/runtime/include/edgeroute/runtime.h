@@ -40,6 +40,7 @@
 #include <vector>
 
 #include "edgeroute/bedrock.h"
+#include "edgeroute/call_observer.h"
 #include "edgeroute/catalog.h"
 #include "edgeroute/clock.h"
 #include "edgeroute/credentials.h"
@@ -121,6 +122,9 @@ struct RuntimeOptions {
   TransportFactory make_transport;
   // Crypto for the signer; null: mbedTLS.
   const Crypto* crypto = nullptr;
+  // Told of every exchange and every finished call (edgeroute/call_observer.h):
+  // metrics, an audit trail. Not owned; they must outlive the Runtime.
+  std::vector<CallObserver*> observers;
 };
 
 // Per call; all optional.
@@ -224,6 +228,8 @@ class Runtime {
                                               const bedrock::CallOptions& options, std::vector<bedrock::Attempt>* attempts)>;
   void run_call(const char* operation, const std::string& model_id, const CallSettings& settings,
                 const SendFn& send, CallReport* report);
+  void notify_call(const char* operation, const std::string& model, const RoutedCall* call,
+                   const CallReport& report, std::int64_t start_ns, std::int64_t start_utc_ms) const;
 
   RuntimeOptions options_;
   const Clock* clock_;
