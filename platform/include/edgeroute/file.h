@@ -6,6 +6,8 @@
 // path and the limit, never an unbounded allocation or a bare "read error".
 #ifndef EDGEROUTE_FILE_H
 #define EDGEROUTE_FILE_H
+#include "edgeroute/export.h"
+EDGEROUTE_API_BEGIN
 
 #include <cstddef>
 #include <cstdio>
@@ -32,4 +34,5 @@ Status read_stream_bounded(std::FILE* f, const char* path, std::size_t max_bytes
 
 }  // namespace edgeroute
 
+EDGEROUTE_API_END
 #endif  // EDGEROUTE_FILE_H
