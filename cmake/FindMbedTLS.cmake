@@ -1,24 +1,34 @@
-# FindMbedTLS -- locate mbedTLS 2.28 or 3.x.
+# FindMbedTLS -- locate the crypto library of Mbed TLS 2.28 LTS or 3.x.
 #
-# mbedTLS 3.x installs its own CMake package (MbedTLSConfig.cmake); it is used when
-# present. Debian's 2.28 ships none, so fall back to the headers and libraries.
+# edgeroute links only mbedcrypto (SHA-256 through the mbedtls_sha256_* calls, whose
+# names changed between 2.x and 3.x; platform/src/crypto_mbedtls.cpp handles both).
+# Mbed TLS 4.0 moved those calls out of the public API (into TF-PSA-Crypto), so
+# versions from 4.0 on are refused here rather than failing to compile later.
 #
-# Defines the imported targets MbedTLS::mbedcrypto, MbedTLS::mbedx509 and
-# MbedTLS::mbedtls, and MbedTLS_FOUND, MbedTLS_VERSION.
+# Mbed TLS 3.x installs its own CMake package (MbedTLSConfig.cmake); it is used when
+# present. Debian's 2.28 ships none, so fall back to the header and the library.
+#
+# Defines the imported target MbedTLS::mbedcrypto, and MbedTLS_FOUND, MbedTLS_VERSION.
 include(FindPackageHandleStandardArgs)
+
+set(_mbedtls_min 2.28)
+set(_mbedtls_below 4.0)
 
 find_package(MbedTLS CONFIG QUIET NO_MODULE)
 if(MbedTLS_FOUND AND TARGET MbedTLS::mbedcrypto)
+  if(MbedTLS_VERSION AND (MbedTLS_VERSION VERSION_LESS _mbedtls_min OR NOT MbedTLS_VERSION VERSION_LESS _mbedtls_below))
+    message(FATAL_ERROR "edgeroute needs Mbed TLS ${_mbedtls_min} to below ${_mbedtls_below}; "
+                        "found ${MbedTLS_VERSION} (${MbedTLS_DIR})")
+  endif()
   find_package_handle_standard_args(MbedTLS CONFIG_MODE)
   return()
 endif()
 
-find_path(MbedTLS_INCLUDE_DIR mbedtls/ssl.h)
+find_path(MbedTLS_INCLUDE_DIR mbedtls/sha256.h)
 find_library(MbedTLS_CRYPTO_LIBRARY mbedcrypto)
-find_library(MbedTLS_X509_LIBRARY mbedx509)
-find_library(MbedTLS_TLS_LIBRARY mbedtls)
 
 if(MbedTLS_INCLUDE_DIR)
+  # 3.x states its version in build_info.h, 2.x in version.h.
   foreach(header mbedtls/build_info.h mbedtls/version.h)
     if(EXISTS "${MbedTLS_INCLUDE_DIR}/${header}")
       file(STRINGS "${MbedTLS_INCLUDE_DIR}/${header}" _mbedtls_version_line
@@ -32,28 +42,23 @@ if(MbedTLS_INCLUDE_DIR)
 endif()
 
 find_package_handle_standard_args(MbedTLS
-  REQUIRED_VARS MbedTLS_CRYPTO_LIBRARY MbedTLS_X509_LIBRARY MbedTLS_TLS_LIBRARY MbedTLS_INCLUDE_DIR
+  REQUIRED_VARS MbedTLS_CRYPTO_LIBRARY MbedTLS_INCLUDE_DIR
   VERSION_VAR MbedTLS_VERSION)
 
 if(MbedTLS_FOUND)
-  if(MbedTLS_VERSION AND MbedTLS_VERSION VERSION_LESS 2.28)
-    message(FATAL_ERROR "edgeroute needs mbedTLS 2.28 or newer; found ${MbedTLS_VERSION}")
+  if(NOT MbedTLS_VERSION)
+    message(FATAL_ERROR "Mbed TLS headers at ${MbedTLS_INCLUDE_DIR} state no MBEDTLS_VERSION_STRING; "
+                        "edgeroute needs ${_mbedtls_min} to below ${_mbedtls_below}")
   endif()
-  foreach(part crypto x509 tls)
-    string(TOUPPER ${part} _upper)
-    if(part STREQUAL "tls")
-      set(_name mbedtls)
-    else()
-      set(_name mbed${part})
-    endif()
-    if(NOT TARGET MbedTLS::${_name})
-      add_library(MbedTLS::${_name} UNKNOWN IMPORTED)
-      set_target_properties(MbedTLS::${_name} PROPERTIES
-        IMPORTED_LOCATION "${MbedTLS_${_upper}_LIBRARY}"
-        INTERFACE_INCLUDE_DIRECTORIES "${MbedTLS_INCLUDE_DIR}")
-    endif()
-  endforeach()
-  set_property(TARGET MbedTLS::mbedx509 APPEND PROPERTY INTERFACE_LINK_LIBRARIES MbedTLS::mbedcrypto)
-  set_property(TARGET MbedTLS::mbedtls APPEND PROPERTY INTERFACE_LINK_LIBRARIES MbedTLS::mbedx509)
+  if(MbedTLS_VERSION VERSION_LESS _mbedtls_min OR NOT MbedTLS_VERSION VERSION_LESS _mbedtls_below)
+    message(FATAL_ERROR "edgeroute needs Mbed TLS ${_mbedtls_min} to below ${_mbedtls_below}; "
+                        "found ${MbedTLS_VERSION} at ${MbedTLS_INCLUDE_DIR}")
+  endif()
+  if(NOT TARGET MbedTLS::mbedcrypto)
+    add_library(MbedTLS::mbedcrypto UNKNOWN IMPORTED)
+    set_target_properties(MbedTLS::mbedcrypto PROPERTIES
+      IMPORTED_LOCATION "${MbedTLS_CRYPTO_LIBRARY}"
+      INTERFACE_INCLUDE_DIRECTORIES "${MbedTLS_INCLUDE_DIR}")
+  endif()
 endif()
-mark_as_advanced(MbedTLS_INCLUDE_DIR MbedTLS_CRYPTO_LIBRARY MbedTLS_X509_LIBRARY MbedTLS_TLS_LIBRARY)
+mark_as_advanced(MbedTLS_INCLUDE_DIR MbedTLS_CRYPTO_LIBRARY)

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "commands.h"
+#include "edgeroute/config.h"
 #include "edgeroute/mbedtls_crypto.h"
 #include "edgeroute/version.h"
 
@@ -74,6 +75,10 @@ int dispatch(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (!edgeroute::layout_matches_library()) {
+    std::fprintf(stderr, "edgeroute: built against other limits than its library (edgeroute/build_config.h); rebuild both\n");
+    return 2;
+  }
   const int rc = dispatch(argc, argv);
   return finish(argc >= 2 ? argv[1] : "", rc);
 }

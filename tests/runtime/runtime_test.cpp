@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -262,6 +263,35 @@ TEST_F(RuntimeTest, SeveralThreadsCallAtOnce) {
   EXPECT_EQ(recorder_.post_hosts().size(), static_cast<std::size_t>(kThreads * kCalls));
   // One transport for probes, and at most one per thread calling at once.
   EXPECT_LE(recorder_.transports.load(), 1 + kThreads);
+}
+
+TEST_F(RuntimeTest, TheProbeThreadProbesWhileThreadsCall) {
+  std::unique_ptr<Runtime> runtime;
+  ASSERT_TRUE(Runtime::create(options("eu"), &runtime).ok());
+  constexpr int kThreads = 3, kCalls = 5;
+  std::atomic<int> ok{0};
+  {
+    ProbeThread prober(*runtime, 1);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&] {
+        for (int i = 0; i < kCalls; ++i) ok += runtime->converse(hello()).ok() ? 1 : 0;
+      });
+    }
+    for (std::thread& th : threads) th.join();
+    // The first round is due at once; wait for it, at most 5 s.
+    for (int i = 0; i < 500; ++i) {
+      {
+        std::lock_guard<std::mutex> lock(recorder_.mutex);
+        if (!recorder_.gets.empty()) break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }  // stops and joins the helper
+  EXPECT_EQ(ok.load(), kThreads * kCalls);
+  std::lock_guard<std::mutex> lock(recorder_.mutex);
+  EXPECT_FALSE(recorder_.gets.empty());
+  for (const std::string& host : recorder_.gets) EXPECT_TRUE(in_eu(host)) << host;
 }
 
 }  // namespace

@@ -4,11 +4,13 @@
 #include <new>
 
 #if defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(memory_sanitizer)
+#if __has_feature(address_sanitizer) || __has_feature(memory_sanitizer) || __has_feature(thread_sanitizer)
 #define EDGEROUTE_SANITIZED 1
 #endif
 #endif
-#if defined(__SANITIZE_ADDRESS__)
+// A sanitizer owns malloc (and calls it before the program's own code could run):
+// count operator new only.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define EDGEROUTE_SANITIZED 1
 #endif
 

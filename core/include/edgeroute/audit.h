@@ -22,6 +22,9 @@
 #ifndef EDGEROUTE_AUDIT_H
 #define EDGEROUTE_AUDIT_H
 
+#include "edgeroute/export.h"
+EDGEROUTE_API_BEGIN
+
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -72,4 +75,5 @@ class AuditTrail final : public CallObserver {
 
 }  // namespace edgeroute
 
+EDGEROUTE_API_END
 #endif  // EDGEROUTE_AUDIT_H

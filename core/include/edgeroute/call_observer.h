@@ -13,6 +13,9 @@
 #ifndef EDGEROUTE_CALL_OBSERVER_H
 #define EDGEROUTE_CALL_OBSERVER_H
 
+#include "edgeroute/export.h"
+EDGEROUTE_API_BEGIN
+
 #include <cstdint>
 #include <string_view>
 
@@ -64,4 +67,5 @@ class CallObserver {
 
 }  // namespace edgeroute
 
+EDGEROUTE_API_END
 #endif  // EDGEROUTE_CALL_OBSERVER_H

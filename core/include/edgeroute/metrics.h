@@ -23,6 +23,9 @@
 #ifndef EDGEROUTE_METRICS_H
 #define EDGEROUTE_METRICS_H
 
+#include "edgeroute/export.h"
+EDGEROUTE_API_BEGIN
+
 #include <cstddef>
 #include <cstdint>
 #include <mutex>
@@ -134,4 +137,5 @@ class EmfWriter {
 
 }  // namespace edgeroute
 
+EDGEROUTE_API_END
 #endif  // EDGEROUTE_METRICS_H

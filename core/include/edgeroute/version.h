@@ -1,6 +1,8 @@
 // edgeroute/version.h -- the library version.
 #ifndef EDGEROUTE_VERSION_H
 #define EDGEROUTE_VERSION_H
+#include "edgeroute/export.h"
+EDGEROUTE_API_BEGIN
 
 namespace edgeroute {
 
@@ -9,4 +11,5 @@ const char* version();
 
 }  // namespace edgeroute
 
+EDGEROUTE_API_END
 #endif  // EDGEROUTE_VERSION_H

@@ -6,6 +6,9 @@
 #ifndef EDGEROUTE_ASCII_H
 #define EDGEROUTE_ASCII_H
 
+#include "edgeroute/export.h"
+EDGEROUTE_API_BEGIN
+
 #include <cstddef>
 #include <string_view>
 
@@ -41,4 +44,5 @@ constexpr int icompare(std::string_view a, std::string_view b) {
 
 }  // namespace edgeroute
 
+EDGEROUTE_API_END
 #endif  // EDGEROUTE_ASCII_H

@@ -8,6 +8,9 @@
 #ifndef EDGEROUTE_CIVIL_DATE_H
 #define EDGEROUTE_CIVIL_DATE_H
 
+#include "edgeroute/export.h"
+EDGEROUTE_API_BEGIN
+
 #include <cstdint>
 
 namespace edgeroute {
@@ -46,4 +49,5 @@ constexpr CivilDate civil_from_days(std::int64_t days) {
 
 }  // namespace edgeroute
 
+EDGEROUTE_API_END
 #endif  // EDGEROUTE_CIVIL_DATE_H

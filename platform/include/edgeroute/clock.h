@@ -6,6 +6,8 @@
 // Date header). Tests pass a fake clock; nothing in core/ reads time any other way.
 #ifndef EDGEROUTE_CLOCK_H
 #define EDGEROUTE_CLOCK_H
+#include "edgeroute/export.h"
+EDGEROUTE_API_BEGIN
 
 #include <cstdint>
 
@@ -50,4 +52,5 @@ class ManualClock final : public Clock {
 
 }  // namespace edgeroute
 
+EDGEROUTE_API_END
 #endif  // EDGEROUTE_CLOCK_H

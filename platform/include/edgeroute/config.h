@@ -1,14 +1,20 @@
 // edgeroute/config.h -- every compile-time limit of the library, in one place.
 //
 // Each limit has a default, a unit, and can be overridden at build time by defining
-// the macro (for example -DEDGEROUTE_SIGV4_MAX_HEADERS=32, or the CMake cache
-// variable EDGEROUTE_CONFIG_DEFINES). The static_asserts at the end reject
-// combinations that cannot work. Code reads the constexpr names in
-// edgeroute::limits, never the macros.
+// the macro: the CMake cache variable EDGEROUTE_CONFIG_DEFINES writes the overrides
+// into the generated edgeroute/build_config.h, which is installed with the library,
+// so every consumer compiles against the same limits (and so the same struct
+// layouts). The static_asserts at the end reject combinations that cannot work.
+// Code reads the constexpr names in edgeroute::limits, never the macros.
 #ifndef EDGEROUTE_CONFIG_H
 #define EDGEROUTE_CONFIG_H
+#include "edgeroute/export.h"
+EDGEROUTE_API_BEGIN
 
 #include <cstddef>
+#include <cstdint>
+
+#include "edgeroute/build_config.h"
 
 // --- Status -------------------------------------------------------------------
 // Bytes kept for an error message, including the terminating NUL. Longer messages
@@ -183,7 +189,44 @@ constexpr std::size_t kMetricsMaxCandidates = EDGEROUTE_METRICS_MAX_CANDIDATES;
 static_assert(kMetricsMaxCandidates >= 1 && kMetricsMaxCandidates <= kRouterMaxCandidates,
               "metrics keep at least one pair and no more than the catalog can have");
 
+// Every limit above folded into one number (FNV-1a): two translation units with
+// the same fingerprint see the same struct layouts.
+constexpr std::uint64_t layout_fingerprint_of(const std::size_t* values, std::size_t count) {
+  std::uint64_t h = 14695981039346656037ull;
+  for (std::size_t i = 0; i < count; ++i) {
+    std::uint64_t v = static_cast<std::uint64_t>(values[i]);
+    for (int byte = 0; byte < 8; ++byte) {
+      h = (h ^ (v & 0xffu)) * 1099511628211ull;
+      v >>= 8;
+    }
+  }
+  return h;
+}
+constexpr std::size_t kAllLimits[] = {
+    kStatusMessageBytes,       kSigv4MaxHeaders,           kSigv4MaxQueryParams,
+    kSigv4MaxPathSegments,     kSigv4KeyCacheSlots,        kSigv4MaxScopePartBytes,
+    kSigv4MaxAccessKeyBytes,   kEventStreamMaxMessageBytes, kEventStreamMaxHeaders,
+    kClientMaxServerMessageBytes, kRouterMaxRegions,       kRouterMaxRegionSets,
+    kRouterMaxModels,          kRouterMaxProfiles,         kRouterMaxSourcesPerProfile,
+    kRouterMaxCandidates,      kRouterMaxCandidatesPerModel, kRouterMaxIdBytes,
+    kRouterMaxNameBytes,       kRouterStickySlots,         kHealthWindowBuckets,
+    sizeof(void*)};
+// The limits this translation unit was compiled with.
+constexpr std::uint64_t kLayoutFingerprint =
+    layout_fingerprint_of(kAllLimits, sizeof kAllLimits / sizeof kAllLimits[0]);
+
 }  // namespace limits
+
+// The fingerprint the library itself was compiled with.
+std::uint64_t library_layout_fingerprint();
+
+// The start-up layout check: false when the program was compiled with other limits
+// than the library (a -D that build_config.h does not have, or headers from another
+// build), which would make the two disagree on the size of Signer, Router and
+// the rest. Call it once before using the library; the tool and examples do.
+inline bool layout_matches_library() { return library_layout_fingerprint() == limits::kLayoutFingerprint; }
+
 }  // namespace edgeroute
 
+EDGEROUTE_API_END
 #endif  // EDGEROUTE_CONFIG_H

@@ -10,6 +10,8 @@
 //     and aborts in debug builds, see the implementation).
 #ifndef EDGEROUTE_CRYPTO_H
 #define EDGEROUTE_CRYPTO_H
+#include "edgeroute/export.h"
+EDGEROUTE_API_BEGIN
 
 #include <cstddef>
 #include <cstdint>
@@ -69,4 +71,5 @@ bool constant_time_equal(const void* a, const void* b, std::size_t len);
 
 }  // namespace edgeroute
 
+EDGEROUTE_API_END
 #endif  // EDGEROUTE_CRYPTO_H

@@ -7,6 +7,8 @@
 // path and the limit, never an unbounded allocation or a bare "read error".
 #ifndef EDGEROUTE_FILE_H
 #define EDGEROUTE_FILE_H
+#include "edgeroute/export.h"
+EDGEROUTE_API_BEGIN
 
 #include <cstddef>
 #include <cstdint>
@@ -78,4 +80,5 @@ class RotatingFile {
 
 }  // namespace edgeroute
 
+EDGEROUTE_API_END
 #endif  // EDGEROUTE_FILE_H

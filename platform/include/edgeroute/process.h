@@ -6,6 +6,9 @@
 #ifndef EDGEROUTE_PROCESS_H
 #define EDGEROUTE_PROCESS_H
 
+#include "edgeroute/export.h"
+EDGEROUTE_API_BEGIN
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -30,4 +33,5 @@ Status run_process(const std::vector<std::string>& argv, std::size_t max_stdout_
 
 }  // namespace edgeroute
 
+EDGEROUTE_API_END
 #endif  // EDGEROUTE_PROCESS_H

@@ -3,6 +3,8 @@
 // inputs, so tests stay deterministic.
 #ifndef EDGEROUTE_RANDOM_H
 #define EDGEROUTE_RANDOM_H
+#include "edgeroute/export.h"
+EDGEROUTE_API_BEGIN
 
 #include <cstdint>
 
@@ -26,4 +28,5 @@ class Random {
 
 }  // namespace edgeroute
 
+EDGEROUTE_API_END
 #endif  // EDGEROUTE_RANDOM_H

@@ -11,6 +11,9 @@
 #ifndef EDGEROUTE_SHA256_BACKEND_H
 #define EDGEROUTE_SHA256_BACKEND_H
 
+#include "edgeroute/export.h"
+EDGEROUTE_API_BEGIN
+
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -42,4 +45,5 @@ const Crypto* hardware_sha256_crypto(Sha256Backend backend);
 
 }  // namespace edgeroute
 
+EDGEROUTE_API_END
 #endif  // EDGEROUTE_SHA256_BACKEND_H

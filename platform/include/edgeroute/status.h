@@ -6,6 +6,8 @@
 // Messages never contain secrets; code that builds them must not format key material.
 #ifndef EDGEROUTE_STATUS_H
 #define EDGEROUTE_STATUS_H
+#include "edgeroute/export.h"
+EDGEROUTE_API_BEGIN
 
 #include <cstdint>
 
@@ -67,4 +69,5 @@ class [[nodiscard]] Status {
 
 }  // namespace edgeroute
 
+EDGEROUTE_API_END
 #endif  // EDGEROUTE_STATUS_H

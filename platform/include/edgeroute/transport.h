@@ -4,6 +4,8 @@
 // Implementations keep connections alive per endpoint and verify TLS always.
 #ifndef EDGEROUTE_TRANSPORT_H
 #define EDGEROUTE_TRANSPORT_H
+#include "edgeroute/export.h"
+EDGEROUTE_API_BEGIN
 
 #include <cstddef>
 #include <cstdint>
@@ -89,4 +91,5 @@ class Transport {
 
 }  // namespace edgeroute
 
+EDGEROUTE_API_END
 #endif  // EDGEROUTE_TRANSPORT_H

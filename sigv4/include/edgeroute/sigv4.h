@@ -17,6 +17,8 @@
 //     HMAC states, which saves two SHA-256 blocks per signature.
 #ifndef EDGEROUTE_SIGV4_H
 #define EDGEROUTE_SIGV4_H
+#include "edgeroute/export.h"
+EDGEROUTE_API_BEGIN
 
 #include <cstddef>
 #include <cstdint>
@@ -174,4 +176,5 @@ Status parse_timestamp(std::string_view text, std::int64_t* time_unix_s);
 }  // namespace sigv4
 }  // namespace edgeroute
 
+EDGEROUTE_API_END
 #endif  // EDGEROUTE_SIGV4_H

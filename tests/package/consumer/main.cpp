@@ -2,12 +2,17 @@
 #include <cstdio>
 #include <cstring>
 
+#include "edgeroute/config.h"
 #include "edgeroute/mbedtls_crypto.h"
 #include "edgeroute/sigv4.h"
 #include "edgeroute/version.h"
 
 int main() {
   using namespace edgeroute;
+  if (!layout_matches_library()) {
+    std::fprintf(stderr, "consumer: compiled with other limits than the installed library (edgeroute/build_config.h)\n");
+    return 1;
+  }
   const sigv4::Header headers[] = {
       {"host", "bedrock-runtime.eu-central-1.amazonaws.com"},
       {"content-type", "application/json"},

@@ -26,6 +26,8 @@
 // signature. Buffers that held signing material are wiped after each call.
 #ifndef EDGEROUTE_BEDROCK_H
 #define EDGEROUTE_BEDROCK_H
+#include "edgeroute/export.h"
+EDGEROUTE_API_BEGIN
 
 #include <cstddef>
 #include <cstdint>
@@ -379,4 +381,5 @@ bool parse_http_date(std::string_view text, std::int64_t* unix_s);
 }  // namespace bedrock
 }  // namespace edgeroute
 
+EDGEROUTE_API_END
 #endif  // EDGEROUTE_BEDROCK_H

@@ -9,6 +9,8 @@
 // slice-by-8 loop otherwise. Both are pure functions: no heap, no state, thread-safe.
 #ifndef EDGEROUTE_CRC32_H
 #define EDGEROUTE_CRC32_H
+#include "edgeroute/export.h"
+EDGEROUTE_API_BEGIN
 
 #include <cstddef>
 #include <cstdint>
@@ -27,4 +29,5 @@ const char* crc32_implementation();
 
 }  // namespace edgeroute
 
+EDGEROUTE_API_END
 #endif  // EDGEROUTE_CRC32_H

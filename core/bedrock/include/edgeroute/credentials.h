@@ -25,6 +25,8 @@
 // as long as nothing calls setenv concurrently).
 #ifndef EDGEROUTE_CREDENTIALS_H
 #define EDGEROUTE_CREDENTIALS_H
+#include "edgeroute/export.h"
+EDGEROUTE_API_BEGIN
 
 #include <cstddef>
 #include <cstdint>
@@ -224,4 +226,5 @@ Status resolve_region(const Environment& env, const ProfileOptions& options, std
 
 }  // namespace edgeroute
 
+EDGEROUTE_API_END
 #endif  // EDGEROUTE_CREDENTIALS_H

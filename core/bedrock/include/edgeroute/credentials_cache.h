@@ -34,6 +34,9 @@
 #ifndef EDGEROUTE_CREDENTIALS_CACHE_H
 #define EDGEROUTE_CREDENTIALS_CACHE_H
 
+#include "edgeroute/export.h"
+EDGEROUTE_API_BEGIN
+
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
@@ -116,4 +119,5 @@ class CachingCredentialsProvider final : public CredentialsProvider {
 
 }  // namespace edgeroute
 
+EDGEROUTE_API_END
 #endif  // EDGEROUTE_CREDENTIALS_CACHE_H

@@ -14,6 +14,9 @@
 #ifndef EDGEROUTE_CREDENTIALS_REMOTE_H
 #define EDGEROUTE_CREDENTIALS_REMOTE_H
 
+#include "edgeroute/export.h"
+EDGEROUTE_API_BEGIN
+
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -156,4 +159,5 @@ Status parse_credentials_json(std::string_view body, bool iot_shape, bool requir
 
 }  // namespace edgeroute
 
+EDGEROUTE_API_END
 #endif  // EDGEROUTE_CREDENTIALS_REMOTE_H

@@ -11,6 +11,9 @@
 #ifndef EDGEROUTE_CREDENTIALS_SETUP_H
 #define EDGEROUTE_CREDENTIALS_SETUP_H
 
+#include "edgeroute/export.h"
+EDGEROUTE_API_BEGIN
+
 #include <functional>
 #include <memory>
 #include <string>
@@ -72,4 +75,5 @@ Status make_credentials(const CredentialsOptions& options, const Environment& en
 
 }  // namespace edgeroute
 
+EDGEROUTE_API_END
 #endif  // EDGEROUTE_CREDENTIALS_SETUP_H

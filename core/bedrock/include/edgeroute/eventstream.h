@@ -32,6 +32,8 @@
 // Messages are one line and never quote payload or header bytes.
 #ifndef EDGEROUTE_EVENTSTREAM_H
 #define EDGEROUTE_EVENTSTREAM_H
+#include "edgeroute/export.h"
+EDGEROUTE_API_BEGIN
 
 #include <cstddef>
 #include <cstdint>
@@ -163,4 +165,5 @@ Status encode(const Header* headers, std::size_t header_count, const void* paylo
 }  // namespace eventstream
 }  // namespace edgeroute
 
+EDGEROUTE_API_END
 #endif  // EDGEROUTE_EVENTSTREAM_H

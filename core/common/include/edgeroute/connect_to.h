@@ -7,6 +7,9 @@
 #ifndef EDGEROUTE_CONNECT_TO_H
 #define EDGEROUTE_CONNECT_TO_H
 
+#include "edgeroute/export.h"
+EDGEROUTE_API_BEGIN
+
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -28,4 +31,5 @@ Status parse_connect_to(std::string_view text, ConnectTo* out);
 
 }  // namespace edgeroute
 
+EDGEROUTE_API_END
 #endif  // EDGEROUTE_CONNECT_TO_H

@@ -5,6 +5,9 @@
 #ifndef EDGEROUTE_OUTCOME_H
 #define EDGEROUTE_OUTCOME_H
 
+#include "edgeroute/export.h"
+EDGEROUTE_API_BEGIN
+
 #include <cstdint>
 
 namespace edgeroute {
@@ -42,4 +45,5 @@ constexpr const char* to_string(OutcomeClass outcome) {
 
 }  // namespace edgeroute
 
+EDGEROUTE_API_END
 #endif  // EDGEROUTE_OUTCOME_H

@@ -8,6 +8,9 @@
 #ifndef EDGEROUTE_ROUTE_H
 #define EDGEROUTE_ROUTE_H
 
+#include "edgeroute/export.h"
+EDGEROUTE_API_BEGIN
+
 #include <cstddef>
 #include <cstdio>
 #include <string_view>
@@ -52,4 +55,5 @@ class ResidencyGate {
 
 }  // namespace edgeroute
 
+EDGEROUTE_API_END
 #endif  // EDGEROUTE_ROUTE_H

@@ -12,6 +12,8 @@
 // Size: tens of KiB with the default limits; allocate it once (static or heap).
 #ifndef EDGEROUTE_CATALOG_H
 #define EDGEROUTE_CATALOG_H
+#include "edgeroute/export.h"
+EDGEROUTE_API_BEGIN
 
 #include <cstddef>
 #include <cstdint>
@@ -225,4 +227,5 @@ class Catalog {
 
 }  // namespace edgeroute
 
+EDGEROUTE_API_END
 #endif  // EDGEROUTE_CATALOG_H

@@ -7,6 +7,9 @@
 #ifndef EDGEROUTE_CATALOG_IMPORT_H
 #define EDGEROUTE_CATALOG_IMPORT_H
 
+#include "edgeroute/export.h"
+EDGEROUTE_API_BEGIN
+
 #include <cstddef>
 #include <string>
 #include <vector>
@@ -57,4 +60,5 @@ bool import_inference_profiles(const std::vector<ImportFile>& files, const std::
 
 }  // namespace edgeroute
 
+EDGEROUTE_API_END
 #endif  // EDGEROUTE_CATALOG_IMPORT_H

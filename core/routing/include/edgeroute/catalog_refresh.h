@@ -20,6 +20,9 @@
 #ifndef EDGEROUTE_CATALOG_REFRESH_H
 #define EDGEROUTE_CATALOG_REFRESH_H
 
+#include "edgeroute/export.h"
+EDGEROUTE_API_BEGIN
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -112,4 +115,5 @@ std::vector<std::string> refresh_source_regions(const Catalog& catalog, const Re
 
 }  // namespace edgeroute
 
+EDGEROUTE_API_END
 #endif  // EDGEROUTE_CATALOG_REFRESH_H

@@ -24,6 +24,8 @@
 // FailoverMonitor it uses are shared and thread-safe.
 #ifndef EDGEROUTE_FAILOVER_H
 #define EDGEROUTE_FAILOVER_H
+#include "edgeroute/export.h"
+EDGEROUTE_API_BEGIN
 
 #include <cstddef>
 #include <cstdint>
@@ -260,4 +262,5 @@ class FailoverMonitor {
 
 }  // namespace edgeroute
 
+EDGEROUTE_API_END
 #endif  // EDGEROUTE_FAILOVER_H

@@ -29,6 +29,8 @@
 // acquire() on any, under one lock, and pass each its own trial flag back.
 #ifndef EDGEROUTE_HEALTH_H
 #define EDGEROUTE_HEALTH_H
+#include "edgeroute/export.h"
+EDGEROUTE_API_BEGIN
 
 #include <atomic>
 #include <cstdint>
@@ -287,4 +289,5 @@ class RetryBudget {
 
 }  // namespace edgeroute
 
+EDGEROUTE_API_END
 #endif  // EDGEROUTE_HEALTH_H

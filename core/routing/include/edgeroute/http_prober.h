@@ -28,6 +28,8 @@
 // Thread-safety: like the transport it wraps (CurlTransport: one thread).
 #ifndef EDGEROUTE_HTTP_PROBER_H
 #define EDGEROUTE_HTTP_PROBER_H
+#include "edgeroute/export.h"
+EDGEROUTE_API_BEGIN
 
 #include <cstdint>
 #include <string_view>
@@ -92,4 +94,5 @@ class HttpProber final : public Prober {
 
 }  // namespace edgeroute
 
+EDGEROUTE_API_END
 #endif  // EDGEROUTE_HTTP_PROBER_H

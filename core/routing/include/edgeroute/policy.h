@@ -13,6 +13,8 @@
 // number of threads once building is done.
 #ifndef EDGEROUTE_POLICY_H
 #define EDGEROUTE_POLICY_H
+#include "edgeroute/export.h"
+EDGEROUTE_API_BEGIN
 
 #include <cstddef>
 #include <cstdint>
@@ -109,4 +111,5 @@ class Policy final : public ResidencyGate {
 
 }  // namespace edgeroute
 
+EDGEROUTE_API_END
 #endif  // EDGEROUTE_POLICY_H

@@ -16,6 +16,8 @@
 // must not change after init(). Strings in a Route point into the catalog.
 #ifndef EDGEROUTE_ROUTER_H
 #define EDGEROUTE_ROUTER_H
+#include "edgeroute/export.h"
+EDGEROUTE_API_BEGIN
 
 #include <cstddef>
 #include <cstdint>
@@ -417,4 +419,5 @@ class Router {
 
 }  // namespace edgeroute
 
+EDGEROUTE_API_END
 #endif  // EDGEROUTE_ROUTER_H

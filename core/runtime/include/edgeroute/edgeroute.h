@@ -25,6 +25,8 @@
  */
 #ifndef EDGEROUTE_EDGEROUTE_H
 #define EDGEROUTE_EDGEROUTE_H
+#include "edgeroute/export.h"
+EDGEROUTE_API_BEGIN
 
 #include <stddef.h>
 #include <stdint.h>
@@ -121,4 +123,5 @@ void edgeroute_result_free(edgeroute_result* result);
 }
 #endif
 
+EDGEROUTE_API_END
 #endif /* EDGEROUTE_EDGEROUTE_H */

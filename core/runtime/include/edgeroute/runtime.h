@@ -28,6 +28,8 @@
 // message names each allowed candidate and its state).
 #ifndef EDGEROUTE_RUNTIME_H
 #define EDGEROUTE_RUNTIME_H
+#include "edgeroute/export.h"
+EDGEROUTE_API_BEGIN
 
 #include <condition_variable>
 #include <cstddef>
@@ -275,4 +277,5 @@ class ProbeThread {
 
 }  // namespace edgeroute
 
+EDGEROUTE_API_END
 #endif  // EDGEROUTE_RUNTIME_H

@@ -40,6 +40,8 @@
 // is never enabled.
 #ifndef EDGEROUTE_CURL_TRANSPORT_H
 #define EDGEROUTE_CURL_TRANSPORT_H
+#include "edgeroute/export.h"
+EDGEROUTE_API_BEGIN
 
 #include <cstddef>
 #include <memory>
@@ -97,4 +99,5 @@ class CurlTransport final : public Transport {
 
 }  // namespace edgeroute
 
+EDGEROUTE_API_END
 #endif  // EDGEROUTE_CURL_TRANSPORT_H

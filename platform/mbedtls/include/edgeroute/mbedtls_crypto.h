@@ -3,6 +3,9 @@
 #ifndef EDGEROUTE_MBEDTLS_CRYPTO_H
 #define EDGEROUTE_MBEDTLS_CRYPTO_H
 
+#include "edgeroute/export.h"
+EDGEROUTE_API_BEGIN
+
 #include "edgeroute/crypto.h"
 #include "edgeroute/sha256_backend.h"
 
@@ -34,4 +37,5 @@ Sha256Selection sha256_selection();
 
 }  // namespace edgeroute
 
+EDGEROUTE_API_END
 #endif  // EDGEROUTE_MBEDTLS_CRYPTO_H

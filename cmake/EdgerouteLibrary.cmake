@@ -1,0 +1,13 @@
+# edgeroute_library(<target>): what every edgeroute library shares. Static or
+# shared as BUILD_SHARED_LIBS says; a shared one carries VERSION and SOVERSION and
+# exports only what the public headers declare (edgeroute/export.h): everything
+# else is hidden. While the major version is 0, a minor release may break the ABI,
+# so the SOVERSION is major.minor (the CMake package says SameMinorVersion too).
+function(edgeroute_library target)
+  set_target_properties(${target} PROPERTIES
+    VERSION ${PROJECT_VERSION}
+    SOVERSION ${PROJECT_VERSION_MAJOR}.${PROJECT_VERSION_MINOR}
+    C_VISIBILITY_PRESET hidden
+    CXX_VISIBILITY_PRESET hidden
+    VISIBILITY_INLINES_HIDDEN ON)
+endfunction()
