@@ -12,6 +12,64 @@ import sys
 import tempfile
 import time
 import unittest
+import urllib.request
+
+# Set by main() (or by a script with its own command line): the source tree.
+SOURCE_DIR = None
+TOOL = None
+DEMO_EU = ("eu-central-1", "eu-west-1", "eu-west-3")
+
+
+class DemoWorldTest(unittest.TestCase):
+    """A test class over the simulator's demo world: its faults removed and quotas
+    (QUOTAS) that no test meets by accident, written with its catalog (under
+    REGION_SETS) and an empty HOME into a temporary directory for the class; a fresh
+    simulator per test, started within SIM_MAX_SECONDS and always stopped.
+    adjust_region(region) changes each region of the world before it is written."""
+    QUOTAS = {"rpm": 100000, "tpm": 100000000}
+    REGION_SETS = {"eu": DEMO_EU}
+    SIM_MAX_SECONDS = 120
+
+    @classmethod
+    def adjust_region(cls, region):
+        pass
+
+    @classmethod
+    def setUpClass(cls):
+        sys.path.insert(0, os.path.join(SOURCE_DIR, "tests", "sim"))
+        with open(os.path.join(SOURCE_DIR, "tests", "sim", "worlds", "demo.json")) as f:
+            world = json.load(f)
+        for r in world["regions"]:
+            r.pop("faults", None)
+            r["quotas"] = dict(cls.QUOTAS)
+            cls.adjust_region(r)
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.world_path = os.path.join(cls.tmp.name, "world.json")
+        with open(cls.world_path, "w") as f:
+            json.dump(world, f)
+        cls.catalog = os.path.join(cls.tmp.name, "catalog.json")
+        with open(cls.catalog, "w") as f:
+            json.dump(world_catalog(world, cls.REGION_SETS), f)
+        cls.home = os.path.join(cls.tmp.name, "home")
+        os.makedirs(cls.home)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def setUp(self):
+        import simtest  # bounded start, always stopped
+        self.sim = simtest.SimProcess(self.world_path)
+        self.addCleanup(self.sim.stop)
+        self.ready = self.sim.start(max_seconds=self.SIM_MAX_SECONDS)
+
+    def set_faults(self, region, faults):
+        """POST /faults: the region's faults from now on ([] clears them)."""
+        body = json.dumps({"region": region, "faults": faults}).encode()
+        req = urllib.request.Request(self.ready["control"]["url"] + "/faults", data=body, method="POST",
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=10) as r:
+            self.assertEqual(r.status, 200)
 
 
 def world_catalog(world, region_sets):
@@ -81,6 +139,7 @@ def main(module_globals, verbosity=2):
     parser.add_argument("--tool", required=True)
     parser.add_argument("--source-dir", required=True)
     args, rest = parser.parse_known_args()
-    module_globals["TOOL"] = os.path.abspath(args.tool)
-    module_globals["SOURCE_DIR"] = os.path.abspath(args.source_dir)
+    global TOOL, SOURCE_DIR
+    TOOL = module_globals["TOOL"] = os.path.abspath(args.tool)
+    SOURCE_DIR = module_globals["SOURCE_DIR"] = os.path.abspath(args.source_dir)
     unittest.main(argv=[sys.argv[0], *rest], verbosity=verbosity)

@@ -29,41 +29,11 @@ SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"  # the demo world's fake key
 EXAMPLES = ("routed_converse", "routed_converse_c")
 
 
-class EmbedExamples(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        sys.path.insert(0, os.path.join(SOURCE_DIR, "tests", "sim"))
-        with open(os.path.join(SOURCE_DIR, "tests", "sim", "worlds", "demo.json")) as f:
-            world = json.load(f)
-        for r in world["regions"]:
-            r.pop("faults", None)
-            r["quotas"] = {"rpm": 100000, "tpm": 100000000}
-        cls.tmp = tempfile.TemporaryDirectory()
-        cls.world_path = os.path.join(cls.tmp.name, "world.json")
-        with open(cls.world_path, "w") as f:
-            json.dump(world, f)
-        cls.catalog = os.path.join(cls.tmp.name, "catalog.json")
-        with open(cls.catalog, "w") as f:
-            json.dump(clitest.world_catalog(world, {"eu": EU}), f)
-        cls.home = os.path.join(cls.tmp.name, "home")
-        os.makedirs(cls.home)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.tmp.cleanup()
+class EmbedExamples(clitest.DemoWorldTest):
+    REGION_SETS = {"eu": EU}
 
     def setUp(self):
-        import simtest  # bounded start, always stopped
-        self.sim = simtest.SimProcess(self.world_path)
-        self.addCleanup(self.sim.stop)
-        self.ready = self.sim.start(max_seconds=120)
-
-    def set_faults(self, region, faults):
-        body = json.dumps({"region": region, "faults": faults}).encode()
-        req = urllib.request.Request(self.ready["control"]["url"] + "/faults", data=body, method="POST",
-                                     headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(req, timeout=10) as r:
-            self.assertEqual(r.status, 200)
+        super().setUp()
 
     def run_example(self, name, *args, timeout=60):
         cmd = [os.path.join(BIN_DIR, name), "--model", HAIKU, "--allow", "eu", "--catalog", self.catalog,
@@ -138,5 +108,5 @@ if __name__ == "__main__":
     parser.add_argument("--source-dir", required=True)
     args, rest = parser.parse_known_args()
     BIN_DIR = os.path.abspath(args.bin_dir)
-    SOURCE_DIR = os.path.abspath(args.source_dir)
+    SOURCE_DIR = clitest.SOURCE_DIR = os.path.abspath(args.source_dir)
     unittest.main(argv=[sys.argv[0], *rest], verbosity=2)

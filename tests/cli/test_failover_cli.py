@@ -31,42 +31,12 @@ SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"  # the demo world's fake key
 
 
 
-class Failover(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        sys.path.insert(0, os.path.join(SOURCE_DIR, "tests", "sim"))
-        with open(os.path.join(SOURCE_DIR, "tests", "sim", "worlds", "demo.json")) as f:
-            world = json.load(f)
-        for r in world["regions"]:
-            r.pop("faults", None)
-            r["quotas"] = {"rpm": 100000, "tpm": 100000000}
-        cls.tmp = tempfile.TemporaryDirectory()
-        cls.world_path = os.path.join(cls.tmp.name, "world.json")
-        with open(cls.world_path, "w") as f:
-            json.dump(world, f)
-        cls.catalog = os.path.join(cls.tmp.name, "catalog.json")
-        with open(cls.catalog, "w") as f:
-            json.dump(clitest.world_catalog(world, {"eu": EU}), f)
-        cls.home = os.path.join(cls.tmp.name, "home")
-        os.makedirs(cls.home)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.tmp.cleanup()
+class Failover(clitest.DemoWorldTest):
+    REGION_SETS = {"eu": EU}
 
     def setUp(self):
-        import simtest  # bounded start, always stopped
-        self.sim = simtest.SimProcess(self.world_path)
-        self.addCleanup(self.sim.stop)
-        self.ready = self.sim.start(max_seconds=120)
+        super().setUp()
         self.addCleanup(self.assert_only_eu)
-
-    def set_faults(self, region, faults):
-        body = json.dumps({"region": region, "faults": faults}).encode()
-        req = urllib.request.Request(self.ready["control"]["url"] + "/faults", data=body, method="POST",
-                                     headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(req, timeout=10) as r:
-            self.assertEqual(r.status, 200)
 
     def converse(self, *args, timeout=60, command=("converse", "--prompt", "Which region are you in?")):
         """Routed under --allow eu, with every simulated region reachable (so only

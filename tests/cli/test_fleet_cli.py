@@ -95,42 +95,14 @@ class StrictReader(unittest.TestCase):
         check_emf(line[:-1] + ', "Calls": 1}')
 
 
-class FleetOutputs(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        sys.path.insert(0, os.path.join(SOURCE_DIR, "tests", "sim"))
-        with open(os.path.join(SOURCE_DIR, "tests", "sim", "worlds", "demo.json")) as f:
-            world = json.load(f)
-        for r in world["regions"]:
-            r.pop("faults", None)
-            r["quotas"] = {"rpm": 1000000, "tpm": 1000000000}
-        cls.tmp = tempfile.TemporaryDirectory()
-        cls.world_path = os.path.join(cls.tmp.name, "world.json")
-        with open(cls.world_path, "w") as f:
-            json.dump(world, f)
-        cls.catalog = os.path.join(cls.tmp.name, "catalog.json")
-        with open(cls.catalog, "w") as f:
-            json.dump(clitest.world_catalog(world, {"eu": EU}), f)
-        cls.home = os.path.join(cls.tmp.name, "home")
-        os.makedirs(cls.home)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.tmp.cleanup()
+class FleetOutputs(clitest.DemoWorldTest):
+    QUOTAS = {"rpm": 1000000, "tpm": 1000000000}
+    SIM_MAX_SECONDS = 180
+    REGION_SETS = {"eu": EU}
 
     def setUp(self):
-        import simtest  # bounded start, always stopped
-        self.sim = simtest.SimProcess(self.world_path)
-        self.addCleanup(self.sim.stop)
-        self.ready = self.sim.start(max_seconds=180)
+        super().setUp()
         self.out = tempfile.mkdtemp(dir=self.tmp.name)
-
-    def set_faults(self, region, faults):
-        body = json.dumps({"region": region, "faults": faults}).encode()
-        req = urllib.request.Request(self.ready["control"]["url"] + "/faults", data=body, method="POST",
-                                     headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(req, timeout=10) as r:
-            self.assertEqual(r.status, 200)
 
     def tool(self, *args, timeout=90):
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": self.home,

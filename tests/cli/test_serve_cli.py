@@ -32,43 +32,27 @@ SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"  # the demo world's fake key
 TOKEN = "local-token-0123456789abcdef"
 
 
-class Serve(unittest.TestCase):
+class Serve(clitest.DemoWorldTest):
+    REGION_SETS = {"eu": EU}
+
+    @classmethod
+    def adjust_region(cls, region):
+        region["delta_interval_ms"] = 20
+
     @classmethod
     def setUpClass(cls):
         try:
             import boto3  # noqa: F401
         except ImportError:
             raise unittest.SkipTest("boto3 is not installed (scripts/bootstrap installs python3-boto3)")
-        sys.path.insert(0, os.path.join(SOURCE_DIR, "tests", "sim"))
-        with open(os.path.join(SOURCE_DIR, "tests", "sim", "worlds", "demo.json")) as f:
-            world = json.load(f)
-        for r in world["regions"]:
-            r.pop("faults", None)
-            r["quotas"] = {"rpm": 100000, "tpm": 100000000}
-            r["delta_interval_ms"] = 20
-        cls.tmp = tempfile.TemporaryDirectory()
-        cls.world_path = os.path.join(cls.tmp.name, "world.json")
-        with open(cls.world_path, "w") as f:
-            json.dump(world, f)
-        cls.catalog = os.path.join(cls.tmp.name, "catalog.json")
-        with open(cls.catalog, "w") as f:
-            json.dump(clitest.world_catalog(world, {"eu": EU}), f)
+        super().setUpClass()
         cls.token_file = os.path.join(cls.tmp.name, "token")
         with open(cls.token_file, "w") as f:
             f.write(TOKEN + "\n")
         os.chmod(cls.token_file, 0o600)
-        cls.home = os.path.join(cls.tmp.name, "home")
-        os.makedirs(cls.home)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.tmp.cleanup()
 
     def setUp(self):
-        import simtest  # bounded start, always stopped
-        self.sim = simtest.SimProcess(self.world_path)
-        self.addCleanup(self.sim.stop)
-        self.ready = self.sim.start(max_seconds=120)
+        super().setUp()
         self.serve = None
         saved = dict(os.environ)
         self.addCleanup(lambda: (os.environ.clear(), os.environ.update(saved)))
@@ -128,13 +112,6 @@ class Serve(unittest.TestCase):
                                         aws_secret_access_key=None if token else "not-the-device-secret")
         return session.client("bedrock-runtime", endpoint_url=f"http://127.0.0.1:{self.port}",
                               config=botocore.config.Config(retries={"max_attempts": 1}, read_timeout=30))
-
-    def set_faults(self, region, faults):
-        body = json.dumps({"region": region, "faults": faults}).encode()
-        req = urllib.request.Request(self.ready["control"]["url"] + "/faults", data=body, method="POST",
-                                     headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(req, timeout=10) as r:
-            self.assertEqual(r.status, 200)
 
     def calls(self):
         return [r for r in clitest.settled_requests(self.sim) if r.get("operation")]
