@@ -9,7 +9,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <string>
 
 extern char** environ;
 
@@ -32,6 +34,31 @@ int reap(pid_t pid, int* status) {
   }
 }
 
+// Whether `name` names a program this process may execute: a path is checked as given, a bare name
+// against each PATH entry, as posix_spawnp would search. Checked before spawning because some
+// environments (user-mode emulators among them) cannot report a failed exec from the child and
+// the failure would otherwise look like the program exiting with status 127.
+int find_program(const char* name) {
+  if (std::strchr(name, '/') != nullptr) return access(name, X_OK) == 0 ? 0 : errno;
+  const char* path = std::getenv("PATH");
+  if (path == nullptr || *path == '\0') path = "/usr/local/bin:/usr/bin:/bin";
+  int last = ENOENT;
+  std::string candidate;
+  for (const char* p = path;;) {
+    const char* end = std::strchr(p, ':');
+    const std::size_t len = end != nullptr ? static_cast<std::size_t>(end - p) : std::strlen(p);
+    candidate.assign(p, len);
+    if (candidate.empty()) candidate = ".";
+    candidate += '/';
+    candidate += name;
+    if (access(candidate.c_str(), X_OK) == 0) return 0;
+    if (errno == EACCES) last = EACCES;
+    if (end == nullptr) break;
+    p = end + 1;
+  }
+  return last;
+}
+
 }  // namespace
 
 Status run_process(const std::vector<std::string>& argv, std::size_t max_stdout_bytes, std::int64_t timeout_ms,
@@ -42,6 +69,11 @@ Status run_process(const std::vector<std::string>& argv, std::size_t max_stdout_
   std::vector<char*> args;
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
+
+  const int missing = find_program(name);
+  if (missing != 0) {
+    return Status::error_with_backend(Code::kNotFound, missing, "%s: cannot run: %s", name, std::strerror(missing));
+  }
 
   int pipe_fds[2];
   if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
