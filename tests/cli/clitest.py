@@ -38,7 +38,7 @@ class DemoWorldTest(unittest.TestCase):
     def setUpClass(cls):
         sys.path.insert(0, os.path.join(SOURCE_DIR, "tests", "sim"))
         with open(os.path.join(SOURCE_DIR, "tests", "sim", "worlds", "demo.json")) as f:
-            world = json.load(f)
+            world = widen_latencies(json.load(f))
         for r in world["regions"]:
             r.pop("faults", None)
             r["quotas"] = dict(cls.QUOTAS)
@@ -70,6 +70,34 @@ class DemoWorldTest(unittest.TestCase):
                                      headers={"Content-Type": "application/json"})
         with urllib.request.urlopen(req, timeout=10) as r:
             self.assertEqual(r.status, 200)
+
+
+# EDGEROUTE_TEST_SLOWDOWN: how many times slower than natively the program under
+# test starts and runs (a whole number, 1 when unset). The cross builds set it for
+# the tests that run the ARM tool under qemu-user (tests/cli/CMakeLists.txt). It
+# scales only the allowance for the program's own start-up and CPU time and the
+# time a test waits for it: never a deadline given to the tool, never a count.
+def slowdown():
+    value = os.environ.get("EDGEROUTE_TEST_SLOWDOWN", "1")
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"EDGEROUTE_TEST_SLOWDOWN must be a whole number >= 1, not {value!r}")
+    return int(value)
+
+
+def allowance(seconds):
+    """`seconds` of start-up or waiting allowance, scaled by EDGEROUTE_TEST_SLOWDOWN."""
+    return seconds * slowdown()
+
+
+def widen_latencies(world):
+    """The simulator world with each region's latency multiplied by
+    EDGEROUTE_TEST_SLOWDOWN (unchanged natively): an emulated client on a loaded
+    machine adds tens of milliseconds of its own to a probe's round trip, and the
+    gaps between regions that the probes must rank stay well above that."""
+    for r in world["regions"]:
+        if "latency_ms" in r:
+            r["latency_ms"] *= slowdown()
+    return world
 
 
 def world_catalog(world, region_sets):
