@@ -137,6 +137,8 @@ TEST_F(CApiResidencyTest, AnotherGeographysIdentifierConnectsOnlyInsideThePolicy
   edgeroute_runtime* rt = nullptr;
   char message[256] = "";
   ASSERT_EQ(edgeroute_runtime_create(&o, &rt, message, sizeof message), EDGEROUTE_OK) << message;
+  // A new runtime's first probe round is due at once: 0 ms, not an overflowed wait.
+  EXPECT_EQ(edgeroute_next_poll_ms(rt), 0);
   for (const char* id : {"us.m", "m"}) {  // a US profile, and the base model (in-region only in us-east-1)
     edgeroute_result* r = nullptr;
     ASSERT_EQ(edgeroute_converse(rt, id, "Hello", nullptr, 0, &r), EDGEROUTE_ERR_CALL) << id;

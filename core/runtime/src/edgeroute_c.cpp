@@ -183,8 +183,11 @@ size_t edgeroute_poll(edgeroute_runtime* runtime) {
 
 int64_t edgeroute_next_poll_ms(const edgeroute_runtime* runtime) {
   if (runtime == nullptr) return 0;
-  const std::int64_t left = runtime->runtime->next_poll_ns() - runtime->runtime->clock().monotonic_ns();
-  return left > 0 ? (left + 999999) / 1000000 : 0;
+  // next_poll_ns() is INT64_MIN while a round is due at once: compare before
+  // subtracting, which would overflow.
+  const std::int64_t next = runtime->runtime->next_poll_ns();
+  const std::int64_t now = runtime->runtime->clock().monotonic_ns();
+  return next > now ? (next - now + 999999) / 1000000 : 0;
 }
 
 edgeroute_status edgeroute_converse(edgeroute_runtime* runtime, const char* model_id, const char* prompt,
