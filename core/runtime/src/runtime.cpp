@@ -46,11 +46,22 @@ struct Runtime::Lane {
   std::unique_ptr<bedrock::Client> client;
 };
 
+struct Runtime::RefreshState {
+  std::mutex one_at_a_time;
+  mutable std::mutex mutex;  // guards state
+  CatalogRefreshState state;
+};
+
 Runtime::Runtime(const RuntimeOptions& options)
     : options_(options), clock_(options.clock != nullptr ? options.clock : &system_clock()),
-      budget_(options.retry_budget) {}
+      refresh_(std::make_unique<RefreshState>()), budget_(options.retry_budget) {}
 
-Runtime::~Runtime() = default;
+// The routing generation's prober sends on probe_transport_, which is declared
+// (so destroyed) after it: let the generation go first.
+Runtime::~Runtime() {
+  std::lock_guard<std::mutex> lock(routing_mutex_);
+  routing_.reset();
+}
 
 Status Runtime::create(const RuntimeOptions& options, std::unique_ptr<Runtime>* out) {
   if (options.allow.empty()) {
@@ -144,9 +155,9 @@ Status Runtime::init() {
   monitor_ = std::make_unique<FailoverMonitor>(options_.alerts, options_.alert_hook, options_.alert_context);
   if (options_.catalog_refresh_interval_s > 0) {
     // Unless the start-up refresh already set it (sooner, when it failed).
-    std::lock_guard<std::mutex> lock(refresh_state_mutex_);
-    if (refresh_state_.next_due_ns == 0) {
-      refresh_state_.next_due_ns = clock_->monotonic_ns() + next_refresh_delay_ns(false);
+    std::lock_guard<std::mutex> lock(refresh_->mutex);
+    if (refresh_->state.next_due_ns == 0) {
+      refresh_->state.next_due_ns = clock_->monotonic_ns() + next_refresh_delay_ns(false);
     }
   }
   // One lane up front, so a bad CA bundle or transport shows at create().
@@ -289,7 +300,7 @@ void Runtime::refresh_catalog_at_start(Catalog* catalog, const Policy& policy) {
 }
 
 Status Runtime::refresh_catalog() {
-  std::unique_lock<std::mutex> one_at_a_time(refresh_mutex_, std::try_to_lock);
+  std::unique_lock<std::mutex> one_at_a_time(refresh_->one_at_a_time, std::try_to_lock);
   if (!one_at_a_time.owns_lock()) return Status::error(Code::kUnavailable, "catalog refresh: one is already running");
   const std::shared_ptr<Routing> in_use = current();
   const auto fail = [&](const Status& st) {
@@ -338,16 +349,16 @@ Status Runtime::refresh_catalog() {
 void Runtime::finish_refresh(bool ok, const std::string& report, bool swapped) {
   CatalogRefreshState state;
   {
-    std::lock_guard<std::mutex> lock(refresh_state_mutex_);
-    refresh_state_.report = report;
-    refresh_state_.last_ok = ok;
-    ++(ok ? refresh_state_.refreshes : refresh_state_.failures);
-    if (swapped) ++refresh_state_.generation;
-    refresh_state_.last_utc_s = clock_->utc_unix_ms() / 1000;
+    std::lock_guard<std::mutex> lock(refresh_->mutex);
+    refresh_->state.report = report;
+    refresh_->state.last_ok = ok;
+    ++(ok ? refresh_->state.refreshes : refresh_->state.failures);
+    if (swapped) ++refresh_->state.generation;
+    refresh_->state.last_utc_s = clock_->utc_unix_ms() / 1000;
     if (options_.catalog_refresh_interval_s > 0) {
-      refresh_state_.next_due_ns = clock_->monotonic_ns() + next_refresh_delay_ns(!ok);
+      refresh_->state.next_due_ns = clock_->monotonic_ns() + next_refresh_delay_ns(!ok);
     }
-    state = refresh_state_;
+    state = refresh_->state;
   }
   if (options_.on_catalog_refresh) options_.on_catalog_refresh(state);
 }
@@ -362,8 +373,8 @@ std::int64_t Runtime::next_refresh_delay_ns(bool after_failure) {
 }
 
 CatalogRefreshState Runtime::catalog_refresh_state() const {
-  std::lock_guard<std::mutex> lock(refresh_state_mutex_);
-  return refresh_state_;
+  std::lock_guard<std::mutex> lock(refresh_->mutex);
+  return refresh_->state;
 }
 
 std::uint64_t Runtime::next_random() {
@@ -659,8 +670,8 @@ std::size_t Runtime::poll(std::int64_t now_ns) {
   if (options_.catalog_refresh_interval_s > 0) {
     std::int64_t due = 0;
     {
-      std::lock_guard<std::mutex> lock(refresh_state_mutex_);
-      due = refresh_state_.next_due_ns;
+      std::lock_guard<std::mutex> lock(refresh_->mutex);
+      due = refresh_->state.next_due_ns;
     }
     // A failure is reported through catalog_refresh_state() and the hook.
     if (due > 0 && now_ns >= due) (void)refresh_catalog();
@@ -673,8 +684,8 @@ std::size_t Runtime::poll(std::int64_t now_ns) {
 std::int64_t Runtime::next_poll_ns() const {
   const std::int64_t probe = current()->router->next_probe_ns();
   if (options_.catalog_refresh_interval_s <= 0) return probe;
-  std::lock_guard<std::mutex> lock(refresh_state_mutex_);
-  const std::int64_t refresh = refresh_state_.next_due_ns;
+  std::lock_guard<std::mutex> lock(refresh_->mutex);
+  const std::int64_t refresh = refresh_->state.next_due_ns;
   return refresh > 0 && refresh < probe ? refresh : probe;
 }
 

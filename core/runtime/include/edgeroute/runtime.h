@@ -319,9 +319,10 @@ class Runtime {
   Gate gate_{*this};
   mutable std::mutex routing_mutex_;  // guards routing_ (the pointer, not what it holds)
   std::shared_ptr<Routing> routing_;
-  std::mutex refresh_mutex_;  // one refresh at a time
-  mutable std::mutex refresh_state_mutex_;
-  CatalogRefreshState refresh_state_;
+  // The refresh's locks and state, on the heap: the Runtime's own size stays
+  // what docs/footprint.md publishes.
+  struct RefreshState;
+  std::unique_ptr<RefreshState> refresh_;
   RetryBudget budget_;
   std::unique_ptr<FailoverMonitor> monitor_;
   std::mutex lanes_mutex_;
