@@ -137,6 +137,8 @@ TEST_F(CApiResidencyTest, AnotherGeographysIdentifierConnectsOnlyInsideThePolicy
   edgeroute_runtime* rt = nullptr;
   char message[256] = "";
   ASSERT_EQ(edgeroute_runtime_create(&o, &rt, message, sizeof message), EDGEROUTE_OK) << message;
+  // A new runtime's first probe round is due at once: 0 ms, not an overflowed wait.
+  EXPECT_EQ(edgeroute_next_poll_ms(rt), 0);
   for (const char* id : {"us.m", "m"}) {  // a US profile, and the base model (in-region only in us-east-1)
     edgeroute_result* r = nullptr;
     ASSERT_EQ(edgeroute_converse(rt, id, "Hello", nullptr, 0, &r), EDGEROUTE_ERR_CALL) << id;
@@ -152,6 +154,41 @@ TEST_F(CApiResidencyTest, AnotherGeographysIdentifierConnectsOnlyInsideThePolicy
   EXPECT_GT(listeners.count(0) + listeners.count(1), 0);
   EXPECT_EQ(listeners.count(2), 0);
   EXPECT_EQ(listeners.count(3), 0);
+}
+
+TEST_F(CApiResidencyTest, TheCatalogRefreshOptionsReachTheRuntimeAndAFailedRefreshIsReported) {
+  edgeroute_options o;
+  edgeroute_options_init(&o);
+  o.allow = "eu";
+  o.catalog_file = catalog_.c_str();
+  edgeroute_runtime* rt = nullptr;
+  char message[256] = "";
+  o.catalog_refresh_interval_s = 30;
+  EXPECT_EQ(edgeroute_runtime_create(&o, &rt, message, sizeof message), EDGEROUTE_ERR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(message).find("catalog_refresh_interval_s 30"), std::string::npos) << message;
+  // The control plane of both EU sources is a listener that accepts and closes.
+  Listeners listeners;
+  ASSERT_TRUE(listeners.ok());
+  const std::string redirects[] = {"eu-central-1=127.0.0.1:" + std::to_string(listeners.port(0)),
+                                   "eu-west-1=127.0.0.1:" + std::to_string(listeners.port(1))};
+  const char* connect_to[] = {redirects[0].c_str(), redirects[1].c_str()};
+  o.connect_to = connect_to;
+  o.connect_to_count = 2;
+  o.catalog_refresh_interval_s = 3600;
+  o.refresh_catalog_at_start = 1;
+  ASSERT_EQ(edgeroute_runtime_create(&o, &rt, message, sizeof message), EDGEROUTE_OK) << message;
+  EXPECT_EQ(edgeroute_catalog_refresh_report(rt, message, sizeof message), 0);
+  EXPECT_EQ(std::string(message).rfind("catalog refresh: eu-central-1: ListInferenceProfiles: ", 0), 0u) << message;
+  EXPECT_NE(std::string(message).find("; routing on the catalog as loaded"), std::string::npos) << message;
+  EXPECT_EQ(std::string(message).find("wJalr"), std::string::npos);
+  EXPECT_GT(listeners.count(0), 0);
+  edgeroute_runtime_destroy(rt);
+  o.refresh_catalog_at_start = 0;
+  o.catalog_refresh_interval_s = 0;
+  ASSERT_EQ(edgeroute_runtime_create(&o, &rt, message, sizeof message), EDGEROUTE_OK) << message;
+  EXPECT_EQ(edgeroute_catalog_refresh_report(rt, message, sizeof message), -1);
+  EXPECT_STREQ(message, "");
+  edgeroute_runtime_destroy(rt);
 }
 
 }  // namespace

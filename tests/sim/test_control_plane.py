@@ -2,9 +2,11 @@
 driven by boto3's `bedrock` client, an independent implementation of the
 service model, over HTTPS on worlds/live.json."""
 
+import json
 import os
 import ssl
 import unittest
+import urllib.error
 import urllib.request
 
 import botocore.exceptions
@@ -149,6 +151,53 @@ class ControlPlaneAgainstBoto3(unittest.TestCase):
         with socket.create_connection((entry["host"], entry["port"]), timeout=5) as raw:
             with context.wrap_socket(raw, server_hostname=entry["control_hostname"]) as tls:
                 self.assertTrue(tls.getpeercert())
+
+
+class ProfilesChangeWhileRunning(unittest.TestCase):
+    """POST /profiles on the control endpoint: a profile gains a destination while
+    the simulator runs, as AWS's do, and bad requests name the field at fault."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.sim = simtest.SimProcess(LIVE_WORLD)
+        cls.addClassCleanup(cls.sim.stop)
+        cls.ready = cls.sim.start()
+        cls.key = simtest.credential(LIVE_WORLD, "AKIDEXAMPLE")
+
+    def post(self, payload):
+        request = urllib.request.Request(self.ready["control"]["url"] + "/profiles", data=json.dumps(payload).encode(),
+                                         method="POST", headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as r:
+                return r.status, json.loads(r.read())
+        except urllib.error.HTTPError as e:
+            with e:
+                return e.code, json.loads(e.read())
+
+    def test_new_destinations_are_listed_from_then_on(self):
+        client = bedrock_client(self.ready, "eu-central-1", self.key)
+        self.addCleanup(client.close)
+
+        def destinations():
+            answer = client.get_inference_profile(inferenceProfileIdentifier=f"eu.{SONNET}")
+            return [m["modelArn"].split(":")[3] for m in answer["models"]]
+        self.assertEqual(destinations(), ["eu-central-1", "eu-west-1", "eu-west-3"])
+        status, answer = self.post({"id": f"eu.{SONNET}",
+                                    "destination_regions": ["eu-central-1", "eu-west-1", "eu-west-3", "eu-west-2"]})
+        self.assertEqual(status, 200, answer)
+        self.assertEqual(answer["destination_regions"], ["eu-central-1", "eu-west-1", "eu-west-3", "eu-west-2"])
+        self.assertEqual(destinations(), ["eu-central-1", "eu-west-1", "eu-west-3", "eu-west-2"])
+
+    def test_bad_requests_name_the_field(self):
+        for payload, message in (
+                ({"id": "eu.nothing", "destination_regions": ["eu-west-1"]}, "id: no profile 'eu.nothing' in this world"),
+                ({"id": f"eu.{SONNET}", "destination_regions": ["eu-west-1", "Paris"]},
+                 "destination_regions[1]: expected an AWS region name"),
+                ({"id": f"eu.{SONNET}"}, 'expected {"id": PROFILE_ID, "destination_regions": [REGION, ...]}'),
+                ({"id": f"eu.{SONNET}", "destination_regions": []}, "destination_regions")):
+            status, answer = self.post(payload)
+            self.assertEqual(status, 400, payload)
+            self.assertIn(message, answer["message"], payload)
 
 
 if __name__ == "__main__":

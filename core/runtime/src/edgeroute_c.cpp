@@ -154,6 +154,9 @@ edgeroute_status edgeroute_runtime_create(const edgeroute_options* options, edge
     if (options->ca_bundle != nullptr) o.ca_bundle = options->ca_bundle;
     if (options->deadline_ms > 0) o.deadline_ms = options->deadline_ms;
     if (options->max_attempts > 0) o.failover.max_attempts = options->max_attempts;
+    o.refresh_catalog_at_start = options->refresh_catalog_at_start != 0;
+    o.catalog_refresh_interval_s = options->catalog_refresh_interval_s;
+    if (options->catalog_cache_file != nullptr) o.catalog_cache_file = options->catalog_cache_file;
     std::unique_ptr<edgeroute::Runtime> runtime;
     const Status st = edgeroute::Runtime::create(o, &runtime);
     if (!st.ok()) {
@@ -183,8 +186,20 @@ size_t edgeroute_poll(edgeroute_runtime* runtime) {
 
 int64_t edgeroute_next_poll_ms(const edgeroute_runtime* runtime) {
   if (runtime == nullptr) return 0;
-  const std::int64_t left = runtime->runtime->next_poll_ns() - runtime->runtime->clock().monotonic_ns();
-  return left > 0 ? (left + 999999) / 1000000 : 0;
+  // next_poll_ns() is INT64_MIN while a round is due at once: compare before
+  // subtracting, which would overflow.
+  const std::int64_t next = runtime->runtime->next_poll_ns();
+  const std::int64_t now = runtime->runtime->clock().monotonic_ns();
+  return next > now ? (next - now + 999999) / 1000000 : 0;
+}
+
+int edgeroute_catalog_refresh_report(const edgeroute_runtime* runtime, char* message, size_t message_bytes) {
+  put_message(message, message_bytes, "");
+  if (runtime == nullptr) return -1;
+  const edgeroute::CatalogRefreshState state = runtime->runtime->catalog_refresh_state();
+  put_message(message, message_bytes, state.report.c_str());
+  if (state.refreshes + state.failures == 0) return -1;
+  return state.last_ok ? 1 : 0;
 }
 
 edgeroute_status edgeroute_converse(edgeroute_runtime* runtime, const char* model_id, const char* prompt,

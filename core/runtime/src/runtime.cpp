@@ -7,6 +7,7 @@
 
 #include "edgeroute/catalog_refresh.h"
 #include "edgeroute/curl_transport.h"
+#include "edgeroute/file.h"
 #include "edgeroute/http_prober.h"
 #include "edgeroute/mbedtls_crypto.h"
 #include "edgeroute/random.h"
@@ -45,11 +46,22 @@ struct Runtime::Lane {
   std::unique_ptr<bedrock::Client> client;
 };
 
+struct Runtime::RefreshState {
+  std::mutex one_at_a_time;
+  mutable std::mutex mutex;  // guards state
+  CatalogRefreshState state;
+};
+
 Runtime::Runtime(const RuntimeOptions& options)
     : options_(options), clock_(options.clock != nullptr ? options.clock : &system_clock()),
-      budget_(options.retry_budget) {}
+      refresh_(std::make_unique<RefreshState>()), budget_(options.retry_budget) {}
 
-Runtime::~Runtime() = default;
+// The routing generation's prober sends on probe_transport_, which is declared
+// (so destroyed) after it: let the generation go first.
+Runtime::~Runtime() {
+  std::lock_guard<std::mutex> lock(routing_mutex_);
+  routing_.reset();
+}
 
 Status Runtime::create(const RuntimeOptions& options, std::unique_ptr<Runtime>* out) {
   if (options.allow.empty()) {
@@ -62,7 +74,31 @@ Status Runtime::create(const RuntimeOptions& options, std::unique_ptr<Runtime>* 
   return Status();
 }
 
+// One generation of the routing tables: a catalog refresh builds the next one off
+// to the side and swaps it in; a call holds the one it started with until it ends.
+struct Runtime::Routing {
+  std::unique_ptr<Catalog> catalog;
+  std::unique_ptr<Policy> policy;
+  std::vector<std::string> model_names;  // storage for `models`
+  std::vector<ModelRouting> models;
+  std::unique_ptr<Router> router;
+  std::unique_ptr<HttpProber> prober;  // over `catalog`, sending on the Runtime's probe transport
+  RoutingSnapshot view{nullptr, nullptr, nullptr, 0};
+};
+
+namespace {
+constexpr std::int64_t kMinRefreshIntervalS = 60;
+constexpr std::int64_t kMaxRefreshIntervalS = 30LL * 24 * 3600;
+constexpr std::int64_t kNsPerS = 1000 * kNsPerMs;
+}  // namespace
+
 Status Runtime::init() {
+  if (options_.catalog_refresh_interval_s != 0 && (options_.catalog_refresh_interval_s < kMinRefreshIntervalS ||
+                                                   options_.catalog_refresh_interval_s > kMaxRefreshIntervalS)) {
+    return Status::error(Code::kInvalidArgument, "catalog_refresh_interval_s %lld: expected 0 (never) or %lld to %lld",
+                         static_cast<long long>(options_.catalog_refresh_interval_s),
+                         static_cast<long long>(kMinRefreshIntervalS), static_cast<long long>(kMaxRefreshIntervalS));
+  }
   if (options_.credentials != nullptr) {
     credentials_ = options_.credentials;
   } else {
@@ -86,25 +122,59 @@ Status Runtime::init() {
     // here: each call reports it (and the cache retries after its backoff).
     (void)credentials_setup_->cache().prime(clock_->utc_unix_ms());
   }
-  // The catalog: tens of KiB of fixed tables, on the heap once.
-  catalog_ = std::make_unique<Catalog>();
+  random_state_ = Random::from_os().next_u64();
+  // The catalog: tens of KiB of fixed tables, on the heap once per generation.
+  base_catalog_ = std::make_unique<Catalog>();
   Status st = options_.catalog_file.empty()
-                  ? catalog_->load_default()
-                  : catalog_->load_file(options_.catalog_file.c_str(), CatalogMerge::kReplace);
+                  ? base_catalog_->load_default()
+                  : base_catalog_->load_file(options_.catalog_file.c_str(), CatalogMerge::kReplace);
   for (std::size_t i = 0; st.ok() && i < options_.catalog_extend.size(); ++i) {
-    st = catalog_->load_file(options_.catalog_extend[i].c_str(), CatalogMerge::kExtend);
+    st = base_catalog_->load_file(options_.catalog_extend[i].c_str(), CatalogMerge::kExtend);
   }
   if (!st.ok()) return st;
-  policy_ = std::make_unique<Policy>(*catalog_);
-  st = policy_->set_allow(options_.allow);
-  if (!st.ok()) return Status::error(st.code(), "allow %s: %s", options_.allow.c_str(), st.message());
-  if (options_.refresh_catalog_at_start) {
-    refresh_catalog_at_start();
-    // The catalog may have gained regions and changed destinations: a new policy over it.
-    policy_ = std::make_unique<Policy>(*catalog_);
-    st = policy_->set_allow(options_.allow);
+  auto catalog = std::make_unique<Catalog>(*base_catalog_);
+  {
+    Policy policy(*base_catalog_);
+    st = policy.set_allow(options_.allow);
     if (!st.ok()) return Status::error(st.code(), "allow %s: %s", options_.allow.c_str(), st.message());
+    // The refresh may add regions and change destinations: the policy is built
+    // again over the refreshed catalog below.
+    if (options_.refresh_catalog_at_start) refresh_catalog_at_start(catalog.get(), policy);
   }
+  // The probe transport keeps every probed endpoint's connection warm between rounds.
+  if (options_.make_transport) {
+    st = options_.make_transport(&probe_transport_);
+  } else {
+    st = default_transport(options_.ca_bundle, catalog->region_count(), *clock_, &probe_transport_);
+  }
+  if (!st.ok()) return st;
+  std::string notes;
+  st = build_routing(std::move(catalog), true, &notes, &routing_);
+  if (!st.ok()) return st;
+
+  monitor_ = std::make_unique<FailoverMonitor>(options_.alerts, options_.alert_hook, options_.alert_context);
+  if (options_.catalog_refresh_interval_s > 0) {
+    // Unless the start-up refresh already set it (sooner, when it failed).
+    std::lock_guard<std::mutex> lock(refresh_->mutex);
+    if (refresh_->state.next_due_ns == 0) {
+      refresh_->state.next_due_ns = clock_->monotonic_ns() + next_refresh_delay_ns(false);
+    }
+  }
+  // One lane up front, so a bad CA bundle or transport shows at create().
+  std::unique_ptr<Lane> lane = take_lane(&st);
+  if (!st.ok()) return st;
+  give_back(std::move(lane));
+  return Status();
+}
+
+Status Runtime::build_routing(std::unique_ptr<Catalog> catalog, bool at_create, std::string* notes,
+                              std::shared_ptr<Routing>* out) {
+  auto routing = std::make_shared<Routing>();
+  routing->catalog = std::move(catalog);
+  const Catalog& cat = *routing->catalog;
+  routing->policy = std::make_unique<Policy>(cat);
+  Status st = routing->policy->set_allow(options_.allow);
+  if (!st.ok()) return Status::error(st.code(), "allow %s: %s", options_.allow.c_str(), st.message());
 
   const bool pinned = !options_.pin_region.empty();
   if (pinned && (options_.mode != RouteMode::kLatency || !options_.order.empty() || !options_.weights.empty())) {
@@ -114,100 +184,197 @@ Status Runtime::init() {
     return Status::error(Code::kInvalidArgument, "pin_region needs the models it applies to");
   }
   for (const std::string& m : options_.models) {
-    const std::string base = base_model(m);
-    if (base.empty()) return Status::error(Code::kNotFound, "model %s is not in the catalog", m.c_str());
-    const int model = catalog_->find_model(base);
-    st = policy_->require_candidate(static_cast<std::size_t>(model));
-    if (!st.ok()) return Status::error(st.code(), "allow %s: %s", options_.allow.c_str(), st.message());
+    const std::string base = base_model(cat, m);
+    if (base.empty()) {
+      if (at_create) return Status::error(Code::kNotFound, "model %s is not in the catalog", m.c_str());
+      *notes += "; model " + m + " is no longer in the catalog";
+      continue;
+    }
+    const int model = cat.find_model(base);
+    st = routing->policy->require_candidate(static_cast<std::size_t>(model));
+    if (!st.ok()) {
+      if (at_create) return Status::error(st.code(), "allow %s: %s", options_.allow.c_str(), st.message());
+      // Residency first: the refreshed catalog is used, and calls of this model
+      // are refused until a later refresh gives it an allowed candidate again.
+      *notes += "; model " + base + " has no allowed candidate now";
+      continue;
+    }
     if (pinned) {
       bool allowed_there = false;
-      const std::size_t first = catalog_->model_first_candidate(static_cast<std::size_t>(model));
-      const std::size_t count = catalog_->model_candidate_count(static_cast<std::size_t>(model));
+      const std::size_t first = cat.model_first_candidate(static_cast<std::size_t>(model));
+      const std::size_t count = cat.model_candidate_count(static_cast<std::size_t>(model));
       for (std::size_t i = first; i < first + count && !allowed_there; ++i) {
-        const Candidate& c = catalog_->candidate(i);
-        allowed_there = catalog_->region_name(c.source_region) == options_.pin_region && policy_->check(c).allowed();
+        const Candidate& c = cat.candidate(i);
+        allowed_there = cat.region_name(c.source_region) == options_.pin_region && routing->policy->check(c).allowed();
       }
       if (!allowed_there) {
-        return Status::error(Code::kInvalidArgument, "region %s is not allowed for %s under allow %s",
-                             options_.pin_region.c_str(), base.c_str(), options_.allow.c_str());
+        const Status bad = Status::error(Code::kInvalidArgument, "region %s is not allowed for %s under allow %s",
+                                         options_.pin_region.c_str(), base.c_str(), options_.allow.c_str());
+        if (at_create) return bad;
+        return Status::error(bad.code(), "not applied: %s", bad.message());
       }
     }
-    model_names_.push_back(base);
+    routing->model_names.push_back(base);
   }
-  // ModelRouting points into model_names_, which no longer grows.
-  for (const std::string& name : model_names_) {
+  // ModelRouting points into model_names, which no longer grows.
+  for (const std::string& name : routing->model_names) {
     ModelRouting r;
     r.model = name;
     r.mode = pinned ? RouteMode::kFailover : options_.mode;
     r.order = pinned ? std::string_view(options_.pin_region) : std::string_view(options_.order);
     r.weights = pinned ? std::string_view() : std::string_view(options_.weights);
-    routing_.push_back(r);
+    routing->models.push_back(r);
   }
   RouterOptions router_options = options_.router;
   router_options.default_mode = options_.mode;
-  router_options.models = routing_.empty() ? nullptr : routing_.data();
-  router_options.model_count = routing_.size();
-  router_ = std::make_unique<Router>();
-  st = router_->init(*policy_, router_options);
+  router_options.models = routing->models.empty() ? nullptr : routing->models.data();
+  router_options.model_count = routing->models.size();
+  routing->router = std::make_unique<Router>();
+  st = routing->router->init(*routing->policy, router_options);
   if (!st.ok()) return st;
-
-  monitor_ = std::make_unique<FailoverMonitor>(options_.alerts, options_.alert_hook, options_.alert_context);
-  random_state_ = Random::from_os().next_u64();
-  // The probe transport keeps every probed endpoint's connection warm between rounds.
-  if (options_.make_transport) {
-    st = options_.make_transport(&probe_transport_);
-  } else {
-    st = default_transport(options_.ca_bundle, catalog_->region_count(), *clock_, &probe_transport_);
-  }
-  if (!st.ok()) return st;
-  auto prober = std::make_unique<HttpProber>(*probe_transport_, *catalog_, options_.probe_timeouts,
+  auto prober = std::make_unique<HttpProber>(*probe_transport_, cat, options_.probe_timeouts,
                                              options_.probe_total_ms, *clock_);
   for (const ConnectTo& c : options_.connect_to) {
     st = prober->connect_to(c.region, c.host, c.port);
     if (!st.ok()) return st;
   }
-  prober_ = std::move(prober);
-  // One lane up front, so a bad CA bundle or transport shows at create().
-  std::unique_ptr<Lane> lane = take_lane(&st);
-  if (!st.ok()) return st;
-  give_back(std::move(lane));
+  routing->prober = std::move(prober);
+  routing->view = RoutingSnapshot{routing->catalog.get(), routing->policy.get(), routing->router.get(), 0};
+  *out = std::move(routing);
   return Status();
+}
+
+std::shared_ptr<Runtime::Routing> Runtime::current() const {
+  std::lock_guard<std::mutex> lock(routing_mutex_);
+  return routing_;
+}
+
+const Catalog& Runtime::catalog() const { return *current()->catalog; }
+const Policy& Runtime::policy() const { return *current()->policy; }
+Router& Runtime::router() { return *current()->router; }
+
+std::shared_ptr<const Runtime::RoutingSnapshot> Runtime::routing() const {
+  const std::shared_ptr<Routing> routing = current();
+  return std::shared_ptr<const RoutingSnapshot>(routing, &routing->view);  // shares the generation's lifetime
+}
+
+Status Runtime::Gate::check_route(std::string_view identifier, std::string_view source_region) const {
+  return runtime_.current()->policy->check_route(identifier, source_region);
 }
 
 // Bedrock refuses a bare model ID that only inference profiles serve; the catalog
 // was wrong to offer it, and the caller learns which profiles the policy allows.
-void Runtime::name_profiles_of_profile_only_model(const std::string& model, bedrock::Error* error) const {
+void Runtime::name_profiles_of_profile_only_model(const Routing& routing, const std::string& model,
+                                                  bedrock::Error* error) const {
   if (error->error_type != "ValidationException" ||
       error->message.find("with on-demand throughput isn") == std::string::npos) {
     return;
   }
-  const int index = catalog_->find_model(model);
+  const int index = routing.catalog->find_model(model);
   if (index == Catalog::kNone) return;
   char profiles[512];
-  policy_->allowed_profiles(static_cast<std::size_t>(index), profiles, sizeof profiles);
+  routing.policy->allowed_profiles(static_cast<std::size_t>(index), profiles, sizeof profiles);
   error->message += profiles[0] != '\0' ? std::string("; profiles of ") + model + " allowed under " + options_.allow +
                                               ": " + profiles
                                         : std::string("; no profile of ") + model + " is allowed under " +
                                               options_.allow;
 }
 
-void Runtime::refresh_catalog_at_start() {
+void Runtime::refresh_catalog_at_start(Catalog* catalog, const Policy& policy) {
   std::unique_ptr<Transport> transport;
   Status st = options_.make_transport ? options_.make_transport(&transport)
                                       : default_transport(options_.ca_bundle, 1, *clock_, &transport);
   AwsCredentials credentials;
   if (st.ok()) st = credentials_->get(clock_->utc_unix_ms(), &credentials);
   if (!st.ok()) {
-    catalog_refresh_report_ = std::string("catalog refresh: ") + st.message() + "; routing on the catalog as loaded";
+    finish_refresh(false, std::string("catalog refresh: ") + st.message() + "; routing on the catalog as loaded", false);
     return;
   }
   CatalogRefreshOptions refresh;
-  refresh.source_regions = refresh_source_regions(*catalog_, policy_->allowed_regions());
+  refresh.source_regions = refresh_source_regions(*catalog, policy.allowed_regions());
   refresh.connect_to = options_.connect_to;
-  const CatalogRefreshOutcome outcome = refresh_catalog(
+  const CatalogRefreshOutcome outcome = edgeroute::refresh_catalog(
       *transport, options_.crypto != nullptr ? *options_.crypto : mbedtls_crypto(), *clock_,
-      {credentials.for_signer(), credentials.bearer_token()}, refresh, options_.catalog_cache_file, catalog_.get());
-  catalog_refresh_report_ = outcome.report;
+      {credentials.for_signer(), credentials.bearer_token()}, refresh, options_.catalog_cache_file, catalog);
+  finish_refresh(outcome.status.ok(), outcome.report, false);
+}
+
+Status Runtime::refresh_catalog() {
+  std::unique_lock<std::mutex> one_at_a_time(refresh_->one_at_a_time, std::try_to_lock);
+  if (!one_at_a_time.owns_lock()) return Status::error(Code::kUnavailable, "catalog refresh: one is already running");
+  const std::shared_ptr<Routing> in_use = current();
+  const auto fail = [&](const Status& st) {
+    const char* prefix = std::string(st.message()).rfind("catalog refresh: ", 0) == 0 ? "" : "catalog refresh: ";
+    finish_refresh(false, prefix + std::string(st.message()) + "; routing on the catalog in use", false);
+    return st;
+  };
+  std::unique_ptr<Transport> transport;
+  Status st = options_.make_transport ? options_.make_transport(&transport)
+                                      : default_transport(options_.ca_bundle, 1, *clock_, &transport);
+  if (!st.ok()) return fail(st);
+  AwsCredentials credentials;
+  st = credentials_->get(clock_->utc_unix_ms(), &credentials);
+  if (!st.ok()) return fail(st);
+  CatalogRefreshOptions refresh;
+  refresh.source_regions = refresh_source_regions(*in_use->catalog, in_use->policy->allowed_regions());
+  refresh.connect_to = options_.connect_to;
+  CatalogRefreshResult live;
+  st = fetch_live_catalog(*transport, options_.crypto != nullptr ? *options_.crypto : mbedtls_crypto(), *clock_,
+                          {credentials.for_signer(), credentials.bearer_token()}, refresh, &live);
+  if (!st.ok()) return fail(st);
+  // Off to the side: calls go on with the generation in use meanwhile.
+  auto catalog = std::make_unique<Catalog>(*base_catalog_);
+  st = apply_live_catalog(live, catalog.get());
+  if (!st.ok()) return fail(st);
+  std::string notes;
+  std::shared_ptr<Routing> next;
+  st = build_routing(std::move(catalog), false, &notes, &next);
+  if (!st.ok()) return fail(Status::error(st.code(), "catalog refresh: %s", st.message()));
+  std::string report = "catalog refreshed: " + live.source;
+  if (!options_.catalog_cache_file.empty()) {
+    const Status saved = write_file_atomically(options_.catalog_cache_file.c_str(), live.catalog_json, "catalog cache");
+    report += saved.ok() ? "; saved to " + options_.catalog_cache_file : std::string("; not saved: ") + saved.message();
+  }
+  {
+    std::lock_guard<std::mutex> lock(routing_mutex_);
+    next->view.generation = routing_->view.generation + 1;
+    routing_.swap(next);
+  }
+  // `next` is the old generation now: freed here, or by the last call that holds it.
+  next.reset();
+  finish_refresh(true, report + notes, true);
+  return Status();
+}
+
+void Runtime::finish_refresh(bool ok, const std::string& report, bool swapped) {
+  CatalogRefreshState state;
+  {
+    std::lock_guard<std::mutex> lock(refresh_->mutex);
+    refresh_->state.report = report;
+    refresh_->state.last_ok = ok;
+    ++(ok ? refresh_->state.refreshes : refresh_->state.failures);
+    if (swapped) ++refresh_->state.generation;
+    refresh_->state.last_utc_s = clock_->utc_unix_ms() / 1000;
+    if (options_.catalog_refresh_interval_s > 0) {
+      refresh_->state.next_due_ns = clock_->monotonic_ns() + next_refresh_delay_ns(!ok);
+    }
+    state = refresh_->state;
+  }
+  if (options_.on_catalog_refresh) options_.on_catalog_refresh(state);
+}
+
+// Uniform in [0.9, 1.1] x the interval (a tenth of it, at least 60 s, after a
+// failure), so a fleet started together does not list in the same minute.
+std::int64_t Runtime::next_refresh_delay_ns(bool after_failure) {
+  std::int64_t base_s = options_.catalog_refresh_interval_s;
+  if (after_failure) base_s = base_s / 10 > kMinRefreshIntervalS ? base_s / 10 : kMinRefreshIntervalS;
+  const std::int64_t permille = 900 + static_cast<std::int64_t>(next_random() % 201);
+  return base_s * kNsPerS / 1000 * permille;
+}
+
+CatalogRefreshState Runtime::catalog_refresh_state() const {
+  std::lock_guard<std::mutex> lock(refresh_->mutex);
+  return refresh_->state;
 }
 
 std::uint64_t Runtime::next_random() {
@@ -219,13 +386,15 @@ std::uint64_t Runtime::next_random() {
   return z ^ (z >> 31);
 }
 
-std::string Runtime::base_model(const std::string& model_id) const {
-  int model = catalog_->find_model(model_id);
-  for (std::size_t i = 0; model == Catalog::kNone && i < catalog_->candidate_count(); ++i) {
-    const Candidate& c = catalog_->candidate(i);
-    if (catalog_->identifier(c) == model_id) model = c.model;
+std::string Runtime::base_model(const std::string& model_id) const { return base_model(*current()->catalog, model_id); }
+
+std::string Runtime::base_model(const Catalog& catalog, const std::string& model_id) {
+  int model = catalog.find_model(model_id);
+  for (std::size_t i = 0; model == Catalog::kNone && i < catalog.candidate_count(); ++i) {
+    const Candidate& c = catalog.candidate(i);
+    if (catalog.identifier(c) == model_id) model = c.model;
   }
-  return model == Catalog::kNone ? std::string() : std::string(catalog_->model_name(static_cast<std::size_t>(model)));
+  return model == Catalog::kNone ? std::string() : std::string(catalog.model_name(static_cast<std::size_t>(model)));
 }
 
 std::unique_ptr<Runtime::Lane> Runtime::take_lane(Status* error) {
@@ -248,7 +417,9 @@ std::unique_ptr<Runtime::Lane> Runtime::take_lane(Status* error) {
   config.timeouts = options_.timeouts;
   config.endpoint_url = options_.endpoint_url;
   config.max_response_bytes = options_.max_response_bytes;
-  config.residency = policy_.get();  // the Client refuses what the policy does not allow
+  // The Client refuses what the newest policy does not allow: after a catalog
+  // swap, even a call that started on the previous generation.
+  config.residency = &gate_;
   lane->client = std::make_unique<bedrock::Client>(*lane->transport, *credentials_, *clock_,
                                                    options_.crypto != nullptr ? *options_.crypto : mbedtls_crypto(),
                                                    std::move(config));
@@ -324,31 +495,37 @@ void Runtime::run_call(const char* operation, const std::string& model_id, const
                        const SendFn& send, CallReport* report) {
   const std::int64_t start = clock_->monotonic_ns();
   const std::int64_t start_utc_ms = clock_->utc_unix_ms();
-  const std::string model = base_model(model_id);
+  // The call keeps this generation of catalog, policy and router alive until it
+  // ends, whatever a catalog refresh swaps in meanwhile.
+  const std::shared_ptr<Routing> routing = current();
+  const Catalog& catalog = *routing->catalog;
+  const std::string model = base_model(catalog, model_id);
   if (model.empty()) {
     report->error = local_error(operation, "", "no route: model " + model_id + " is not in the catalog");
-    notify_call(operation, model, nullptr, *report, start, start_utc_ms);
+    notify_call(operation, catalog, model, nullptr, *report, start, start_utc_ms);
     return;
   }
   Status st;
   std::unique_ptr<Lane> lane = take_lane(&st);
   if (!st.ok()) {
     report->error = local_error(operation, "", st.message());
-    notify_call(operation, model, nullptr, *report, start, start_utc_ms);
+    notify_call(operation, catalog, model, nullptr, *report, start, start_utc_ms);
     return;
   }
   const std::int64_t deadline_ms = settings.deadline_ms > 0 ? settings.deadline_ms : options_.deadline_ms;
-  RoutedCall call(*router_, budget_, model, settings.session, start + deadline_ms * kNsPerMs, options_.failover);
+  RoutedCall call(*routing->router, budget_, model, settings.session, start + deadline_ms * kNsPerMs,
+                  options_.failover);
   // Observers hear of the call on every way out, once the report is final.
   struct NotifyAtEnd {
     const Runtime& runtime;
     const char* operation;
+    const Catalog& catalog;
     const std::string& model;
     const RoutedCall& call;
     const CallReport& report;
     std::int64_t start_ns, start_utc_ms;
-    ~NotifyAtEnd() { runtime.notify_call(operation, model, &call, report, start_ns, start_utc_ms); }
-  } notify_at_end{*this, operation, model, call, *report, start, start_utc_ms};
+    ~NotifyAtEnd() { runtime.notify_call(operation, catalog, model, &call, report, start_ns, start_utc_ms); }
+  } notify_at_end{*this, operation, catalog, model, call, *report, start, start_utc_ms};
   Attempter attempter(*this, *lane->client, operation, settings, send, report);
   ThreadSleeper sleeper(*clock_);
   Random random(next_random());
@@ -370,17 +547,25 @@ void Runtime::run_call(const char* operation, const std::string& model_id, const
   }
   switch (call.ending()) {
     case RoutedCall::Ending::kNotRetryable:
-      name_profiles_of_profile_only_model(model, &report->error);
+      name_profiles_of_profile_only_model(*routing, model, &report->error);
       return;  // otherwise the last attempt's own error says it all
     case RoutedCall::Ending::kOutputDelivered:
       return;
     case RoutedCall::Ending::kNoRoute:
-    case RoutedCall::Ending::kRefused:
+    case RoutedCall::Ending::kRefused: {
+      std::string why = call.status().message();
+      // A model the policy leaves nothing (say, since a refresh widened its only
+      // profile): the policy's reason says why, which "no candidate" does not.
+      const Status allowed = routing->policy->require_candidate(static_cast<std::size_t>(catalog.find_model(model)));
+      if (call.ending() == RoutedCall::Ending::kNoRoute && !allowed.ok()) {
+        why = std::string(allowed.message()) + " under allow " + options_.allow;
+      }
       report->error = local_error(operation, report->endpoint,
                                   std::string(call.ending() == RoutedCall::Ending::kRefused ? "refused to send: "
                                                                                            : "no route: ") +
-                                      call.status().message());
+                                      why);
       return;
+    }
     default: break;
   }
   // Gave up (attempts, budget or deadline): say why, with every candidate's state.
@@ -392,12 +577,13 @@ void Runtime::run_call(const char* operation, const std::string& model_id, const
   e.cls = call.outcome();
   const std::string last = e.message.empty() ? std::string() : "; last answer: " + e.message;
   e.message = std::string("gave up (") + to_string(call.ending()) + "): " + call.status().message() + last +
-              "; candidates: " + candidate_states(model);
+              "; candidates: " + candidate_states(*routing, model);
   report->error = std::move(e);
 }
 
-void Runtime::notify_call(const char* operation, const std::string& model, const RoutedCall* call,
-                          const CallReport& report, std::int64_t start_ns, std::int64_t start_utc_ms) const {
+void Runtime::notify_call(const char* operation, const Catalog& catalog, const std::string& model,
+                          const RoutedCall* call, const CallReport& report, std::int64_t start_ns,
+                          std::int64_t start_utc_ms) const {
   if (options_.observers.empty()) return;
   CallEvent event;
   event.operation = operation;
@@ -408,7 +594,7 @@ void Runtime::notify_call(const char* operation, const std::string& model, const
   if (!report.attempts.empty()) event.request_id = report.attempts.back().request_id;
   event.start_utc_ms = start_utc_ms;
   event.duration_ns = clock_->monotonic_ns() - start_ns;
-  event.catalog = catalog_.get();
+  event.catalog = &catalog;
   event.policy = options_.allow;
   for (CallObserver* o : options_.observers) o->on_call(event);
 }
@@ -463,15 +649,16 @@ InvokeResult Runtime::invoke_model_with_response_stream(const bedrock::InvokeReq
 }
 
 std::size_t Runtime::probe_now(int rounds, std::int64_t deadline_ns, Status* last_error) {
+  const std::shared_ptr<Routing> routing = current();
   std::lock_guard<std::mutex> lock(probe_mutex_);
-  HttpProber& prober = static_cast<HttpProber&>(*prober_);
+  HttpProber& prober = *routing->prober;
   prober.set_deadline_ns(deadline_ns);
   std::size_t probes = 0;
   Status error;
   for (int round = 0; round < rounds; ++round) {
     const std::int64_t now = clock_->monotonic_ns();
     if (deadline_ns > 0 && now >= deadline_ns) break;
-    probes += router_->probe_now(now, next_random(), prober);
+    probes += routing->router->probe_now(now, next_random(), prober);
     if (!prober.last_error().ok()) error = prober.last_error();
   }
   prober.set_deadline_ns(0);
@@ -480,44 +667,65 @@ std::size_t Runtime::probe_now(int rounds, std::int64_t deadline_ns, Status* las
 }
 
 std::size_t Runtime::poll(std::int64_t now_ns) {
+  if (options_.catalog_refresh_interval_s > 0) {
+    std::int64_t due = 0;
+    {
+      std::lock_guard<std::mutex> lock(refresh_->mutex);
+      due = refresh_->state.next_due_ns;
+    }
+    // A failure is reported through catalog_refresh_state() and the hook.
+    if (due > 0 && now_ns >= due) (void)refresh_catalog();
+  }
+  const std::shared_ptr<Routing> routing = current();
   std::lock_guard<std::mutex> lock(probe_mutex_);
-  return router_->tick(now_ns, next_random(), *prober_);
+  return routing->router->tick(now_ns, next_random(), *routing->prober);
 }
 
-std::int64_t Runtime::next_poll_ns() const { return router_->next_probe_ns(); }
+std::int64_t Runtime::next_poll_ns() const {
+  const std::int64_t probe = current()->router->next_probe_ns();
+  if (options_.catalog_refresh_interval_s <= 0) return probe;
+  std::lock_guard<std::mutex> lock(refresh_->mutex);
+  const std::int64_t refresh = refresh_->state.next_due_ns;
+  return refresh > 0 && refresh < probe ? refresh : probe;
+}
 
 Status Runtime::drill(const std::string& region, DrillKind kind, std::int64_t until_ns) {
-  const int index = catalog_->find_region(region);
+  const std::shared_ptr<Routing> routing = current();
+  const Catalog& catalog = *routing->catalog;
+  const int index = catalog.find_region(region);
   if (index == Catalog::kNone) return Status::error(Code::kNotFound, "drill: region %s is not in the catalog", region.c_str());
   bool allowed_there = false;
-  for (std::size_t i = 0; i < catalog_->candidate_count() && !allowed_there; ++i) {
-    const Candidate& c = catalog_->candidate(i);
-    allowed_there = c.source_region == static_cast<std::size_t>(index) && policy_->check(c).allowed();
+  for (std::size_t i = 0; i < catalog.candidate_count() && !allowed_there; ++i) {
+    const Candidate& c = catalog.candidate(i);
+    allowed_there = c.source_region == static_cast<std::size_t>(index) && routing->policy->check(c).allowed();
   }
   if (!allowed_there) {
     return Status::error(Code::kInvalidArgument, "drill: no call may go to %s under allow %s, so a drill there would do nothing",
                          region.c_str(), options_.allow.c_str());
   }
-  return router_->drill(region, kind, until_ns, clock_->monotonic_ns());
+  return routing->router->drill(region, kind, until_ns, clock_->monotonic_ns());
 }
 
-std::string Runtime::candidate_states(const std::string& model_id) const {
-  const int model = catalog_->find_model(model_id);
+std::string Runtime::candidate_states(const std::string& model_id) const { return candidate_states(*current(), model_id); }
+
+std::string Runtime::candidate_states(const Routing& routing, const std::string& model_id) const {
+  const Catalog& catalog = *routing.catalog;
+  const int model = catalog.find_model(model_id);
   if (model == Catalog::kNone) return "none";
   const std::int64_t now = clock_->monotonic_ns();
   std::string out;
   std::size_t disallowed = 0;
-  const std::size_t first = catalog_->model_first_candidate(static_cast<std::size_t>(model));
-  const std::size_t end = first + catalog_->model_candidate_count(static_cast<std::size_t>(model));
+  const std::size_t first = catalog.model_first_candidate(static_cast<std::size_t>(model));
+  const std::size_t end = first + catalog.model_candidate_count(static_cast<std::size_t>(model));
   for (std::size_t i = first; i < end; ++i) {
-    const Candidate& c = catalog_->candidate(i);
-    if (!policy_->check(c).allowed()) {
+    const Candidate& c = catalog.candidate(i);
+    if (!routing.policy->check(c).allowed()) {
       ++disallowed;
       continue;
     }
     if (!out.empty()) out += ", ";
-    out += std::string(catalog_->identifier(c)) + "@" + std::string(catalog_->region_name(c.source_region)) + " ";
-    const EndpointStats st = router_->endpoint_stats(c.source_region, now);
+    out += std::string(catalog.identifier(c)) + "@" + std::string(catalog.region_name(c.source_region)) + " ";
+    const EndpointStats st = routing.router->endpoint_stats(c.source_region, now);
     out += to_string(st.health);
     if (st.health_until_ns > now) out += " " + std::to_string((st.health_until_ns - now) / kNsPerMs) + " ms";
     if (st.total_throttles > 0) out += " (throttled " + std::to_string(st.total_throttles) + "x)";

@@ -26,7 +26,7 @@ from .catalog import Catalog
 from .control_plane import ControlPlane
 from .faults import FaultTable, QuotaBook
 from .wire import MESSAGES, ApiError
-from .world import WorldError, parse_faults, parse_latency
+from .world import WorldError, parse_faults, parse_latency, parse_profile_destinations
 
 HANDSHAKE_TIMEOUT_S = 10
 IDLE_TIMEOUT_S = 60
@@ -705,7 +705,8 @@ class IdentityHandler(_BaseHandler):
 
 class ControlHandler(_BaseHandler):
     """GET /status, GET /faults, POST /faults {"region": R, "faults": [...]},
-    POST /latency {"region": R, "latency_ms": N, "jitter_ms": M}."""
+    POST /latency {"region": R, "latency_ms": N, "jitter_ms": M},
+    POST /profiles {"id": P, "destination_regions": [...]}."""
 
     def do_GET(self):
         sim = self.server.simulator
@@ -727,8 +728,20 @@ class ControlHandler(_BaseHandler):
                 return
             self._send_json(200, state)
             return
+        if self.path == "/profiles":
+            try:
+                profile = parse_profile_destinations(json.loads(self._read_body() or b"null"), sim.world.profiles)
+            except (ValueError, WorldError) as e:
+                self._send_json(400, {"message": str(e)})
+                return
+            # One assignment: the data and control planes share this dict and see
+            # either the old profile or the new one.
+            sim.world.profiles[profile.id] = profile
+            self._send_json(200, {"now_s": round(sim.now_s(), 3), "id": profile.id,
+                                  "destination_regions": list(profile.destination_regions)})
+            return
         if self.path not in ("/faults", "/latency"):
-            self._send_json(404, {"message": "unknown path; try POST /faults, POST /latency"})
+            self._send_json(404, {"message": "unknown path; try POST /faults, POST /latency, POST /profiles"})
             return
         try:
             request = json.loads(self._read_body() or b"null")

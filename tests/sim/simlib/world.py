@@ -7,6 +7,7 @@ errors too, so a typo never silently turns a fault off. The schema is described
 in tests/sim/README.md.
 """
 
+import dataclasses
 import ipaddress
 import json
 import math
@@ -377,6 +378,20 @@ def _positive_int(value, path):
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise WorldError(f"{path}: expected a positive integer")
     return value
+
+
+def parse_profile_destinations(request, profiles):
+    """The control endpoint's ``{"id": P, "destination_regions": [...]}``: profile P
+    with those destinations (the world's profiles change while it runs, as AWS's
+    do). WorldError names the field at fault."""
+    if not isinstance(request, dict) or set(request) != {"id", "destination_regions"}:
+        raise WorldError('expected {"id": PROFILE_ID, "destination_regions": [REGION, ...]}')
+    profile_id = _string(request["id"], "id")
+    if profile_id not in profiles:
+        raise WorldError(f"id: no profile {profile_id!r} in this world")
+    return dataclasses.replace(profiles[profile_id],
+                               destination_regions=_region_names(request["destination_regions"],
+                                                                 "destination_regions"))
 
 
 def _region_names(value, path):

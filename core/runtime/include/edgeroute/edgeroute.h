@@ -18,8 +18,8 @@
  *   edgeroute_runtime_destroy(rt);
  *
  * Threads: a runtime may be used from several threads at once; a result belongs to
- * the thread that got it. The library starts no thread: probes run in
- * edgeroute_probe_now() and edgeroute_poll().
+ * the thread that got it. The library starts no thread: probes (and the periodic
+ * catalog refresh) run in edgeroute_probe_now() and edgeroute_poll().
  * Strings are UTF-8 and NUL-terminated; those a result returns live until
  * edgeroute_result_free().
  */
@@ -58,6 +58,13 @@ typedef struct edgeroute_options {
   const char* ca_bundle;    /* NULL: AWS_CA_BUNDLE, else the system store */
   int64_t deadline_ms;      /* per call, retries included; 0: 120000 */
   uint32_t max_attempts;    /* per call, the first included; 0: 3 (at most 10) */
+  /* Refresh the catalog from the Bedrock control plane at create (nonzero) and/or
+   * every catalog_refresh_interval_s seconds (0: never; else 60 to 2592000, each
+   * wait jittered by +-10 %), run by edgeroute_poll(). A failed refresh keeps the
+   * catalog in use: edgeroute_catalog_refresh_report() says so. */
+  int refresh_catalog_at_start;
+  int64_t catalog_refresh_interval_s;
+  const char* catalog_cache_file; /* NULL: the refreshed catalog is not saved */
 } edgeroute_options;
 
 /* Zeroes *options (every field then means its default). */
@@ -76,8 +83,11 @@ void edgeroute_runtime_destroy(edgeroute_runtime* runtime);
 size_t edgeroute_probe_now(edgeroute_runtime* runtime, int64_t within_ms);
 /* Runs the probe round that is due, if any; returns the probes sent. */
 size_t edgeroute_poll(edgeroute_runtime* runtime);
-/* Milliseconds until edgeroute_poll() has a round to run (0: now). */
+/* Milliseconds until edgeroute_poll() has a round or a catalog refresh to run (0: now). */
 int64_t edgeroute_next_poll_ms(const edgeroute_runtime* runtime);
+/* The last catalog refresh: 1 it succeeded, 0 it failed (the catalog in use was
+ * kept), -1 none has run. message (when not NULL) receives its one line, cut to fit. */
+int edgeroute_catalog_refresh_report(const edgeroute_runtime* runtime, char* message, size_t message_bytes);
 
 typedef struct edgeroute_result edgeroute_result;
 

@@ -20,8 +20,9 @@
 //
 // Threads: every member function may be called from any number of threads at
 // once (each call borrows a client and connection of its own). The Runtime starts
-// no thread: latency probes run when the application calls probe_now() or poll()
-// (next_poll_ns() says when), or on ProbeThread, an optional helper that owns one.
+// no thread: latency probes and the periodic catalog refresh run when the
+// application calls probe_now(), poll() (next_poll_ns() says when) or
+// refresh_catalog(), or on ProbeThread, an optional helper that owns one.
 //
 // Errors are values: create() returns a Status; each call a result whose `error`
 // is the client's Error (class and one-line message; on a call that gave up, the
@@ -38,6 +39,7 @@ EDGEROUTE_API_BEGIN
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -59,6 +61,19 @@ namespace edgeroute {
 // Builds one Transport; the Runtime makes one per concurrent call and one for probes.
 using TransportFactory = std::function<Status(std::unique_ptr<Transport>* out)>;
 
+// The routed client's catalog refreshes so far (Runtime::catalog_refresh_state()).
+struct CatalogRefreshState {
+  // One line on the last refresh, never a secret: "catalog refreshed: ..." or
+  // "catalog refresh: eu-west-3: ...; routing on ...". Empty: none has run.
+  std::string report;
+  bool last_ok = false;               // the last refresh's catalog is the one in use
+  std::uint32_t refreshes = 0;        // succeeded, start-up included
+  std::uint32_t failures = 0;         // failed (the catalog in use was kept)
+  std::uint64_t generation = 0;       // catalogs swapped in since create()
+  std::int64_t last_utc_s = 0;        // when the last refresh ran (UTC), 0: never
+  std::int64_t next_due_ns = 0;       // the next periodic refresh (monotonic), 0: none
+};
+
 struct RuntimeOptions {
   // --- Where calls may go ---
   // Region sets and regions the data may be processed in ("eu", "eu-central-1,us");
@@ -75,6 +90,22 @@ struct RuntimeOptions {
   // loaded; catalog_refresh_report() says which.
   bool refresh_catalog_at_start = false;
   std::string catalog_cache_file;
+  // Refresh again every this many seconds (60 to 2592000, 30 days); 0: never.
+  // Driven by poll() (next_poll_ns() includes it) or ProbeThread: the Runtime
+  // starts no thread. 0 is the default because a refresh needs the
+  // bedrock:ListInferenceProfiles permission and a way out to the control plane,
+  // which the application opts into as it does for refresh_catalog_at_start;
+  // 21600 (6 h) notices within a working day a profile that gains a destination.
+  // Each wait is drawn from 0.9 to 1.1 times the interval, so devices started
+  // together spread out (by 72 min at 6 h) instead of listing in the same minute;
+  // after a failed refresh the next try comes a tenth of the interval later (at
+  // least 60 s). Each refresh is applied over the catalog as loaded (snapshot,
+  // catalog_file, catalog_extend), so live data wins per profile.
+  std::int64_t catalog_refresh_interval_s = 0;
+  // Called after every refresh, start-up included, on the thread that ran it
+  // (the application's poll(), ProbeThread, or create()). Must not call back into
+  // the Runtime's refresh; may read catalog_refresh_state().
+  std::function<void(const CatalogRefreshState&)> on_catalog_refresh;
   // Base model IDs (or catalog identifiers, standing for their model) that mode,
   // order and weights apply to; other models are routed in latency mode. A model
   // listed here that the policy leaves nothing is an error at create().
@@ -191,19 +222,44 @@ class Runtime {
   // Runs the probe round that is due, if any (frugally: the best few, spacing out
   // while the ranking holds). Call it from the application's loop at or after
   // next_poll_ns(). Returns the probes sent.
+  // With RuntimeOptions::catalog_refresh_interval_s, poll() also runs the catalog
+  // refresh when it is due (the calling thread waits for it; calls in flight do
+  // not) and next_poll_ns() is the earlier of the two.
   std::size_t poll(std::int64_t now_ns);
   std::int64_t next_poll_ns() const;
+
+  // Refreshes the catalog from the Bedrock control plane now, in every source
+  // region the policy allows (edgeroute/catalog_refresh.h), whatever the
+  // interval. The new catalog, policy and router are built off to the side and
+  // swapped in: calls in flight finish on the ones they started with (kept alive
+  // until the last of them ends), calls that start afterwards use the new ones,
+  // and every request built afterwards is checked against the new policy. A
+  // failed refresh changes nothing and is reported. One refresh at a time; a
+  // second caller meanwhile gets kUnavailable. Returns the refresh's status; the
+  // same line is in catalog_refresh_state().report.
+  Status refresh_catalog();
+  CatalogRefreshState catalog_refresh_state() const;
 
   // A failover drill (docs/routing.md "Drills"): until until_ns on the Runtime's
   // clock. kNotFound for a region the catalog lacks; kInvalidArgument for one the
   // policy allows no candidate in (a drill there would do nothing).
   Status drill(const std::string& region, DrillKind kind, std::int64_t until_ns);
 
-  const Catalog& catalog() const { return *catalog_; }
-  // One line on the start-up catalog refresh (empty when none was asked for).
-  const std::string& catalog_refresh_report() const { return catalog_refresh_report_; }
-  const Policy& policy() const { return *policy_; }
-  Router& router() { return *router_; }
+  // The catalog, policy and router in use. A catalog refresh swaps them: a
+  // reference stays valid until the next swap, so with periodic refresh take a
+  // routing() snapshot to hold them longer (it keeps that generation alive).
+  const Catalog& catalog() const;
+  const Policy& policy() const;
+  Router& router();
+  struct RoutingSnapshot {
+    const Catalog* catalog;
+    const Policy* policy;
+    Router* router;
+    std::uint64_t generation;
+  };
+  std::shared_ptr<const RoutingSnapshot> routing() const;
+  // One line on the last catalog refresh (empty when none was asked for).
+  std::string catalog_refresh_report() const { return catalog_refresh_state().report; }
   const Clock& clock() const { return *clock_; }
   // The credentials cache the Runtime built (null when the caller passed a provider).
   const CachingCredentialsProvider* credentials_cache() const {
@@ -219,10 +275,30 @@ class Runtime {
  private:
   struct Lane;
   class Attempter;
+  struct Routing;
+  // Checks each request against the newest policy (ClientConfig::residency).
+  class Gate final : public ResidencyGate {
+   public:
+    explicit Gate(const Runtime& runtime) : runtime_(runtime) {}
+    Status check_route(std::string_view identifier, std::string_view source_region) const override;
+
+   private:
+    const Runtime& runtime_;
+  };
   explicit Runtime(const RuntimeOptions& options);
   Status init();
-  void refresh_catalog_at_start();
-  void name_profiles_of_profile_only_model(const std::string& model, bedrock::Error* error) const;
+  // Policy, router and prober over `catalog`; `at_create` makes a model of
+  // RuntimeOptions::models left without an allowed candidate an error.
+  Status build_routing(std::unique_ptr<Catalog> catalog, bool at_create, std::string* notes,
+                       std::shared_ptr<Routing>* out);
+  std::shared_ptr<Routing> current() const;
+  void refresh_catalog_at_start(Catalog* catalog, const Policy& policy);
+  void finish_refresh(bool ok, const std::string& report, bool swapped);
+  std::int64_t next_refresh_delay_ns(bool after_failure);
+  void name_profiles_of_profile_only_model(const Routing& routing, const std::string& model,
+                                           bedrock::Error* error) const;
+  static std::string base_model(const Catalog& catalog, const std::string& model_id);
+  std::string candidate_states(const Routing& routing, const std::string& model) const;
   std::unique_ptr<Lane> take_lane(Status* error);
   void give_back(std::unique_ptr<Lane> lane);
   // Runs one routed call; send(lane, identifier, options, attempts) makes an attempt.
@@ -230,7 +306,7 @@ class Runtime {
                                               const bedrock::CallOptions& options, std::vector<bedrock::Attempt>* attempts)>;
   void run_call(const char* operation, const std::string& model_id, const CallSettings& settings,
                 const SendFn& send, CallReport* report);
-  void notify_call(const char* operation, const std::string& model, const RoutedCall* call,
+  void notify_call(const char* operation, const Catalog& catalog, const std::string& model, const RoutedCall* call,
                    const CallReport& report, std::int64_t start_ns, std::int64_t start_utc_ms) const;
 
   RuntimeOptions options_;
@@ -238,19 +314,21 @@ class Runtime {
   std::unique_ptr<CredentialsProvider> own_credentials_;
   std::unique_ptr<CredentialsSetup> credentials_setup_;
   const CredentialsProvider* credentials_ = nullptr;
-  std::unique_ptr<Catalog> catalog_;
-  std::string catalog_refresh_report_;
-  std::unique_ptr<Policy> policy_;
-  std::unique_ptr<Router> router_;
-  std::vector<std::string> model_names_;  // storage for routing_
-  std::vector<ModelRouting> routing_;
+  // The catalog as loaded, before any live refresh: each refresh starts from a copy.
+  std::unique_ptr<Catalog> base_catalog_;
+  Gate gate_{*this};
+  mutable std::mutex routing_mutex_;  // guards routing_ (the pointer, not what it holds)
+  std::shared_ptr<Routing> routing_;
+  // The refresh's locks and state, on the heap: the Runtime's own size stays
+  // what docs/footprint.md publishes.
+  struct RefreshState;
+  std::unique_ptr<RefreshState> refresh_;
   RetryBudget budget_;
   std::unique_ptr<FailoverMonitor> monitor_;
   std::mutex lanes_mutex_;
   std::vector<std::unique_ptr<Lane>> lanes_;
   std::mutex probe_mutex_;  // one prober, one thread at a time
   std::unique_ptr<Transport> probe_transport_;
-  std::unique_ptr<Prober> prober_;
   std::mutex random_mutex_;
   std::uint64_t random_state_ = 0;
   std::uint64_t next_random();
