@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <memory>
 
 #include "edgeroute/file.h"
 #include "tool_values.h"
@@ -95,8 +96,10 @@ bool FleetOutputs::start(Runtime& runtime, std::string* error) {
   std::string text;
   MetricsSources sources;
   sources.metrics = &metrics_;
-  sources.catalog = &runtime.catalog();
-  sources.router = &runtime.router();
+  // A snapshot keeps this catalog generation alive while the text is built.
+  const std::shared_ptr<const Runtime::RoutingSnapshot> routing = runtime.routing();
+  sources.catalog = routing->catalog;
+  sources.router = routing->router;
   sources.retry_budget = &runtime.retry_budget();
   sources.now_ns = runtime.clock().monotonic_ns();
   Status st = prometheus_text(sources, &text);
@@ -109,8 +112,9 @@ bool FleetOutputs::write_locked(std::string* error) {
   if (runtime_ == nullptr) return true;
   MetricsSources sources;
   sources.metrics = &metrics_;
-  sources.catalog = &runtime_->catalog();
-  sources.router = &runtime_->router();
+  const std::shared_ptr<const Runtime::RoutingSnapshot> routing = runtime_->routing();
+  sources.catalog = routing->catalog;
+  sources.router = routing->router;
   sources.retry_budget = &runtime_->retry_budget();
   sources.now_ns = runtime_->clock().monotonic_ns();
   std::string text;

@@ -331,8 +331,9 @@ class Connection {
   // with no allowed candidate is refused (the client asked for that profile or
   // region, and the policy forbids it); a base model routes among its allowed ones.
   bool refused(const std::string& identifier, std::string* why) {
-    const Catalog& catalog = runtime_.catalog();
-    const Policy& policy = runtime_.policy();
+    const std::shared_ptr<const Runtime::RoutingSnapshot> routing = runtime_.routing();
+    const Catalog& catalog = *routing->catalog;
+    const Policy& policy = *routing->policy;
     bool named = false, allowed = false;
     Verdict first;
     for (std::size_t i = 0; i < catalog.candidate_count(); ++i) {
