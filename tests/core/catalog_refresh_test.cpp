@@ -81,7 +81,10 @@ class CatalogRefreshTest : public ::testing::Test {
   ManualClock clock{0, 1764936000000};  // 2025-12-05T12:00:00Z
 };
 
-TEST_F(CatalogRefreshTest, ListsSystemDefinedProfilesPageByPageSignedForTheControlPlane) {
+// Cases over the built-in snapshot carry its suite prefix (tests/builtin_catalog.cmake).
+using DefaultCatalogRefreshTest = CatalogRefreshTest;
+
+TEST_F(DefaultCatalogRefreshTest, ListsSystemDefinedProfilesPageByPageSignedForTheControlPlane) {
   const std::string eu = "eu.anthropic.claude-haiku-4-5-20251001-v1:0";
   const std::string global = "global.anthropic.claude-haiku-4-5-20251001-v1:0";
   transport.answer = [&](std::size_t i, const Sent& s) {
@@ -185,7 +188,7 @@ TEST_F(CatalogRefreshTest, AnOversizedPageOrAMalformedListingIsRefused) {
       << s.message();
 }
 
-TEST_F(CatalogRefreshTest, TheRefreshListsInTheSourcesThePolicyAllows) {
+TEST_F(DefaultCatalogRefreshTest, TheRefreshListsInTheSourcesThePolicyAllows) {
   auto catalog = std::make_unique<Catalog>();
   ASSERT_TRUE(catalog->load_default().ok());
   Policy policy(*catalog);

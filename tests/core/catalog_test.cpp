@@ -50,6 +50,26 @@ std::string region_names(const Catalog& c, const RegionMask& mask) {
   return out;
 }
 
+// Runs in every build: with the snapshot (EDGEROUTE_BUILTIN_CATALOG=ON) it loads
+// over what was there; without it the load is an error that names the option and
+// asks for a file, and what was loaded stays.
+TEST(CatalogLoadDefault, LoadsTheSnapshotOrAsksForACatalogFileWhenBuiltWithout) {
+  auto c = load(kSmall);
+  const Status s = c->load_default();
+  if (Catalog::has_default()) {
+    ASSERT_TRUE(s.ok()) << s.message();
+    EXPECT_NE(c->find_model("anthropic.claude-haiku-4-5-20251001-v1:0"), Catalog::kNone);
+    EXPECT_EQ(c->find_model("m"), Catalog::kNone);  // replaced
+    return;
+  }
+  EXPECT_EQ(s.code(), Code::kNotFound);
+  EXPECT_STREQ(s.message(),
+               "this edgeroute was built without the built-in catalog (EDGEROUTE_BUILTIN_CATALOG=OFF): "
+               "give a catalog file");
+  EXPECT_NE(c->find_candidate("eu.m", "eu-central-1"), Catalog::kNone);
+  EXPECT_EQ(c->model_count(), 1u);
+}
+
 TEST(DefaultCatalog, HasTheGeographiesAndSaysWhenItWasTaken) {
   auto c = std::make_unique<Catalog>();
   ASSERT_TRUE(c->load_default().ok());
@@ -462,7 +482,7 @@ TEST(CatalogProfileOnly, AProfileOnlyModelHasNoInRegionCandidateAndCannotBeGiven
                "catalog.json: models.m.profile_only: expected true or false");
 }
 
-TEST(CatalogProfileOnly, TheSnapshotsProfileOnlyModelsAreOfferedOnlyAsProfiles) {
+TEST(DefaultCatalog, ItsProfileOnlyModelsAreOfferedOnlyAsProfiles) {
   Catalog c;
   ASSERT_TRUE(c.load_default().ok());
   std::size_t profile_only = 0;

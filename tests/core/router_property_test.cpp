@@ -30,10 +30,33 @@ constexpr int kPicksPerIteration = 24;
 using namespace testing;  // random_world.h
 
 // The generator's default distribution, with spaces around the allow lists' commas.
+// Under smaller limits (cmake/configs/small.cmake) the largest world it can draw
+// is shrunk until it fits them -- fewer regions first, then fewer profiles, then
+// fewer models -- so every world loads; with the default limits nothing changes
+// (the first try fits).
 WorldOptions world_options() {
   WorldOptions o;
   o.allow_separator = " , ";
-  return o;
+  const auto fits = [](const WorldOptions& w) {
+    // Worst case per model: an in-region candidate and one per profile in every region.
+    const std::size_t per_model = w.max_regions * (1 + w.max_profiles);
+    return w.max_models * w.max_profiles <= limits::kRouterMaxProfiles &&
+           w.max_regions <= limits::kRouterMaxRegions && w.max_regions <= limits::kRouterMaxSourcesPerProfile &&
+           w.max_sets + 1 <= limits::kRouterMaxRegionSets && w.max_models <= limits::kRouterMaxModels &&
+           per_model <= limits::kRouterMaxCandidatesPerModel && w.max_models * per_model <= limits::kRouterMaxCandidates;
+  };
+  const WorldOptions d;
+  for (std::size_t models = d.max_models; models >= 1; --models) {
+    for (std::size_t profiles = d.max_profiles; profiles >= 1; --profiles) {
+      for (std::size_t regions = d.max_regions; regions >= d.min_regions; --regions) {
+        o.max_models = models;
+        o.max_profiles = profiles;
+        o.max_regions = regions;
+        if (fits(o)) return o;
+      }
+    }
+  }
+  return o;  // the limits hold not even the smallest world: its load fails and says so
 }
 
 TEST(RouterProperty, EveryPickSatisfiesThePolicyOverRandomWorlds) {

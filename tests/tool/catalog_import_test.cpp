@@ -95,7 +95,7 @@ TEST(CatalogImportTest, TheSameListingTwiceIsHarmless) {
             twice.catalog_json.substr(twice.catalog_json.find("\"profiles\"")));
 }
 
-TEST(CatalogImportTest, ExtendsTheDefaultCatalogSoItsRegionSetsStillApply) {
+TEST(DefaultCatalogImport, ExtendsTheDefaultCatalogSoItsRegionSetsStillApply) {
   ImportResult result;
   std::string error;
   ASSERT_TRUE(import_inference_profiles({fixture("list-eu-central-1.json")}, "2026-01-02", &result, &error));
@@ -148,7 +148,7 @@ TEST(CatalogImportTest, BadInputIsOneLineNamingTheFileAndTheField) {
 
 // `aws bedrock list-inference-profiles --no-paginate` prints one page and its
 // nextToken; the pages of one listing, in order, import like the merged listing.
-TEST(CatalogImportTest, PagesOfOneListingFollowingTheirNextTokenImportAsOne) {
+TEST(DefaultCatalogImport, PagesOfOneListingFollowingTheirNextTokenImportAsOne) {
   ImportResult result;
   std::string error;
   ASSERT_TRUE(import_inference_profiles({fixture("page1-eu-west-1.json"), fixture("page2-eu-west-1.json")},
@@ -217,7 +217,7 @@ TEST(CatalogImportTest, AKeyGivenTwiceIsRefusedNamingItsPath) {
             "a.json: inferenceProfileSummaries[0].models[0].modelArn: given twice");
 }
 
-TEST(CatalogImportTest, AGlobalProfileWithAnEmptyRegionArnIsImportedAndNeverAllowedUnderEu) {
+TEST(DefaultCatalogImport, AGlobalProfileWithAnEmptyRegionArnIsImportedAndNeverAllowedUnderEu) {
   // The shape `aws bedrock list-inference-profiles` prints for a global profile
   // (botocore bedrock model: InferenceProfileSummary): regional model ARNs and one
   // with an empty region, meaning any commercial region.

@@ -624,10 +624,22 @@ class CatalogLoader {
 // ---------------------------------------------------------------------------
 // Catalog
 
+#ifdef EDGEROUTE_NO_BUILTIN_CATALOG
+bool Catalog::has_default() { return false; }
+
+Status Catalog::load_default() {
+  return Status::error(Code::kNotFound,
+                       "this edgeroute was built without the built-in catalog (EDGEROUTE_BUILTIN_CATALOG=OFF): "
+                       "give a catalog file");
+}
+#else
+bool Catalog::has_default() { return true; }
+
 Status Catalog::load_default() {
   return load_json(std::string_view(generated::kDefaultCatalogJson, generated::kDefaultCatalogJsonBytes),
                    "default_catalog.json", CatalogMerge::kReplace);
 }
+#endif
 
 Status Catalog::load_json(std::string_view json, std::string_view origin, CatalogMerge merge) {
   const char* end = nullptr;

@@ -2,7 +2,8 @@
 // --catalog / --catalog-extend (schema in docs/routing.md).
 //
 // Every input is loaded four times through Catalog::load_json: with kReplace and
-// with kExtend, each on a catalog holding the built-in snapshot and on an empty one.
+// with kExtend, each on a catalog holding the built-in snapshot (start_catalog.h)
+// and on an empty one.
 // When a load succeeds, the result goes through Policy::set_allow with a few
 // fixed allow lists and, for the first list the catalog accepts, Router::init and
 // one pick of its first model.
@@ -30,6 +31,7 @@
 #include "edgeroute/catalog.h"
 #include "edgeroute/policy.h"
 #include "edgeroute/router.h"
+#include "start_catalog.h"
 
 namespace {
 
@@ -191,7 +193,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // Catalogs are tens of KiB: built once, copied into the working one per run.
   static const Catalog* const snapshot = [] {
     auto* c = new Catalog();
-    if (!c->load_default().ok()) fail("the built-in snapshot does not load");
+    if (!fuzzing::load_start_catalog(c).ok()) fail("the start catalog does not load");
     return c;
   }();
   static const Catalog* const empty = new Catalog();

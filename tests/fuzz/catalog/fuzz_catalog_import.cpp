@@ -5,7 +5,8 @@
 // continue one another are reached). Invariants: nothing crashes or leaks
 // (ASan); a refusal is one line that starts with a file's name; an accepted
 // listing yields a catalog document that the loader either takes over the
-// built-in snapshot or refuses with one line naming it, never half-applied.
+// built-in snapshot (start_catalog.h) or refuses with one line naming it, never
+// half-applied.
 //
 //   catalog_import_fuzzer        libFuzzer (clang)
 //   fuzz_catalog_import_replay   plain main, run by ctest on the seeds and mutations
@@ -20,6 +21,7 @@
 
 #include "edgeroute/catalog.h"
 #include "edgeroute/catalog_import.h"
+#include "start_catalog.h"
 
 namespace {
 
@@ -37,7 +39,7 @@ bool one_line(const std::string& text) { return !text.empty() && text.find_first
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static const Catalog* const snapshot = [] {
     auto* c = new Catalog();
-    if (!c->load_default().ok()) fail("the built-in snapshot does not load", "");
+    if (!fuzzing::load_start_catalog(c).ok()) fail("the start catalog does not load", "");
     return c;
   }();
   static Catalog* const work = new Catalog();

@@ -102,8 +102,12 @@ class Catalog {
  public:
   static constexpr int kNone = -1;
 
-  // Loads the built-in snapshot, replacing everything.
+  // Loads the built-in snapshot, replacing everything. kNotFound, naming the
+  // build option, when the library was built without it (has_default() false);
+  // the catalog is then left as it was.
   Status load_default();
+  // Whether this library carries the built-in snapshot (EDGEROUTE_BUILTIN_CATALOG).
+  static bool has_default();
   // Loads a JSON document. `origin` names it in error messages ("catalog.json").
   // Errors are one line naming the field, e.g.
   //   catalog.json: profiles[3].sources.eu-west-1[2]: expected a region name

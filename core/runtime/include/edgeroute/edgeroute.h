@@ -50,7 +50,7 @@ const char* edgeroute_status_name(edgeroute_status status);
 
 typedef struct edgeroute_options {
   const char* allow;        /* required: region sets and regions, e.g. "eu" or "eu-central-1,eu-west-1" */
-  const char* catalog_file; /* NULL: the built-in catalog snapshot */
+  const char* catalog_file; /* NULL: the built-in catalog snapshot (an error in builds without one) */
   const char* model;        /* NULL, or the model pin_region applies to (checked at create) */
   const char* pin_region;   /* NULL: routed; else every call goes to this allowed region */
   const char* const* connect_to; /* "REGION=HOST:PORT" entries (like curl --connect-to) */

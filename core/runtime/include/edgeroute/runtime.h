@@ -80,7 +80,8 @@ struct RuntimeOptions {
   // global profiles only when "global" is named. Required.
   std::string allow;
   // The catalog: the built-in snapshot, or catalog_file instead, then
-  // catalog_extend merged in, in order (docs/routing.md).
+  // catalog_extend merged in, in order (docs/routing.md). Required in a build
+  // without the snapshot (Catalog::has_default(), EDGEROUTE_BUILTIN_CATALOG).
   std::string catalog_file;
   std::vector<std::string> catalog_extend;
   // At create(), refresh the catalog from the Bedrock control plane in every
