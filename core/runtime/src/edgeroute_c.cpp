@@ -154,6 +154,8 @@ edgeroute_status edgeroute_runtime_create(const edgeroute_options* options, edge
     if (options->ca_bundle != nullptr) o.ca_bundle = options->ca_bundle;
     if (options->deadline_ms > 0) o.deadline_ms = options->deadline_ms;
     if (options->max_attempts > 0) o.failover.max_attempts = options->max_attempts;
+    o.probe_before_first_call = options->no_probe == 0;
+    if (options->probe_state_file != nullptr) o.probe_state_file = options->probe_state_file;
     std::unique_ptr<edgeroute::Runtime> runtime;
     const Status st = edgeroute::Runtime::create(o, &runtime);
     if (!st.ok()) {

@@ -7,6 +7,7 @@
 
 #include "edgeroute/catalog_refresh.h"
 #include "edgeroute/curl_transport.h"
+#include "edgeroute/file.h"
 #include "edgeroute/http_prober.h"
 #include "edgeroute/mbedtls_crypto.h"
 #include "edgeroute/random.h"
@@ -36,6 +37,33 @@ Status default_transport(const std::string& ca_bundle, std::size_t max_connectio
   if (st.ok()) *out = std::move(transport);
   return st;
 }
+
+// The first call's probes: a stored sample of an endpoint stands for its probe
+// (nothing sent); the other endpoints are probed on the wire.
+class StateProber final : public Prober {
+ public:
+  StateProber(HttpProber& live, const std::vector<std::int64_t>& stored_rtt_ns, std::vector<std::int64_t>* measured_rtt_ns)
+      : live_(live), stored_(stored_rtt_ns), measured_(measured_rtt_ns) {}
+  ProbeResult probe(std::string_view host, std::uint16_t region) override {
+    if (region < stored_.size() && stored_[region] > 0) {
+      ProbeResult r;
+      r.answered = true;
+      r.rtt_ns = stored_[region];
+      return r;
+    }
+    ++sent_;
+    const ProbeResult r = live_.probe(host, region);
+    if (r.answered && region < measured_->size()) (*measured_)[region] = r.rtt_ns;
+    return r;
+  }
+  std::size_t sent() const { return sent_; }
+
+ private:
+  HttpProber& live_;
+  const std::vector<std::int64_t>& stored_;
+  std::vector<std::int64_t>* measured_;
+  std::size_t sent_ = 0;
+};
 
 }  // namespace
 
@@ -167,6 +195,7 @@ Status Runtime::init() {
     if (!st.ok()) return st;
   }
   prober_ = std::move(prober);
+  probe_pending_ = options_.probe_before_first_call && options_.mode == RouteMode::kLatency && !pinned;
   // One lane up front, so a bad CA bundle or transport shows at create().
   std::unique_ptr<Lane> lane = take_lane(&st);
   if (!st.ok()) return st;
@@ -208,6 +237,73 @@ void Runtime::refresh_catalog_at_start() {
       *transport, options_.crypto != nullptr ? *options_.crypto : mbedtls_crypto(), *clock_,
       {credentials.for_signer(), credentials.bearer_token()}, refresh, options_.catalog_cache_file, catalog_.get());
   catalog_refresh_report_ = outcome.report;
+}
+
+void Runtime::note(const std::string& line) const {
+  if (options_.on_note) options_.on_note(line);
+}
+
+std::size_t Runtime::probe_if_pending(std::int64_t deadline_ns) {
+  // Another thread probing now: this call routes on what is known rather than wait.
+  std::unique_lock<std::mutex> lock(probe_mutex_, std::try_to_lock);
+  if (!lock.owns_lock() || !probe_pending_.exchange(false)) return 0;
+  return probe_with_state(deadline_ns);
+}
+
+std::size_t Runtime::probe_with_state(std::int64_t deadline_ns) {
+  const std::size_t regions = catalog_->region_count();
+  // Where each region's probe goes: a sample of another endpoint is not this one's.
+  std::vector<std::string> endpoint(regions);
+  for (std::size_t i = 0; i < regions; ++i) endpoint[i] = std::string(catalog_->region_host(i));
+  for (const ConnectTo& c : options_.connect_to) {
+    const int i = catalog_->find_region(c.region);
+    if (i != Catalog::kNone) endpoint[static_cast<std::size_t>(i)] = c.host + ":" + std::to_string(c.port);
+  }
+  const std::string& path = options_.probe_state_file;
+  const std::int64_t now_ms = clock_->utc_unix_ms();
+  std::vector<std::int64_t> stored(regions, 0), measured(regions, 0);
+  std::vector<ProbeSample> samples;  // what the file will hold
+  if (!path.empty()) {
+    std::string text;
+    Status st = read_file_bounded(path.c_str(), kProbeStateMaxBytes, "probe state file", &text);
+    ProbeStateRead read;
+    if (st.ok()) {
+      st = parse_probe_state(text, *catalog_, now_ms, options_.probe_state_max_age_ms, &read);
+      if (!st.ok()) st = Status::error(st.code(), "probe state file %s: %s", path.c_str(), st.message());
+    }
+    if (!st.ok() && st.code() != Code::kNotFound) note(std::string(st.message()) + "; probing again");
+    for (ProbeSample& s : read.samples) {
+      const std::size_t i = static_cast<std::size_t>(catalog_->find_region(s.region));
+      if (s.endpoint == endpoint[i]) stored[i] = s.rtt_us * 1000;
+      samples.push_back(std::move(s));
+    }
+  }
+  HttpProber& http = static_cast<HttpProber&>(*prober_);
+  StateProber prober(http, stored, &measured);
+  http.set_deadline_ns(deadline_ns);
+  (void)router_->probe_now(clock_->monotonic_ns(), next_random(), prober);
+  http.set_deadline_ns(0);
+  if (path.empty() || prober.sent() == 0) return prober.sent();
+
+  for (std::size_t i = 0; i < regions; ++i) {
+    if (measured[i] <= 0) continue;
+    ProbeSample fresh;
+    fresh.region = std::string(catalog_->region_name(i));
+    fresh.endpoint = endpoint[i];
+    fresh.rtt_us = measured[i] / 1000 > 0 ? measured[i] / 1000 : 1;
+    fresh.measured_unix_ms = now_ms;
+    fresh.expires_unix_ms = now_ms + options_.probe_state_max_age_ms;
+    bool replaced = false;
+    for (ProbeSample& s : samples) {
+      if (s.region != fresh.region) continue;
+      s = fresh;
+      replaced = true;
+    }
+    if (!replaced) samples.push_back(std::move(fresh));
+  }
+  const Status saved = write_file_atomically(path.c_str(), format_probe_state(samples), "probe state file");
+  if (!saved.ok()) note(std::string(saved.message()) + "; the next run probes again");
+  return prober.sent();
 }
 
 std::uint64_t Runtime::next_random() {
@@ -338,6 +434,8 @@ void Runtime::run_call(const char* operation, const std::string& model_id, const
     return;
   }
   const std::int64_t deadline_ms = settings.deadline_ms > 0 ? settings.deadline_ms : options_.deadline_ms;
+  // Nearest by default: the first call measures first, within half its deadline.
+  if (probe_pending_.load(std::memory_order_acquire)) (void)probe_if_pending(start + deadline_ms * kNsPerMs / 2);
   RoutedCall call(*router_, budget_, model, settings.session, start + deadline_ms * kNsPerMs, options_.failover);
   // Observers hear of the call on every way out, once the report is final.
   struct NotifyAtEnd {
@@ -464,6 +562,7 @@ InvokeResult Runtime::invoke_model_with_response_stream(const bedrock::InvokeReq
 
 std::size_t Runtime::probe_now(int rounds, std::int64_t deadline_ns, Status* last_error) {
   std::lock_guard<std::mutex> lock(probe_mutex_);
+  probe_pending_ = false;  // the application measures: no probes of the first call's own
   HttpProber& prober = static_cast<HttpProber&>(*prober_);
   prober.set_deadline_ns(deadline_ns);
   std::size_t probes = 0;
@@ -481,7 +580,9 @@ std::size_t Runtime::probe_now(int rounds, std::int64_t deadline_ns, Status* las
 
 std::size_t Runtime::poll(std::int64_t now_ns) {
   std::lock_guard<std::mutex> lock(probe_mutex_);
-  return router_->tick(now_ns, next_random(), *prober_);
+  const std::size_t probes = router_->tick(now_ns, next_random(), *prober_);
+  if (probes > 0) probe_pending_ = false;
+  return probes;
 }
 
 std::int64_t Runtime::next_poll_ns() const { return router_->next_probe_ns(); }

@@ -58,6 +58,11 @@ typedef struct edgeroute_options {
   const char* ca_bundle;    /* NULL: AWS_CA_BUNDLE, else the system store */
   int64_t deadline_ms;      /* per call, retries included; 0: 120000 */
   uint32_t max_attempts;    /* per call, the first included; 0: 3 (at most 10) */
+  int no_probe;             /* nonzero: the first routed call does not probe first (catalog order
+                             * until edgeroute_probe_now/edgeroute_poll); 0: it probes every
+                             * allowed endpoint once, within half its deadline */
+  const char* probe_state_file; /* NULL: none; else probe results kept between runs (its
+                                 * directory must exist; a bad file is probed again) */
 } edgeroute_options;
 
 /* Zeroes *options (every field then means its default). */

@@ -31,6 +31,7 @@
 #include "edgeroute/export.h"
 EDGEROUTE_API_BEGIN
 
+#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -50,6 +51,7 @@ EDGEROUTE_API_BEGIN
 #include "edgeroute/failover.h"
 #include "edgeroute/health.h"
 #include "edgeroute/policy.h"
+#include "edgeroute/probe_state.h"
 #include "edgeroute/router.h"
 #include "edgeroute/status.h"
 #include "edgeroute/transport.h"
@@ -109,6 +111,22 @@ struct RuntimeOptions {
   // probe_timeouts.
   std::uint32_t probe_total_ms = 5000;
   HttpTimeouts probe_timeouts{3000, 3000, 3000, 0};
+  // Latency mode ranks by measured round trips, so by default the first routed
+  // call first probes every allowed endpoint once (one GET / each, within half the
+  // call's deadline; what is not measured by then ranks in catalog order, and the
+  // call has the rest). Not done when the application probed first (probe_now,
+  // poll), in failover or weighted mode, or with pin_region. false: catalog order
+  // until the application probes.
+  bool probe_before_first_call = true;
+  // Non-empty: the first call's probes reuse the samples this file holds
+  // (edgeroute/probe_state.h) and probe only the endpoints it lacks or whose
+  // sample is older than probe_state_max_age_ms, then save what they measured.
+  // Its directory must exist. A bad file is a note, never an error.
+  std::string probe_state_file;
+  std::int64_t probe_state_max_age_ms = kProbeStateDefaultMaxAgeMs;
+  // One-line notes on what went wrong without failing anything (an unreadable
+  // probe state file, one that could not be saved); called on the calling thread.
+  std::function<void(const std::string& note)> on_note;
 
   // --- Seams (all optional) ---
   // Credentials; null: the sources credentials_settings names (by default the
@@ -188,6 +206,11 @@ class Runtime {
   // deadline_ns on the Runtime's clock (0: each probe's own limit only). Returns
   // the probes sent; a probe's transport error goes to *last_error when given.
   std::size_t probe_now(int rounds = 3, std::int64_t deadline_ns = 0, Status* last_error = nullptr);
+  // The probes before the first call (RuntimeOptions::probe_before_first_call), run
+  // now when still pending, ending by deadline_ns: the state file's samples are
+  // reused, the other allowed endpoints probed once. Returns the probes sent on
+  // the wire (0 when not pending, or another thread is probing).
+  std::size_t probe_if_pending(std::int64_t deadline_ns);
   // Runs the probe round that is due, if any (frugally: the best few, spacing out
   // while the ranking holds). Call it from the application's loop at or after
   // next_poll_ns(). Returns the probes sent.
@@ -222,6 +245,8 @@ class Runtime {
   explicit Runtime(const RuntimeOptions& options);
   Status init();
   void refresh_catalog_at_start();
+  std::size_t probe_with_state(std::int64_t deadline_ns);
+  void note(const std::string& line) const;
   void name_profiles_of_profile_only_model(const std::string& model, bedrock::Error* error) const;
   std::unique_ptr<Lane> take_lane(Status* error);
   void give_back(std::unique_ptr<Lane> lane);
@@ -251,6 +276,7 @@ class Runtime {
   std::mutex probe_mutex_;  // one prober, one thread at a time
   std::unique_ptr<Transport> probe_transport_;
   std::unique_ptr<Prober> prober_;
+  std::atomic<bool> probe_pending_{false};
   std::mutex random_mutex_;
   std::uint64_t random_state_ = 0;
   std::uint64_t next_random();
