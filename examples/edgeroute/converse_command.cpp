@@ -767,7 +767,8 @@ void print_json(const bedrock::ConverseResponse& r, const std::string& model,
   cJSON_AddStringToObject(o, "request_id",
                           error.ok() ? r.request_id.c_str() : error.request_id.c_str());
   cJSON_AddItemToObject(o, "tool_uses", cJSON_Parse(r.tool_uses_json.c_str()));
-  add_outcome(o, model, region, r.endpoint, r.attempts, error, routed);
+  // A routed call's attempts are in its report (the response holds none).
+  add_outcome(o, model, region, r.endpoint, routed != nullptr ? routed->attempts : r.attempts, error, routed);
   print_line(root);
 }
 
@@ -798,7 +799,8 @@ void print_invoke_json(const bedrock::InvokeResponse& r, const std::vector<std::
   cJSON_AddNumberToObject(o, "latency_ms", static_cast<double>(r.latency_ms));
   cJSON_AddStringToObject(o, "request_id",
                           error.ok() ? r.request_id.c_str() : error.request_id.c_str());
-  add_outcome(o, model, region, r.endpoint, r.attempts, error, routed);
+  // A routed call's attempts are in its report (the response holds none).
+  add_outcome(o, model, region, r.endpoint, routed != nullptr ? routed->attempts : r.attempts, error, routed);
   print_line(root);
 }
 

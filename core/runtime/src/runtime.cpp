@@ -315,13 +315,15 @@ std::uint64_t Runtime::next_random() {
   return z ^ (z >> 31);
 }
 
-std::string Runtime::base_model(const std::string& model_id) const {
+std::string Runtime::base_model(const std::string& model_id) const { return std::string(base_model_view(model_id)); }
+
+std::string_view Runtime::base_model_view(std::string_view model_id) const {
   int model = catalog_->find_model(model_id);
   for (std::size_t i = 0; model == Catalog::kNone && i < catalog_->candidate_count(); ++i) {
     const Candidate& c = catalog_->candidate(i);
     if (catalog_->identifier(c) == model_id) model = c.model;
   }
-  return model == Catalog::kNone ? std::string() : std::string(catalog_->model_name(static_cast<std::size_t>(model)));
+  return model == Catalog::kNone ? std::string_view() : catalog_->model_name(static_cast<std::size_t>(model));
 }
 
 std::unique_ptr<Runtime::Lane> Runtime::take_lane(Status* error) {
@@ -369,20 +371,20 @@ class Runtime::Attempter final : public edgeroute::Attempter {
     AttemptOutcome out;
     if (sent_ > 0 && settings_.on_retry) settings_.on_retry();
     ++sent_;
-    report_->identifier = std::string(route.identifier);
-    report_->source_region = std::string(route.source_region);
-    report_->endpoint = std::string(route.host);
+    report_->identifier.assign(route.identifier.data(), route.identifier.size());
+    report_->source_region.assign(route.source_region.data(), route.source_region.size());
+    report_->endpoint.assign(route.host.data(), route.host.size());
     // Residency is checked once more where the request is built: the Client holds
     // the policy (ClientConfig::residency) and refuses a disallowed route, unsent.
     bedrock::CallOptions options;
     options.region = report_->source_region;
+    options.model_id = report_->identifier;
     const std::int64_t left_ms = (deadline_ns - runtime_.clock_->monotonic_ns()) / kNsPerMs;
     options.deadline_ms = left_ms > 1 ? left_ms : 1;
     std::vector<bedrock::Attempt> attempts;
     bedrock::Error error = send_(client_, report_->identifier, options, &attempts);
     // A buffering caller has shown nothing yet: a broken stream may go elsewhere.
     if (settings_.buffered) error.output_delivered = false;
-    report_->attempts.insert(report_->attempts.end(), attempts.begin(), attempts.end());
     // Observers hear of each exchange; all but the last were refused for clock skew
     // (the only thing the client retries itself).
     for (std::size_t i = 0; i < attempts.size() && !runtime_.options_.observers.empty(); ++i) {
@@ -395,13 +397,21 @@ class Runtime::Attempter final : public edgeroute::Attempter {
       event.duration_ns = attempts[i].ms * kNsPerMs;
       for (CallObserver* o : runtime_.options_.observers) o->on_attempt(event);
     }
+    if (report_->attempts.empty()) {
+      report_->attempts = std::move(attempts);
+    } else {
+      report_->attempts.insert(report_->attempts.end(), std::make_move_iterator(attempts.begin()),
+                               std::make_move_iterator(attempts.end()));
+    }
     out.outcome = error.cls;
     out.output_delivered = error.output_delivered;
     out.timed_out = error.timed_out;
     out.retry_after_ms = error.retry_after_ms;
     // The passive latency sample: a new connection's set-up time, the same measure
     // as a cold probe; none on a kept-alive connection.
-    if (!attempts.empty() && attempts.back().connect_ns > 0) out.rtt_ns = attempts.back().connect_ns;
+    if (!report_->attempts.empty() && report_->attempts.back().connect_ns > 0) {
+      out.rtt_ns = report_->attempts.back().connect_ns;
+    }
     report_->error = std::move(error);
     return out;
   }
@@ -420,7 +430,7 @@ void Runtime::run_call(const char* operation, const std::string& model_id, const
                        const SendFn& send, CallReport* report) {
   const std::int64_t start = clock_->monotonic_ns();
   const std::int64_t start_utc_ms = clock_->utc_unix_ms();
-  const std::string model = base_model(model_id);
+  const std::string_view model = base_model_view(model_id);  // the catalog's, no copy
   if (model.empty()) {
     report->error = local_error(operation, "", "no route: model " + model_id + " is not in the catalog");
     notify_call(operation, model, nullptr, *report, start, start_utc_ms);
@@ -441,7 +451,7 @@ void Runtime::run_call(const char* operation, const std::string& model_id, const
   struct NotifyAtEnd {
     const Runtime& runtime;
     const char* operation;
-    const std::string& model;
+    std::string_view model;
     const RoutedCall& call;
     const CallReport& report;
     std::int64_t start_ns, start_utc_ms;
@@ -458,7 +468,9 @@ void Runtime::run_call(const char* operation, const std::string& model_id, const
   for (std::size_t i = 0; i < call.attempt_count(); ++i) {
     const RoutedCall::AttemptRecord& a = call.attempt(i);
     if (!report->path.empty()) report->path += ", ";
-    report->path += std::string(a.route.source_region) + " " + (a.drill ? "fail drill" : to_string(a.outcome));
+    report->path.append(a.route.source_region.data(), a.route.source_region.size());
+    report->path += ' ';
+    report->path += a.drill ? "fail drill" : to_string(a.outcome);
   }
   report->failed_over = call.failed_over();
   report->waited_ms = call.waited_ns() / kNsPerMs;
@@ -468,7 +480,7 @@ void Runtime::run_call(const char* operation, const std::string& model_id, const
   }
   switch (call.ending()) {
     case RoutedCall::Ending::kNotRetryable:
-      name_profiles_of_profile_only_model(model, &report->error);
+      name_profiles_of_profile_only_model(std::string(model), &report->error);
       return;  // otherwise the last attempt's own error says it all
     case RoutedCall::Ending::kOutputDelivered:
       return;
@@ -490,11 +502,11 @@ void Runtime::run_call(const char* operation, const std::string& model_id, const
   e.cls = call.outcome();
   const std::string last = e.message.empty() ? std::string() : "; last answer: " + e.message;
   e.message = std::string("gave up (") + to_string(call.ending()) + "): " + call.status().message() + last +
-              "; candidates: " + candidate_states(model);
+              "; candidates: " + candidate_states(std::string(model));
   report->error = std::move(e);
 }
 
-void Runtime::notify_call(const char* operation, const std::string& model, const RoutedCall* call,
+void Runtime::notify_call(const char* operation, std::string_view model, const RoutedCall* call,
                           const CallReport& report, std::int64_t start_ns, std::int64_t start_utc_ms) const {
   if (options_.observers.empty()) return;
   CallEvent event;
@@ -520,18 +532,23 @@ ConverseResult Runtime::converse_stream(const bedrock::ConverseRequest& request,
   ConverseResult result;
   const bool stream = static_cast<bool>(on_event);
   const char* operation = stream ? "ConverseStream" : "Converse";
-  bedrock::ConverseRequest call = request;
-  const SendFn send = [&](bedrock::Client& client, const std::string& identifier, const bedrock::CallOptions& options,
-                          std::vector<bedrock::Attempt>* attempts) {
-    call.model_id = identifier;
-    result.response = bedrock::ConverseResponse();  // each attempt starts afresh
-    const bedrock::Error e = stream ? client.converse_stream(call, options, on_event, &result.response)
-                                    : client.converse(call, options, &result.response);
-    *attempts = result.response.attempts;
+  // The request is sent as given, under the routed identifier (CallOptions::model_id).
+  // One pointer captured: std::function keeps it without a heap block.
+  struct Context {
+    const bedrock::ConverseRequest& request;
+    const bedrock::StreamCallback& on_event;
+    ConverseResult& result;
+  } context{request, on_event, result};
+  const SendFn send = [c = &context](bedrock::Client& client, const std::string& identifier,
+                                     const bedrock::CallOptions& options, std::vector<bedrock::Attempt>* attempts) {
+    (void)identifier;  // options.model_id names it
+    c->result.response = bedrock::ConverseResponse();  // each attempt starts afresh
+    const bedrock::Error e = c->on_event ? client.converse_stream(c->request, options, c->on_event, &c->result.response)
+                                         : client.converse(c->request, options, &c->result.response);
+    *attempts = std::move(c->result.response.attempts);
     return e;
   };
   run_call(operation, request.model_id, settings, send, &result);
-  result.response.attempts = result.attempts;
   return result;
 }
 
@@ -545,18 +562,22 @@ InvokeResult Runtime::invoke_model_with_response_stream(const bedrock::InvokeReq
   InvokeResult result;
   const bool stream = static_cast<bool>(on_chunk);
   const char* operation = stream ? "InvokeModelWithResponseStream" : "InvokeModel";
-  bedrock::InvokeRequest call = request;
-  const SendFn send = [&](bedrock::Client& client, const std::string& identifier, const bedrock::CallOptions& options,
-                          std::vector<bedrock::Attempt>* attempts) {
-    call.model_id = identifier;
-    result.response = bedrock::InvokeResponse();
-    const bedrock::Error e = stream ? client.invoke_model_with_response_stream(call, options, on_chunk, &result.response)
-                                    : client.invoke_model(call, options, &result.response);
-    *attempts = result.response.attempts;
+  struct Context {
+    const bedrock::InvokeRequest& request;
+    const bedrock::ChunkCallback& on_chunk;
+    InvokeResult& result;
+  } context{request, on_chunk, result};
+  const SendFn send = [c = &context](bedrock::Client& client, const std::string& identifier,
+                                     const bedrock::CallOptions& options, std::vector<bedrock::Attempt>* attempts) {
+    (void)identifier;  // options.model_id names it
+    c->result.response = bedrock::InvokeResponse();
+    const bedrock::Error e =
+        c->on_chunk ? client.invoke_model_with_response_stream(c->request, options, c->on_chunk, &c->result.response)
+                    : client.invoke_model(c->request, options, &c->result.response);
+    *attempts = std::move(c->result.response.attempts);
     return e;
   };
   run_call(operation, request.model_id, settings, send, &result);
-  result.response.attempts = result.attempts;
   return result;
 }
 

@@ -39,6 +39,7 @@ EDGEROUTE_API_BEGIN
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -176,6 +177,7 @@ struct CallReport {
   bool ok() const { return error.ok(); }
 };
 
+// The attempts are in CallReport::attempts, once: response.attempts stays empty.
 struct ConverseResult : CallReport {
   bedrock::ConverseResponse response;  // text, tool uses, stop reason, usage, request ID
 };
@@ -246,6 +248,7 @@ class Runtime {
   Status init();
   void refresh_catalog_at_start();
   std::size_t probe_with_state(std::int64_t deadline_ns);
+  std::string_view base_model_view(std::string_view model_id) const;
   void note(const std::string& line) const;
   void name_profiles_of_profile_only_model(const std::string& model, bedrock::Error* error) const;
   std::unique_ptr<Lane> take_lane(Status* error);
@@ -255,7 +258,7 @@ class Runtime {
                                               const bedrock::CallOptions& options, std::vector<bedrock::Attempt>* attempts)>;
   void run_call(const char* operation, const std::string& model_id, const CallSettings& settings,
                 const SendFn& send, CallReport* report);
-  void notify_call(const char* operation, const std::string& model, const RoutedCall* call,
+  void notify_call(const char* operation, std::string_view model, const RoutedCall* call,
                    const CallReport& report, std::int64_t start_ns, std::int64_t start_utc_ms) const;
 
   RuntimeOptions options_;
