@@ -5,6 +5,7 @@
 
 #include <fcntl.h>
 #include <spawn.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -261,7 +262,11 @@ int apply_config_file(const char* command, int argc, char** argv, Connection* c)
   c->routing.catalog.extend_keys.assign(file.catalog_extend.size(), "--config " + path + ": routing.catalog_extend");
   if (!file.catalog.empty()) c->routing.catalog.replace_key = "--config " + path + ": routing.catalog";
   c->catalog_extend_from_file = !file.catalog_extend.empty();
-  if (file.has_probe) c->routing.probe = file.probe;
+  if (file.has_probe) {
+    c->routing.probe = file.probe;
+    c->routing.no_probe = !file.probe;
+  }
+  if (!file.state_dir.empty()) c->routing.state_dir = file.state_dir;
   if (file.max_attempts > 0) {
     c->max_attempts = static_cast<long>(file.max_attempts);
     c->failover_flags = true;
@@ -445,6 +450,37 @@ void wait_children(const char* command, const std::vector<long>& pids) {
   }
 }
 
+// The probe state directory: --state-dir, else $XDG_STATE_HOME/edgeroute, else
+// ~/.local/state/edgeroute (the XDG Base Directory defaults), made when missing
+// (mode 0700: it tells where the device is). Empty, with the reason in *why, when
+// there is none to be had: the calls then probe every run.
+std::string probe_state_dir(const RoutingFlags& flags, std::string* why) {
+  std::string dir = flags.state_dir;
+  if (dir.empty()) {
+    const char* xdg = process_environment().get("XDG_STATE_HOME");
+    const char* home = process_environment().get("HOME");
+    if (xdg != nullptr && xdg[0] == '/') {  // a relative value is to be ignored (XDG spec)
+      dir = std::string(xdg) + "/edgeroute";
+    } else if (home != nullptr && home[0] == '/') {
+      dir = std::string(home) + "/.local/state/edgeroute";
+    } else {
+      *why = "no state directory (HOME is not set; see --state-dir): probing every run";
+      return std::string();
+    }
+  }
+  // mkdir -p: each missing component in turn.
+  for (std::size_t slash = dir.find('/', 1);; slash = dir.find('/', slash + 1)) {
+    const std::string part = dir.substr(0, slash);
+    if (::mkdir(part.c_str(), 0700) != 0 && errno != EEXIST) {
+      *why = "state directory " + dir + ": cannot create " + part + ": " + std::strerror(errno) +
+             "; probing every run";
+      return std::string();
+    }
+    if (slash == std::string::npos) break;
+  }
+  return dir;
+}
+
 // Routed calls (--allow): one Runtime that every thread shares, its probes,
 // the drills and the alert command.
 class Routed {
@@ -492,6 +528,17 @@ class Routed {
     options.alerts.non_primary_share = c.alert_non_primary_share;
     options.alert_hook = &Routed::on_alert;
     options.alert_context = this;
+    // Nearest by default: the first call probes, reusing the state file's samples.
+    options.probe_before_first_call = !flags.no_probe;
+    if (!flags.no_probe && !flags.probe && options.mode == RouteMode::kLatency && c.region.empty()) {
+      std::string why;
+      const std::string dir = probe_state_dir(flags, &why);
+      if (!why.empty()) std::fprintf(stderr, "edgeroute %s: note: %s\n", command_, why.c_str());
+      if (!dir.empty()) options.probe_state_file = probe_state_path(dir);
+    }
+    options.on_note = [this](const std::string& note) {
+      std::fprintf(stderr, "edgeroute %s: note: %s\n", command_, note.c_str());
+    };
     if (!fleet_.open(c.fleet, &options, &error)) return fail(error);
     const Status st = Runtime::create(options, &runtime_);
     if (!st.ok()) return fail(st.message());
@@ -720,7 +767,8 @@ void print_json(const bedrock::ConverseResponse& r, const std::string& model,
   cJSON_AddStringToObject(o, "request_id",
                           error.ok() ? r.request_id.c_str() : error.request_id.c_str());
   cJSON_AddItemToObject(o, "tool_uses", cJSON_Parse(r.tool_uses_json.c_str()));
-  add_outcome(o, model, region, r.endpoint, r.attempts, error, routed);
+  // A routed call's attempts are in its report (the response holds none).
+  add_outcome(o, model, region, r.endpoint, routed != nullptr ? routed->attempts : r.attempts, error, routed);
   print_line(root);
 }
 
@@ -751,7 +799,8 @@ void print_invoke_json(const bedrock::InvokeResponse& r, const std::vector<std::
   cJSON_AddNumberToObject(o, "latency_ms", static_cast<double>(r.latency_ms));
   cJSON_AddStringToObject(o, "request_id",
                           error.ok() ? r.request_id.c_str() : error.request_id.c_str());
-  add_outcome(o, model, region, r.endpoint, r.attempts, error, routed);
+  // A routed call's attempts are in its report (the response holds none).
+  add_outcome(o, model, region, r.endpoint, routed != nullptr ? routed->attempts : r.attempts, error, routed);
   print_line(root);
 }
 

@@ -41,6 +41,11 @@ std::string routing_flags_usage(bool with_session) {
       "                         unauthenticated GET / (cold: connect time, warm: first byte)\n";
   if (with_session) {
     usage +=
+        "  --no-probe             latency mode without probes: catalog order until a call\n"
+        "                         measures (default: the first call probes each allowed\n"
+        "                         endpoint not in the state file once, within half its deadline)\n"
+        "  --state-dir DIR        keep probe results there between runs, 30 min each (default:\n"
+        "                         $XDG_STATE_HOME/edgeroute, else ~/.local/state/edgeroute)\n"
         "  --probe-interval-ms N  with --probe, keep probing while the calls run, a round every\n"
         "                         N ms (default: 30 s, spacing out to 4 min while the ranking\n"
         "                         holds)\n";
@@ -52,6 +57,19 @@ int routing_flag(const std::string& arg, const std::function<bool(std::string*)>
                  bool with_session, RoutingFlags* flags, std::string* error) {
   if (arg == "--probe") {
     flags->probe = true;
+    flags->no_probe = false;  // the last of the two wins (a flag over the config file)
+    return 1;
+  }
+  if (arg == "--no-probe" && with_session) {
+    flags->no_probe = true;
+    flags->probe = false;
+    return 1;
+  }
+  if (arg == "--state-dir" && with_session) {
+    if (!value(&flags->state_dir) || flags->state_dir.empty()) {
+      *error = "--state-dir needs a directory";
+      return 2;
+    }
     return 1;
   }
   if (arg == "--probe-interval-ms" && with_session) {

@@ -26,10 +26,13 @@ struct RoutingFlags {
   bool mode_given = false;
   CatalogFiles catalog;
   bool probe = false;
+  bool no_probe = false;  // --no-probe: catalog order, no probes (calls only)
+  std::string state_dir;  // --state-dir: where the probe state file lives (calls only)
   std::int64_t probe_interval_ms = 0;  // --probe-interval-ms; 0: the router's default
   // Whether any routing flag but --allow was given (they mean nothing without it).
   bool any_besides_allow() const {
-    return mode_given || !order.empty() || !weights.empty() || !session.empty() || probe || probe_interval_ms > 0 ||
+    return mode_given || !order.empty() || !weights.empty() || !session.empty() || probe || no_probe ||
+           !state_dir.empty() || probe_interval_ms > 0 ||
            !catalog.replace.empty() || !catalog.extend.empty();
   }
 };

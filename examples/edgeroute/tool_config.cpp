@@ -269,11 +269,12 @@ class Reader {
     const std::string path = "routing";
     if (!check_keys(r, path,
                     {"allow", "mode", "order", "weights", "session", "catalog", "catalog_extend",
-                     "probe"}) ||
+                     "probe", "state_dir"}) ||
         !list_member(r, path, "allow", &out_->allow, nullptr) ||
         !string_member(r, path, "mode", &out_->mode) ||
         !list_member(r, path, "order", &out_->order, nullptr) || !weights(r) ||
         !string_member(r, path, "session", &out_->session) || !catalog(r) ||
+        !string_member(r, path, "state_dir", &out_->state_dir) ||
         !list_member(r, path, "catalog_extend", nullptr, &out_->catalog_extend)) {
       return false;
     }
@@ -282,6 +283,7 @@ class Reader {
       return fail("routing.mode", "expected one of latency, failover, weighted");
     }
     for (std::string& file : out_->catalog_extend) file = resolve(path_, file);
+    if (!out_->state_dir.empty()) out_->state_dir = resolve(path_, out_->state_dir);
     const cJSON* probe = cJSON_GetObjectItemCaseSensitive(r, "probe");
     if (probe != nullptr) {
       if (!cJSON_IsBool(probe)) return fail("routing.probe", "expected true or false");

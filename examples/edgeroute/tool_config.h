@@ -75,6 +75,7 @@ struct ToolConfig {
   std::vector<std::string> catalog_extend;  // --catalog-extend each, resolved
   bool probe = false;                       // --probe, when has_probe
   bool has_probe = false;
+  std::string state_dir;                    // --state-dir, resolved
 
   std::uint32_t max_attempts = 0;  // failover.max_attempts
 

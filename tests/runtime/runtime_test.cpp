@@ -47,6 +47,7 @@ struct Recorder {
   std::vector<std::string> gets;
   std::set<std::string> throttled;
   std::atomic<int> transports{0};
+  std::atomic<int> get_delay_ms{0};  // each GET (probe) takes this long
   std::vector<std::string> post_hosts() {
     std::lock_guard<std::mutex> lock(mutex);
     return posts;
@@ -66,7 +67,10 @@ class RecordingTransport final : public Transport {
     }
     timing->connect_ns = 1000000;
     timing->first_byte_ns = 2000000;
-    if (request.method == "GET") return sink->on_status(404);
+    if (request.method == "GET") {
+      if (r_.get_delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(r_.get_delay_ms.load()));
+      return sink->on_status(404);
+    }
     if (throttle) {
       Status s = sink->on_status(429);
       if (s.ok()) s = sink->on_header("x-amzn-ErrorType", "ThrottlingException:http://internal.amazon.com/coral/com.amazon.bedrock/");
@@ -292,6 +296,86 @@ TEST_F(RuntimeTest, TheProbeThreadProbesWhileThreadsCall) {
   std::lock_guard<std::mutex> lock(recorder_.mutex);
   EXPECT_FALSE(recorder_.gets.empty());
   for (const std::string& host : recorder_.gets) EXPECT_TRUE(in_eu(host)) << host;
+}
+
+TEST_F(RuntimeTest, TheFirstCallProbesEachAllowedEndpointOnceInLatencyMode) {
+  std::unique_ptr<Runtime> runtime;
+  ASSERT_TRUE(Runtime::create(options("eu"), &runtime).ok());
+  EXPECT_TRUE(recorder_.gets.empty());  // nothing before the first call
+  ASSERT_TRUE(runtime->converse(hello()).ok());
+  const std::set<std::string> probed(recorder_.gets.begin(), recorder_.gets.end());
+  EXPECT_EQ(probed.size(), 3u);                 // the three allowed EU endpoints
+  EXPECT_LE(recorder_.gets.size(), 2u * 3u);    // one probe each (a cold GET and a warm one)
+  for (const std::string& host : probed) EXPECT_TRUE(in_eu(host)) << host;
+  const std::size_t after_first = recorder_.gets.size();
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(runtime->converse(hello()).ok());
+  EXPECT_EQ(recorder_.gets.size(), after_first);  // later calls do not probe
+}
+
+TEST_F(RuntimeTest, NoProbesBeforeTheFirstCallWhenTurnedOffOrNotInLatencyMode) {
+  RuntimeOptions off = options("eu");
+  off.probe_before_first_call = false;
+  RuntimeOptions failover = options("eu");
+  failover.models = {kModel};
+  failover.mode = RouteMode::kFailover;
+  failover.order = "eu-west-1,eu-central-1";
+  for (const RuntimeOptions& o : {off, failover}) {
+    std::unique_ptr<Runtime> runtime;
+    ASSERT_TRUE(Runtime::create(o, &runtime).ok());
+    ASSERT_TRUE(runtime->converse(hello()).ok());
+    EXPECT_TRUE(recorder_.gets.empty());
+  }
+}
+
+TEST_F(RuntimeTest, TheFirstCallsProbesEndWithinHalfItsDeadline) {
+  recorder_.get_delay_ms = 400;  // a cold and a warm GET: 800 ms per endpoint
+  RuntimeOptions o = options("eu");
+  o.deadline_ms = 2000;
+  std::unique_ptr<Runtime> runtime;
+  ASSERT_TRUE(Runtime::create(o, &runtime).ok());
+  const auto start = std::chrono::steady_clock::now();
+  const ConverseResult r = runtime->converse(hello());
+  const auto took_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_TRUE(r.ok()) << r.error.to_string();
+  EXPECT_LT(took_ms, 2000);
+  EXPECT_LT(recorder_.gets.size(), 2u * 3u);  // the stage stopped sending at half the deadline
+}
+
+TEST_F(RuntimeTest, TheProbeStateFileSparesTheNextRunItsProbes) {
+  char dir[] = "/tmp/edgeroute-probe-state-XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  RuntimeOptions o = options("eu");
+  o.probe_state_file = probe_state_path(dir);
+  std::vector<std::string> notes;
+  o.on_note = [&notes](const std::string& n) { notes.push_back(n); };
+  {
+    std::unique_ptr<Runtime> runtime;
+    ASSERT_TRUE(Runtime::create(o, &runtime).ok());
+    ASSERT_TRUE(runtime->converse(hello()).ok());
+  }
+  EXPECT_FALSE(recorder_.gets.empty());
+  EXPECT_TRUE(notes.empty());  // a missing file is no news
+  recorder_.gets.clear();
+  {
+    std::unique_ptr<Runtime> runtime;
+    ASSERT_TRUE(Runtime::create(o, &runtime).ok());
+    ASSERT_TRUE(runtime->converse(hello()).ok());
+  }
+  EXPECT_TRUE(recorder_.gets.empty());  // every endpoint's sample was fresh
+  // A foreign file: one note, probed again, replaced.
+  std::ofstream(o.probe_state_file) << "{\"format\": \"something-else\"}";
+  {
+    std::unique_ptr<Runtime> runtime;
+    ASSERT_TRUE(Runtime::create(o, &runtime).ok());
+    ASSERT_TRUE(runtime->converse(hello()).ok());
+  }
+  EXPECT_FALSE(recorder_.gets.empty());
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_NE(notes[0].find("not an edgeroute probe state file"), std::string::npos) << notes[0];
+  EXPECT_NE(notes[0].find("probing again"), std::string::npos) << notes[0];
+  std::remove(o.probe_state_file.c_str());
+  rmdir(dir);
 }
 
 }  // namespace

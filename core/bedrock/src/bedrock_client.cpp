@@ -747,9 +747,9 @@ Error Client::converse(const ConverseRequest& request, const CallOptions& option
   Call call;
   call.op = Op::kConverse;
   call.operation = "Converse";
-  call.model_id = request.model_id;
+  call.model_id = options.model_id.empty() ? std::string_view(request.model_id) : options.model_id;
   scratch_->path.clear();
-  append_model_path(&scratch_->path, request.model_id, "converse");
+  append_model_path(&scratch_->path, call.model_id, "converse");
   call.path = scratch_->path;
   call.body = scratch_->body;
   call.content_type = "application/json";
@@ -768,9 +768,9 @@ Error Client::converse_stream(const ConverseRequest& request, const CallOptions&
   Call call;
   call.op = Op::kConverseStream;
   call.operation = "ConverseStream";
-  call.model_id = request.model_id;
+  call.model_id = options.model_id.empty() ? std::string_view(request.model_id) : options.model_id;
   scratch_->path.clear();
-  append_model_path(&scratch_->path, request.model_id, "converse-stream");
+  append_model_path(&scratch_->path, call.model_id, "converse-stream");
   call.path = scratch_->path;
   call.body = scratch_->body;
   call.content_type = "application/json";
@@ -789,9 +789,9 @@ Error Client::invoke_model(const InvokeRequest& request, const CallOptions& opti
   Call call;
   call.op = Op::kInvoke;
   call.operation = "InvokeModel";
-  call.model_id = request.model_id;
+  call.model_id = options.model_id.empty() ? std::string_view(request.model_id) : options.model_id;
   scratch_->path.clear();
-  append_model_path(&scratch_->path, request.model_id, "invoke");
+  append_model_path(&scratch_->path, call.model_id, "invoke");
   call.path = scratch_->path;
   call.body = request.body;
   call.content_type = request.content_type;
@@ -812,9 +812,9 @@ Error Client::invoke_model_with_response_stream(const InvokeRequest& request,
   Call call;
   call.op = Op::kInvokeStream;
   call.operation = "InvokeModelWithResponseStream";
-  call.model_id = request.model_id;
+  call.model_id = options.model_id.empty() ? std::string_view(request.model_id) : options.model_id;
   scratch_->path.clear();
-  append_model_path(&scratch_->path, request.model_id, "invoke-with-response-stream");
+  append_model_path(&scratch_->path, call.model_id, "invoke-with-response-stream");
   call.path = scratch_->path;
   call.body = request.body;
   call.content_type = request.content_type;

@@ -157,6 +157,8 @@ edgeroute_status edgeroute_runtime_create(const edgeroute_options* options, edge
     o.refresh_catalog_at_start = options->refresh_catalog_at_start != 0;
     o.catalog_refresh_interval_s = options->catalog_refresh_interval_s;
     if (options->catalog_cache_file != nullptr) o.catalog_cache_file = options->catalog_cache_file;
+    o.probe_before_first_call = options->no_probe == 0;
+    if (options->probe_state_file != nullptr) o.probe_state_file = options->probe_state_file;
     std::unique_ptr<edgeroute::Runtime> runtime;
     const Status st = edgeroute::Runtime::create(o, &runtime);
     if (!st.ok()) {

@@ -8,6 +8,7 @@
 #include "edgeroute/catalog_refresh.h"
 #include "edgeroute/curl_transport.h"
 #include "edgeroute/file.h"
+#include "edgeroute/file.h"
 #include "edgeroute/http_prober.h"
 #include "edgeroute/mbedtls_crypto.h"
 #include "edgeroute/random.h"
@@ -37,6 +38,33 @@ Status default_transport(const std::string& ca_bundle, std::size_t max_connectio
   if (st.ok()) *out = std::move(transport);
   return st;
 }
+
+// The first call's probes: a stored sample of an endpoint stands for its probe
+// (nothing sent); the other endpoints are probed on the wire.
+class StateProber final : public Prober {
+ public:
+  StateProber(HttpProber& live, const std::vector<std::int64_t>& stored_rtt_ns, std::vector<std::int64_t>* measured_rtt_ns)
+      : live_(live), stored_(stored_rtt_ns), measured_(measured_rtt_ns) {}
+  ProbeResult probe(std::string_view host, std::uint16_t region) override {
+    if (region < stored_.size() && stored_[region] > 0) {
+      ProbeResult r;
+      r.answered = true;
+      r.rtt_ns = stored_[region];
+      return r;
+    }
+    ++sent_;
+    const ProbeResult r = live_.probe(host, region);
+    if (r.answered && region < measured_->size()) (*measured_)[region] = r.rtt_ns;
+    return r;
+  }
+  std::size_t sent() const { return sent_; }
+
+ private:
+  HttpProber& live_;
+  const std::vector<std::int64_t>& stored_;
+  std::vector<std::int64_t>* measured_;
+  std::size_t sent_ = 0;
+};
 
 }  // namespace
 
@@ -152,6 +180,7 @@ Status Runtime::init() {
   st = build_routing(std::move(catalog), true, &notes, &routing_);
   if (!st.ok()) return st;
 
+  probe_pending_ = options_.probe_before_first_call && options_.mode == RouteMode::kLatency && options_.pin_region.empty();
   monitor_ = std::make_unique<FailoverMonitor>(options_.alerts, options_.alert_hook, options_.alert_context);
   if (options_.catalog_refresh_interval_s > 0) {
     // Unless the start-up refresh already set it (sooner, when it failed).
@@ -184,7 +213,7 @@ Status Runtime::build_routing(std::unique_ptr<Catalog> catalog, bool at_create, 
     return Status::error(Code::kInvalidArgument, "pin_region needs the models it applies to");
   }
   for (const std::string& m : options_.models) {
-    const std::string base = base_model(cat, m);
+    const std::string base(base_model_view(cat, m));
     if (base.empty()) {
       if (at_create) return Status::error(Code::kNotFound, "model %s is not in the catalog", m.c_str());
       *notes += "; model " + m + " is no longer in the catalog";
@@ -377,6 +406,75 @@ CatalogRefreshState Runtime::catalog_refresh_state() const {
   return refresh_->state;
 }
 
+void Runtime::note(const std::string& line) const {
+  if (options_.on_note) options_.on_note(line);
+}
+
+std::size_t Runtime::probe_if_pending(std::int64_t deadline_ns) {
+  const std::shared_ptr<Routing> routing = current();
+  // Another thread probing now: this call routes on what is known rather than wait.
+  std::unique_lock<std::mutex> lock(probe_mutex_, std::try_to_lock);
+  if (!lock.owns_lock() || !probe_pending_.exchange(false)) return 0;
+  return probe_with_state(*routing, deadline_ns);
+}
+
+std::size_t Runtime::probe_with_state(const Routing& routing, std::int64_t deadline_ns) {
+  const Catalog& catalog = *routing.catalog;
+  const std::size_t regions = catalog.region_count();
+  // Where each region's probe goes: a sample of another endpoint is not this one's.
+  std::vector<std::string> endpoint(regions);
+  for (std::size_t i = 0; i < regions; ++i) endpoint[i] = std::string(catalog.region_host(i));
+  for (const ConnectTo& c : options_.connect_to) {
+    const int i = catalog.find_region(c.region);
+    if (i != Catalog::kNone) endpoint[static_cast<std::size_t>(i)] = c.host + ":" + std::to_string(c.port);
+  }
+  const std::string& path = options_.probe_state_file;
+  const std::int64_t now_ms = clock_->utc_unix_ms();
+  std::vector<std::int64_t> stored(regions, 0), measured(regions, 0);
+  std::vector<ProbeSample> samples;  // what the file will hold
+  if (!path.empty()) {
+    std::string text;
+    Status st = read_file_bounded(path.c_str(), kProbeStateMaxBytes, "probe state file", &text);
+    ProbeStateRead read;
+    if (st.ok()) {
+      st = parse_probe_state(text, catalog, now_ms, options_.probe_state_max_age_ms, &read);
+      if (!st.ok()) st = Status::error(st.code(), "probe state file %s: %s", path.c_str(), st.message());
+    }
+    if (!st.ok() && st.code() != Code::kNotFound) note(std::string(st.message()) + "; probing again");
+    for (ProbeSample& s : read.samples) {
+      const std::size_t i = static_cast<std::size_t>(catalog.find_region(s.region));
+      if (s.endpoint == endpoint[i]) stored[i] = s.rtt_us * 1000;
+      samples.push_back(std::move(s));
+    }
+  }
+  HttpProber& http = *routing.prober;
+  StateProber prober(http, stored, &measured);
+  http.set_deadline_ns(deadline_ns);
+  (void)routing.router->probe_now(clock_->monotonic_ns(), next_random(), prober);
+  http.set_deadline_ns(0);
+  if (path.empty() || prober.sent() == 0) return prober.sent();
+
+  for (std::size_t i = 0; i < regions; ++i) {
+    if (measured[i] <= 0) continue;
+    ProbeSample fresh;
+    fresh.region = std::string(catalog.region_name(i));
+    fresh.endpoint = endpoint[i];
+    fresh.rtt_us = measured[i] / 1000 > 0 ? measured[i] / 1000 : 1;
+    fresh.measured_unix_ms = now_ms;
+    fresh.expires_unix_ms = now_ms + options_.probe_state_max_age_ms;
+    bool replaced = false;
+    for (ProbeSample& s : samples) {
+      if (s.region != fresh.region) continue;
+      s = fresh;
+      replaced = true;
+    }
+    if (!replaced) samples.push_back(std::move(fresh));
+  }
+  const Status saved = write_file_atomically(path.c_str(), format_probe_state(samples), "probe state file");
+  if (!saved.ok()) note(std::string(saved.message()) + "; the next run probes again");
+  return prober.sent();
+}
+
 std::uint64_t Runtime::next_random() {
   std::lock_guard<std::mutex> lock(random_mutex_);
   // splitmix64: each call's generator is seeded from this one.
@@ -386,15 +484,18 @@ std::uint64_t Runtime::next_random() {
   return z ^ (z >> 31);
 }
 
-std::string Runtime::base_model(const std::string& model_id) const { return base_model(*current()->catalog, model_id); }
+std::string Runtime::base_model(const std::string& model_id) const {
+  const std::shared_ptr<Routing> routing = current();
+  return std::string(base_model_view(*routing->catalog, model_id));
+}
 
-std::string Runtime::base_model(const Catalog& catalog, const std::string& model_id) {
+std::string_view Runtime::base_model_view(const Catalog& catalog, std::string_view model_id) {
   int model = catalog.find_model(model_id);
   for (std::size_t i = 0; model == Catalog::kNone && i < catalog.candidate_count(); ++i) {
     const Candidate& c = catalog.candidate(i);
     if (catalog.identifier(c) == model_id) model = c.model;
   }
-  return model == Catalog::kNone ? std::string() : std::string(catalog.model_name(static_cast<std::size_t>(model)));
+  return model == Catalog::kNone ? std::string_view() : catalog.model_name(static_cast<std::size_t>(model));
 }
 
 std::unique_ptr<Runtime::Lane> Runtime::take_lane(Status* error) {
@@ -444,20 +545,20 @@ class Runtime::Attempter final : public edgeroute::Attempter {
     AttemptOutcome out;
     if (sent_ > 0 && settings_.on_retry) settings_.on_retry();
     ++sent_;
-    report_->identifier = std::string(route.identifier);
-    report_->source_region = std::string(route.source_region);
-    report_->endpoint = std::string(route.host);
+    report_->identifier.assign(route.identifier.data(), route.identifier.size());
+    report_->source_region.assign(route.source_region.data(), route.source_region.size());
+    report_->endpoint.assign(route.host.data(), route.host.size());
     // Residency is checked once more where the request is built: the Client holds
     // the policy (ClientConfig::residency) and refuses a disallowed route, unsent.
     bedrock::CallOptions options;
     options.region = report_->source_region;
+    options.model_id = report_->identifier;
     const std::int64_t left_ms = (deadline_ns - runtime_.clock_->monotonic_ns()) / kNsPerMs;
     options.deadline_ms = left_ms > 1 ? left_ms : 1;
     std::vector<bedrock::Attempt> attempts;
     bedrock::Error error = send_(client_, report_->identifier, options, &attempts);
     // A buffering caller has shown nothing yet: a broken stream may go elsewhere.
     if (settings_.buffered) error.output_delivered = false;
-    report_->attempts.insert(report_->attempts.end(), attempts.begin(), attempts.end());
     // Observers hear of each exchange; all but the last were refused for clock skew
     // (the only thing the client retries itself).
     for (std::size_t i = 0; i < attempts.size() && !runtime_.options_.observers.empty(); ++i) {
@@ -470,13 +571,21 @@ class Runtime::Attempter final : public edgeroute::Attempter {
       event.duration_ns = attempts[i].ms * kNsPerMs;
       for (CallObserver* o : runtime_.options_.observers) o->on_attempt(event);
     }
+    if (report_->attempts.empty()) {
+      report_->attempts = std::move(attempts);
+    } else {
+      report_->attempts.insert(report_->attempts.end(), std::make_move_iterator(attempts.begin()),
+                               std::make_move_iterator(attempts.end()));
+    }
     out.outcome = error.cls;
     out.output_delivered = error.output_delivered;
     out.timed_out = error.timed_out;
     out.retry_after_ms = error.retry_after_ms;
     // The passive latency sample: a new connection's set-up time, the same measure
     // as a cold probe; none on a kept-alive connection.
-    if (!attempts.empty() && attempts.back().connect_ns > 0) out.rtt_ns = attempts.back().connect_ns;
+    if (!report_->attempts.empty() && report_->attempts.back().connect_ns > 0) {
+      out.rtt_ns = report_->attempts.back().connect_ns;
+    }
     report_->error = std::move(error);
     return out;
   }
@@ -499,7 +608,7 @@ void Runtime::run_call(const char* operation, const std::string& model_id, const
   // ends, whatever a catalog refresh swaps in meanwhile.
   const std::shared_ptr<Routing> routing = current();
   const Catalog& catalog = *routing->catalog;
-  const std::string model = base_model(catalog, model_id);
+  const std::string_view model = base_model_view(catalog, model_id);  // the catalog's, no copy
   if (model.empty()) {
     report->error = local_error(operation, "", "no route: model " + model_id + " is not in the catalog");
     notify_call(operation, catalog, model, nullptr, *report, start, start_utc_ms);
@@ -513,6 +622,8 @@ void Runtime::run_call(const char* operation, const std::string& model_id, const
     return;
   }
   const std::int64_t deadline_ms = settings.deadline_ms > 0 ? settings.deadline_ms : options_.deadline_ms;
+  // Nearest by default: the first call measures first, within half its deadline.
+  if (probe_pending_.load(std::memory_order_acquire)) (void)probe_if_pending(start + deadline_ms * kNsPerMs / 2);
   RoutedCall call(*routing->router, budget_, model, settings.session, start + deadline_ms * kNsPerMs,
                   options_.failover);
   // Observers hear of the call on every way out, once the report is final.
@@ -520,7 +631,7 @@ void Runtime::run_call(const char* operation, const std::string& model_id, const
     const Runtime& runtime;
     const char* operation;
     const Catalog& catalog;
-    const std::string& model;
+    std::string_view model;
     const RoutedCall& call;
     const CallReport& report;
     std::int64_t start_ns, start_utc_ms;
@@ -537,7 +648,9 @@ void Runtime::run_call(const char* operation, const std::string& model_id, const
   for (std::size_t i = 0; i < call.attempt_count(); ++i) {
     const RoutedCall::AttemptRecord& a = call.attempt(i);
     if (!report->path.empty()) report->path += ", ";
-    report->path += std::string(a.route.source_region) + " " + (a.drill ? "fail drill" : to_string(a.outcome));
+    report->path.append(a.route.source_region.data(), a.route.source_region.size());
+    report->path += ' ';
+    report->path += a.drill ? "fail drill" : to_string(a.outcome);
   }
   report->failed_over = call.failed_over();
   report->waited_ms = call.waited_ns() / kNsPerMs;
@@ -547,7 +660,7 @@ void Runtime::run_call(const char* operation, const std::string& model_id, const
   }
   switch (call.ending()) {
     case RoutedCall::Ending::kNotRetryable:
-      name_profiles_of_profile_only_model(*routing, model, &report->error);
+      name_profiles_of_profile_only_model(*routing, std::string(model), &report->error);
       return;  // otherwise the last attempt's own error says it all
     case RoutedCall::Ending::kOutputDelivered:
       return;
@@ -577,11 +690,11 @@ void Runtime::run_call(const char* operation, const std::string& model_id, const
   e.cls = call.outcome();
   const std::string last = e.message.empty() ? std::string() : "; last answer: " + e.message;
   e.message = std::string("gave up (") + to_string(call.ending()) + "): " + call.status().message() + last +
-              "; candidates: " + candidate_states(*routing, model);
+              "; candidates: " + candidate_states(*routing, std::string(model));
   report->error = std::move(e);
 }
 
-void Runtime::notify_call(const char* operation, const Catalog& catalog, const std::string& model,
+void Runtime::notify_call(const char* operation, const Catalog& catalog, std::string_view model,
                           const RoutedCall* call, const CallReport& report, std::int64_t start_ns,
                           std::int64_t start_utc_ms) const {
   if (options_.observers.empty()) return;
@@ -608,18 +721,23 @@ ConverseResult Runtime::converse_stream(const bedrock::ConverseRequest& request,
   ConverseResult result;
   const bool stream = static_cast<bool>(on_event);
   const char* operation = stream ? "ConverseStream" : "Converse";
-  bedrock::ConverseRequest call = request;
-  const SendFn send = [&](bedrock::Client& client, const std::string& identifier, const bedrock::CallOptions& options,
-                          std::vector<bedrock::Attempt>* attempts) {
-    call.model_id = identifier;
-    result.response = bedrock::ConverseResponse();  // each attempt starts afresh
-    const bedrock::Error e = stream ? client.converse_stream(call, options, on_event, &result.response)
-                                    : client.converse(call, options, &result.response);
-    *attempts = result.response.attempts;
+  // The request is sent as given, under the routed identifier (CallOptions::model_id).
+  // One pointer captured: std::function keeps it without a heap block.
+  struct Context {
+    const bedrock::ConverseRequest& request;
+    const bedrock::StreamCallback& on_event;
+    ConverseResult& result;
+  } context{request, on_event, result};
+  const SendFn send = [c = &context](bedrock::Client& client, const std::string& identifier,
+                                     const bedrock::CallOptions& options, std::vector<bedrock::Attempt>* attempts) {
+    (void)identifier;  // options.model_id names it
+    c->result.response = bedrock::ConverseResponse();  // each attempt starts afresh
+    const bedrock::Error e = c->on_event ? client.converse_stream(c->request, options, c->on_event, &c->result.response)
+                                         : client.converse(c->request, options, &c->result.response);
+    *attempts = std::move(c->result.response.attempts);
     return e;
   };
   run_call(operation, request.model_id, settings, send, &result);
-  result.response.attempts = result.attempts;
   return result;
 }
 
@@ -633,24 +751,29 @@ InvokeResult Runtime::invoke_model_with_response_stream(const bedrock::InvokeReq
   InvokeResult result;
   const bool stream = static_cast<bool>(on_chunk);
   const char* operation = stream ? "InvokeModelWithResponseStream" : "InvokeModel";
-  bedrock::InvokeRequest call = request;
-  const SendFn send = [&](bedrock::Client& client, const std::string& identifier, const bedrock::CallOptions& options,
-                          std::vector<bedrock::Attempt>* attempts) {
-    call.model_id = identifier;
-    result.response = bedrock::InvokeResponse();
-    const bedrock::Error e = stream ? client.invoke_model_with_response_stream(call, options, on_chunk, &result.response)
-                                    : client.invoke_model(call, options, &result.response);
-    *attempts = result.response.attempts;
+  struct Context {
+    const bedrock::InvokeRequest& request;
+    const bedrock::ChunkCallback& on_chunk;
+    InvokeResult& result;
+  } context{request, on_chunk, result};
+  const SendFn send = [c = &context](bedrock::Client& client, const std::string& identifier,
+                                     const bedrock::CallOptions& options, std::vector<bedrock::Attempt>* attempts) {
+    (void)identifier;  // options.model_id names it
+    c->result.response = bedrock::InvokeResponse();
+    const bedrock::Error e =
+        c->on_chunk ? client.invoke_model_with_response_stream(c->request, options, c->on_chunk, &c->result.response)
+                    : client.invoke_model(c->request, options, &c->result.response);
+    *attempts = std::move(c->result.response.attempts);
     return e;
   };
   run_call(operation, request.model_id, settings, send, &result);
-  result.response.attempts = result.attempts;
   return result;
 }
 
 std::size_t Runtime::probe_now(int rounds, std::int64_t deadline_ns, Status* last_error) {
   const std::shared_ptr<Routing> routing = current();
   std::lock_guard<std::mutex> lock(probe_mutex_);
+  probe_pending_ = false;  // the application measures: no probes of the first call's own
   HttpProber& prober = *routing->prober;
   prober.set_deadline_ns(deadline_ns);
   std::size_t probes = 0;
@@ -678,7 +801,9 @@ std::size_t Runtime::poll(std::int64_t now_ns) {
   }
   const std::shared_ptr<Routing> routing = current();
   std::lock_guard<std::mutex> lock(probe_mutex_);
-  return routing->router->tick(now_ns, next_random(), *routing->prober);
+  const std::size_t probes = routing->router->tick(now_ns, next_random(), *routing->prober);
+  if (probes > 0) probe_pending_ = false;
+  return probes;
 }
 
 std::int64_t Runtime::next_poll_ns() const {

@@ -47,6 +47,7 @@
 #include "edgeroute/credentials_cache.h"
 #include "edgeroute/curl_transport.h"
 #include "edgeroute/mbedtls_crypto.h"
+#include "edgeroute/runtime.h"
 
 namespace {
 
@@ -421,9 +422,52 @@ void BM_ClientCredentials(benchmark::State& state) {
       static_cast<double>(allocations.allocations()) / static_cast<double>(state.iterations()));
 }
 
+// The routed call: edgeroute::Runtime under an EU policy (router pick and report,
+// the failover loop, the residency check, the client) to the same server, for the
+// model's base ID, so the router picks the identifier (the EU profile the client
+// calls directly above) and the source region. Probes are off: they would leave
+// the loopback (endpoint_url serves calls, not probes), and a warm call makes none.
+void BM_Routed(benchmark::State& state) {
+  if (g_server == nullptr || !g_server->ok()) {
+    state.SkipWithError("loopback server did not start");
+    return;
+  }
+  RuntimeOptions options;
+  options.allow = "eu";
+  options.endpoint_url = g_server->url();
+  options.credentials = &sigv4_credentials();
+  options.deadline_ms = 10000;
+  options.probe_before_first_call = false;
+  std::unique_ptr<Runtime> runtime;
+  const Status st = Runtime::create(options, &runtime);
+  if (!st.ok()) {
+    state.SkipWithError(st.message());
+    return;
+  }
+  bedrock::ConverseRequest request = converse_request();
+  request.model_id = "anthropic.claude-sonnet-4-5-20250929-v1:0";
+  ConverseResult warm = runtime->converse(request);  // connection open, signing key cached
+  if (!warm.ok() || warm.identifier != "eu.anthropic.claude-sonnet-4-5-20250929-v1:0") {
+    state.SkipWithError(warm.ok() ? "routed to another identifier" : warm.error.to_string().c_str());
+    return;
+  }
+  edgeroute::testing::AllocationScope allocations;
+  for (auto _ : state) {
+    const ConverseResult r = runtime->converse(request);
+    if (!r.ok()) {
+      state.SkipWithError(r.error.to_string().c_str());
+      break;
+    }
+    benchmark::DoNotOptimize(r.response.text.data());
+  }
+  state.counters["allocs_per_call"] = benchmark::Counter(
+      static_cast<double>(allocations.allocations()) / static_cast<double>(state.iterations()));
+}
+
 // Arg 0: SigV4 with a session token (the comparison); 1: bearer key (for scale).
 BENCHMARK(BM_Client)->ArgName("bearer")->Arg(0)->Arg(1);
 BENCHMARK(BM_BareCurl);
+BENCHMARK(BM_Routed);
 // Arg 0: environment credentials; 1: the caching provider.
 BENCHMARK(BM_ClientCredentials)->ArgName("cached")->Arg(0)->Arg(1);
 
@@ -439,6 +483,8 @@ class RatioReporter : public benchmark::ConsoleReporter {
       if (aggregate && r.aggregate_name != "median") continue;
       const std::string key = r.run_name.str();
       (aggregate ? medians_ : last_)[key] = {r.GetAdjustedCPUTime(), r.GetAdjustedRealTime()};
+      const auto allocs = r.counters.find("allocs_per_call");
+      if (allocs != r.counters.end()) allocs_[key] = allocs->second.value;
     }
   }
   void Finalize() override {
@@ -458,6 +504,17 @@ class RatioReporter : public benchmark::ConsoleReporter {
       std::printf("  caching provider / environment credentials, CPU: %.3f (%.2f us vs %.2f us)\n",
                   cache->second.first / env->second.first, cache->second.first / 1000.0, env->second.first / 1000.0);
     }
+    const auto routed = times.find("BM_Routed");
+    if (routed != times.end()) {
+      std::printf("routed call (Runtime: router + failover + client) / bare libcurl, CPU: %.3f (%.2f us CPU)\n",
+                  routed->second.first / b->second.first, routed->second.first / 1000.0);
+      std::printf("  routed / client alone, CPU: %.3f\n", routed->second.first / c->second.first);
+      const auto ra = allocs_.find("BM_Routed");
+      const auto ca = allocs_.find("BM_Client/bearer:0");
+      if (ra != allocs_.end() && ca != allocs_.end()) {
+        std::printf("  heap allocations per call: routed %.1f, client alone %.1f\n", ra->second, ca->second);
+      }
+    }
     const auto k = times.find("BM_Client/bearer:1");
     if (k != times.end()) {
       std::printf("  client with a bearer key (no SigV4) / bare: %.3f (%.2f us CPU)\n",
@@ -467,6 +524,7 @@ class RatioReporter : public benchmark::ConsoleReporter {
 
  private:
   std::map<std::string, std::pair<double, double>> medians_, last_;
+  std::map<std::string, double> allocs_;  // the last run's (repetitions agree)
 };
 
 }  // namespace

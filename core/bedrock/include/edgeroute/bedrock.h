@@ -296,6 +296,9 @@ struct CallOptions {
   // the request's model_id it is the route that ClientConfig::residency checks.
   std::string region;
   std::int64_t deadline_ms = 0;  // for the whole call including the skew retry; 0: none
+  // Non-empty: the model or profile ID called instead of the request's model_id (the
+  // routed client's choice, without a copy of the request). Must outlive the call.
+  std::string_view model_id;
 };
 
 class Client {

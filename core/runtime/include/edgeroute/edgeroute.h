@@ -65,6 +65,11 @@ typedef struct edgeroute_options {
   int refresh_catalog_at_start;
   int64_t catalog_refresh_interval_s;
   const char* catalog_cache_file; /* NULL: the refreshed catalog is not saved */
+  int no_probe;             /* nonzero: the first routed call does not probe first (catalog order
+                             * until edgeroute_probe_now/edgeroute_poll); 0: it probes every
+                             * allowed endpoint once, within half its deadline */
+  const char* probe_state_file; /* NULL: none; else probe results kept between runs (its
+                                 * directory must exist; a bad file is probed again) */
 } edgeroute_options;
 
 /* Zeroes *options (every field then means its default). */

@@ -32,6 +32,7 @@
 #include "edgeroute/export.h"
 EDGEROUTE_API_BEGIN
 
+#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -52,6 +53,7 @@ EDGEROUTE_API_BEGIN
 #include "edgeroute/failover.h"
 #include "edgeroute/health.h"
 #include "edgeroute/policy.h"
+#include "edgeroute/probe_state.h"
 #include "edgeroute/router.h"
 #include "edgeroute/status.h"
 #include "edgeroute/transport.h"
@@ -141,6 +143,22 @@ struct RuntimeOptions {
   // probe_timeouts.
   std::uint32_t probe_total_ms = 5000;
   HttpTimeouts probe_timeouts{3000, 3000, 3000, 0};
+  // Latency mode ranks by measured round trips, so by default the first routed
+  // call first probes every allowed endpoint once (one GET / each, within half the
+  // call's deadline; what is not measured by then ranks in catalog order, and the
+  // call has the rest). Not done when the application probed first (probe_now,
+  // poll), in failover or weighted mode, or with pin_region. false: catalog order
+  // until the application probes.
+  bool probe_before_first_call = true;
+  // Non-empty: the first call's probes reuse the samples this file holds
+  // (edgeroute/probe_state.h) and probe only the endpoints it lacks or whose
+  // sample is older than probe_state_max_age_ms, then save what they measured.
+  // Its directory must exist. A bad file is a note, never an error.
+  std::string probe_state_file;
+  std::int64_t probe_state_max_age_ms = kProbeStateDefaultMaxAgeMs;
+  // One-line notes on what went wrong without failing anything (an unreadable
+  // probe state file, one that could not be saved); called on the calling thread.
+  std::function<void(const std::string& note)> on_note;
 
   // --- Seams (all optional) ---
   // Credentials; null: the sources credentials_settings names (by default the
@@ -190,6 +208,7 @@ struct CallReport {
   bool ok() const { return error.ok(); }
 };
 
+// The attempts are in CallReport::attempts, once: response.attempts stays empty.
 struct ConverseResult : CallReport {
   bedrock::ConverseResponse response;  // text, tool uses, stop reason, usage, request ID
 };
@@ -220,6 +239,11 @@ class Runtime {
   // deadline_ns on the Runtime's clock (0: each probe's own limit only). Returns
   // the probes sent; a probe's transport error goes to *last_error when given.
   std::size_t probe_now(int rounds = 3, std::int64_t deadline_ns = 0, Status* last_error = nullptr);
+  // The probes before the first call (RuntimeOptions::probe_before_first_call), run
+  // now when still pending, ending by deadline_ns: the state file's samples are
+  // reused, the other allowed endpoints probed once. Returns the probes sent on
+  // the wire (0 when not pending, or another thread is probing).
+  std::size_t probe_if_pending(std::int64_t deadline_ns);
   // Runs the probe round that is due, if any (frugally: the best few, spacing out
   // while the ranking holds). Call it from the application's loop at or after
   // next_poll_ns(). Returns the probes sent.
@@ -298,7 +322,9 @@ class Runtime {
   std::int64_t next_refresh_delay_ns(bool after_failure);
   void name_profiles_of_profile_only_model(const Routing& routing, const std::string& model,
                                            bedrock::Error* error) const;
-  static std::string base_model(const Catalog& catalog, const std::string& model_id);
+  static std::string_view base_model_view(const Catalog& catalog, std::string_view model_id);
+  std::size_t probe_with_state(const Routing& routing, std::int64_t deadline_ns);
+  void note(const std::string& line) const;
   std::string candidate_states(const Routing& routing, const std::string& model) const;
   std::unique_ptr<Lane> take_lane(Status* error);
   void give_back(std::unique_ptr<Lane> lane);
@@ -307,7 +333,7 @@ class Runtime {
                                               const bedrock::CallOptions& options, std::vector<bedrock::Attempt>* attempts)>;
   void run_call(const char* operation, const std::string& model_id, const CallSettings& settings,
                 const SendFn& send, CallReport* report);
-  void notify_call(const char* operation, const Catalog& catalog, const std::string& model, const RoutedCall* call,
+  void notify_call(const char* operation, const Catalog& catalog, std::string_view model, const RoutedCall* call,
                    const CallReport& report, std::int64_t start_ns, std::int64_t start_utc_ms) const;
 
   RuntimeOptions options_;
@@ -330,6 +356,7 @@ class Runtime {
   std::vector<std::unique_ptr<Lane>> lanes_;
   std::mutex probe_mutex_;  // one prober, one thread at a time
   std::unique_ptr<Transport> probe_transport_;
+  std::atomic<bool> probe_pending_{false};
   std::mutex random_mutex_;
   std::uint64_t random_state_ = 0;
   std::uint64_t next_random();
