@@ -9,6 +9,8 @@
 #include "commands.h"
 #include "edgeroute/clock.h"
 #include "edgeroute/curl_transport.h"
+#include "edgeroute/mbedtls_crypto.h"
+#include "edgeroute/mbedtls_x509.h"
 #include "tool_config.h"
 
 namespace edgeroute {
@@ -28,7 +30,7 @@ Status tool_credentials(const CredentialsOptions& options, const std::string& ca
         if (created.ok()) *t = std::move(transport);
         return created;
       },
-      out);
+      out, &mbedtls_crypto(), &mbedtls_x509());
   if (!st.ok()) return st;
   (void)(*out)->cache().prime(system_clock().utc_unix_ms());
   return Status();

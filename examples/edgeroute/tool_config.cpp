@@ -373,7 +373,8 @@ class Reader {
     CredentialsOptions& o = out_->credentials;
     if (!check_keys(c, "credentials",
                     {"source", "profile", "endpoint", "role_alias", "thing_name", "certificate", "key", "key_type",
-                     "engine", "refresh_ms"}) ||
+                     "engine", "chain", "trust_anchor_arn", "profile_arn", "role_arn", "region",
+                     "session_duration_s", "refresh_ms"}) ||
         !string_member(c, "credentials", "source", &o.source) ||
         !string_member(c, "credentials", "profile", &o.profile) ||
         !string_member(c, "credentials", "endpoint", &o.endpoint) ||
@@ -382,13 +383,27 @@ class Reader {
         !string_member(c, "credentials", "certificate", &o.identity.certificate_file) ||
         !string_member(c, "credentials", "key", &o.identity.key) ||
         !string_member(c, "credentials", "key_type", &o.identity.key_type) ||
-        !string_member(c, "credentials", "engine", &o.identity.engine)) {
+        !string_member(c, "credentials", "engine", &o.identity.engine) ||
+        !string_member(c, "credentials", "chain", &o.chain_file) ||
+        !string_member(c, "credentials", "trust_anchor_arn", &o.trust_anchor_arn) ||
+        !string_member(c, "credentials", "profile_arn", &o.profile_arn) ||
+        !string_member(c, "credentials", "role_arn", &o.role_arn) ||
+        !string_member(c, "credentials", "region", &o.region)) {
       return false;
     }
-    const char* sources[] = {"default", "environment", "profile", "process", "container", "iot"};
+    const cJSON* duration = cJSON_GetObjectItemCaseSensitive(c, "session_duration_s");
+    if (duration != nullptr &&
+        !whole_number(duration, "credentials.session_duration_s", 900, 43200, &o.session_duration_s)) {
+      return false;
+    }
+    const char* sources[] = {"default", "environment", "profile", "process", "container", "iot", "rolesanywhere"};
     bool known = o.source.empty();
     for (const char* name : sources) known = known || o.source == name;
-    if (!known) return fail("credentials.source", "expected one of default, environment, profile, process, container, iot");
+    if (!known) {
+      return fail("credentials.source",
+                  "expected one of default, environment, profile, process, container, iot, rolesanywhere");
+    }
+    if (!o.chain_file.empty()) o.chain_file = resolve(path_, o.chain_file);
     if (o.identity.key_type.empty()) o.identity.key_type = "PEM";
     if (o.identity.key_type != "PEM" && o.identity.key_type != "ENG") {
       return fail("credentials.key_type", "expected PEM or ENG");

@@ -526,6 +526,26 @@ struct Canonical {
 Status Signer::sign(const Request& request, const Options& options,
                     const Credentials& credentials, char* buf, std::size_t buf_bytes,
                     SignedRequest* out) {
+  return sign_impl(request, options, credentials, nullptr, buf, buf_bytes, out);
+}
+
+Status Signer::sign_with_key(const Request& request, const Options& options, std::string_view key_id,
+                             const StringToSignKey& key, char* buf, std::size_t buf_bytes,
+                             SignedRequest* out) {
+  if (out != nullptr) *out = SignedRequest();
+  if (options.mode != Mode::kHeader) {
+    return Status::error(Code::kInvalidArgument, "sigv4: signing with a private key is header mode only");
+  }
+  const std::string_view algorithm = key.algorithm();
+  if (algorithm.empty() || algorithm.size() > 64 || key.max_signature_hex_bytes() == 0) {
+    return Status::error(Code::kInvalidArgument, "sigv4: the signing key names no algorithm or signature size");
+  }
+  return sign_impl(request, options, Credentials{key_id, {}, {}}, &key, buf, buf_bytes, out);
+}
+
+Status Signer::sign_impl(const Request& request, const Options& options,
+                         const Credentials& credentials, const StringToSignKey* asymmetric_key, char* buf,
+                         std::size_t buf_bytes, SignedRequest* out) {
   if (out == nullptr) return Status::error(Code::kInvalidArgument, "sigv4: no output given");
   *out = SignedRequest();
   if (buf == nullptr && buf_bytes != 0) {
@@ -539,7 +559,9 @@ Status Signer::sign(const Request& request, const Options& options,
   if (!st.ok()) return st;
   st = check_access_key(credentials.access_key_id);
   if (!st.ok()) return st;
-  if (credentials.secret_access_key.empty()) {
+  const std::string_view algorithm = asymmetric_key != nullptr ? asymmetric_key->algorithm() : kAlgorithm;
+  const std::size_t signature_hex_max = asymmetric_key != nullptr ? asymmetric_key->max_signature_hex_bytes() : 2 * kSha256Bytes;
+  if (asymmetric_key == nullptr && credentials.secret_access_key.empty()) {
     return Status::error(Code::kInvalidArgument, "sigv4: secret access key is empty");
   }
   if (credentials.secret_access_key.size() > kMaxSecretBytes) {
@@ -711,7 +733,7 @@ Status Signer::sign(const Request& request, const Options& options,
   }
   if (!header_mode) {
     auto name = [&](std::string_view n) { return [&w, n] { w.put(n); }; };
-    add_param(name("X-Amz-Algorithm"), [&] { w.put(kAlgorithm); });
+    add_param(name("X-Amz-Algorithm"), [&] { w.put(algorithm); });
     add_param(name("X-Amz-Credential"), [&] {
       w.put(credentials.access_key_id);  // unreserved characters only (checked above)
       w.put("%2F");
@@ -770,7 +792,7 @@ Status Signer::sign(const Request& request, const Options& options,
 
   // ---- string to sign (the canonical request's hash is filled in below)
   const std::size_t sts_at = w.pos();
-  w.put(kAlgorithm);
+  w.put(algorithm);
   w.put('\n');
   w.copy(date_at, 16);
   w.put('\n');
@@ -781,12 +803,12 @@ Status Signer::sign(const Request& request, const Options& options,
   const std::size_t sts_len = w.pos() - sts_at;
 
   const std::size_t sig_at = w.pos();
-  w.put_zeros(2 * kSha256Bytes);
+  w.put_zeros(signature_hex_max);
 
   // ---- the Authorization value, or the query string to send
   std::size_t out_at = w.pos();
   if (header_mode) {
-    w.put(kAlgorithm);
+    w.put(algorithm);
     w.put(" Credential=");
     w.put(credentials.access_key_id);
     w.put('/');
@@ -802,8 +824,8 @@ Status Signer::sign(const Request& request, const Options& options,
     }
     w.put("&X-Amz-Signature=");
   }
-  w.put_zeros(2 * kSha256Bytes);
-  const std::size_t out_len = w.pos() - out_at;
+  w.put_zeros(signature_hex_max);
+  std::size_t out_len = w.pos() - out_at;
 
   if (w.overflowed()) {
     return Status::error(Code::kBufferTooSmall,
@@ -815,10 +837,27 @@ Status Signer::sign(const Request& request, const Options& options,
   Digest32 digest;
   crypto_.sha256(buf + creq_at, creq_len, &digest);
   put_hex_at(buf + creq_hash_at, digest);
-  const Crypto::HmacKey& key = signing_key(cn.date, options.region, options.service, credentials);
-  crypto_.hmac_sha256_prepared(key, buf + sts_at, sts_len, &digest);
-  put_hex_at(buf + sig_at, digest);
-  put_hex_at(buf + out_at + out_len - 2 * kSha256Bytes, digest);
+  std::size_t signature_len = 2 * kSha256Bytes;
+  if (asymmetric_key != nullptr) {
+    // The key signs SHA-256(string to sign); the signature ends the Authorization
+    // value, which shrinks to its actual length.
+    crypto_.sha256(buf + sts_at, sts_len, &digest);
+    st = asymmetric_key->sign_hex(digest, buf + sig_at, signature_hex_max, &signature_len);
+    if (st.ok() && (signature_len == 0 || signature_len > signature_hex_max)) {
+      st = Status::error(Code::kInternal, "sigv4: the signing key wrote %zu hex digits", signature_len);
+    }
+    if (!st.ok()) {
+      secure_wipe(buf, buf_bytes);
+      return st;
+    }
+    std::memcpy(buf + out_at + out_len - signature_hex_max, buf + sig_at, signature_len);
+    out_len = out_len - signature_hex_max + signature_len;
+  } else {
+    const Crypto::HmacKey& hmac_key = signing_key(cn.date, options.region, options.service, credentials);
+    crypto_.hmac_sha256_prepared(hmac_key, buf + sts_at, sts_len, &digest);
+    put_hex_at(buf + sig_at, digest);
+    put_hex_at(buf + out_at + out_len - 2 * kSha256Bytes, digest);
+  }
 
   // ---- results
   auto view = [buf](std::size_t at, std::size_t len) { return std::string_view(buf + at, len); };
@@ -828,7 +867,7 @@ Status Signer::sign(const Request& request, const Options& options,
   out->payload_hash = view(payload_at, payload_len);
   out->canonical_request = view(creq_at, creq_len);
   out->string_to_sign = view(sts_at, sts_len);
-  out->signature = view(sig_at, 2 * kSha256Bytes);
+  out->signature = view(sig_at, signature_len);
   if (header_mode) {
     out->authorization = view(out_at, out_len);
     std::size_t n = 0;

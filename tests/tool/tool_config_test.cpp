@@ -307,8 +307,26 @@ TEST_F(ToolConfigTest, TheCredentialsSectionNamesASourceWithPathsFromTheFile) {
       "key": "pkcs11:object=device-key;type=private", "certificate": "/etc/device.pem"}})");
   EXPECT_EQ(e.credentials.identity.key, "pkcs11:object=device-key;type=private");
   EXPECT_EQ(load_error(R"({"credentials": {"source": "imds"}})"),
-            "credentials.source: expected one of default, environment, profile, process, container, iot");
+            "credentials.source: expected one of default, environment, profile, process, container, iot, rolesanywhere");
   EXPECT_EQ(load_error(R"({"credentials": {"key_type": "DER"}})"), "credentials.key_type: expected PEM or ENG");
+}
+
+TEST_F(ToolConfigTest, TheRolesAnywhereSourceTakesArnsRegionAndPathsFromTheFile) {
+  const ToolConfig c = load(R"({"credentials": {"source": "rolesanywhere", "certificate": "device.pem",
+      "key": "device.key", "chain": "intermediate.pem", "region": "eu-central-1",
+      "trust_anchor_arn": "arn:aws:rolesanywhere:eu-central-1:111122223333:trust-anchor/ta",
+      "profile_arn": "arn:aws:rolesanywhere:eu-central-1:111122223333:profile/p",
+      "role_arn": "arn:aws:iam::111122223333:role/edge", "session_duration_s": 900}})");
+  EXPECT_EQ(c.credentials.source, "rolesanywhere");
+  EXPECT_EQ(c.credentials.chain_file, dir_ + "/intermediate.pem");
+  EXPECT_EQ(c.credentials.identity.key, dir_ + "/device.key");
+  EXPECT_EQ(c.credentials.region, "eu-central-1");
+  EXPECT_EQ(c.credentials.trust_anchor_arn, "arn:aws:rolesanywhere:eu-central-1:111122223333:trust-anchor/ta");
+  EXPECT_EQ(c.credentials.role_arn, "arn:aws:iam::111122223333:role/edge");
+  EXPECT_EQ(c.credentials.session_duration_s, 900);
+  EXPECT_NE(load_error(R"({"credentials": {"source": "rolesanywhere", "session_duration_s": 60}})")
+                .find("credentials.session_duration_s"),
+            std::string::npos);
 }
 
 TEST_F(ToolConfigTest, ACredentialKeyAnywhereRefusesTheFileWithoutItsValue) {

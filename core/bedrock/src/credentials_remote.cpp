@@ -13,8 +13,11 @@
 #include "edgeroute/crypto.h"
 #include "edgeroute/file.h"
 #include "edgeroute/process.h"
+#include "credentials_internal.h"
 
 namespace edgeroute {
+
+using namespace detail;
 
 namespace {
 
@@ -39,61 +42,10 @@ bool digits(std::string_view s, std::size_t at, std::size_t n, int* out) {
   return true;
 }
 
-// A response body, wiped when it goes out of scope (it holds secrets).
-class SecretText {
- public:
-  ~SecretText() { wipe(); }
-  void wipe() {
-    secure_wipe(&text[0], text.size());
-    text.clear();
-  }
-  std::string text;
-};
-
-// cJSON keeps its own copies of strings: wipe them before freeing the tree.
-void wipe_json(cJSON* node) {
-  for (; node != nullptr; node = node->next) {
-    if (node->valuestring != nullptr) secure_wipe(node->valuestring, std::strlen(node->valuestring));
-    wipe_json(node->child);
-  }
-}
-
-struct JsonTree {
-  cJSON* root = nullptr;
-  ~JsonTree() {
-    if (root != nullptr) {
-      wipe_json(root);
-      cJSON_Delete(root);
-    }
-  }
-};
-
 const char* string_member(const cJSON* object, const char* name) {
   const cJSON* item = cJSON_GetObjectItemCaseSensitive(object, name);
   return cJSON_IsString(item) ? item->valuestring : nullptr;
 }
-
-class BodySink final : public HttpResponseSink {
- public:
-  explicit BodySink(SecretText* body) : body_(body) {}
-  Status on_status(int http_status) override {
-    status = http_status;
-    return Status();
-  }
-  Status on_header(std::string_view, std::string_view) override { return Status(); }
-  Status on_body(const void* data, std::size_t bytes) override {
-    if (body_->text.size() + bytes > kMaxCredentialsResponseBytes) {
-      return Status::error(Code::kLimitExceeded, "the answer is larger than %zu bytes", kMaxCredentialsResponseBytes);
-    }
-    if (body_->text.capacity() < kMaxCredentialsResponseBytes) body_->text.reserve(kMaxCredentialsResponseBytes);
-    body_->text.append(static_cast<const char*>(data), bytes);  // never reallocates: no unwiped copy
-    return Status();
-  }
-  int status = 0;
-
- private:
-  SecretText* body_;
-};
 
 bool is_loopback_or_allowed_plain_http_host(std::string_view host) {
   // botocore utils.ContainerMetadataFetcher._ALLOWED_HOSTS, and loopback addresses.
@@ -122,10 +74,47 @@ bool is_loopback_or_allowed_plain_http_host(std::string_view host) {
   return parts == 4;
 }
 
+}  // namespace
+
+namespace detail {
+
+// cJSON keeps its own copies of strings: wipe them before freeing the tree.
+void wipe_json(cJSON* node) {
+  for (; node != nullptr; node = node->next) {
+    if (node->valuestring != nullptr) secure_wipe(node->valuestring, std::strlen(node->valuestring));
+    wipe_json(node->child);
+  }
+}
+
+class BodySink final : public HttpResponseSink {
+ public:
+  explicit BodySink(SecretText* body) : body_(body) {}
+  Status on_status(int http_status) override {
+    status = http_status;
+    return Status();
+  }
+  Status on_header(std::string_view, std::string_view) override { return Status(); }
+  Status on_body(const void* data, std::size_t bytes) override {
+    if (body_->text.size() + bytes > kMaxCredentialsResponseBytes) {
+      return Status::error(Code::kLimitExceeded, "the answer is larger than %zu bytes", kMaxCredentialsResponseBytes);
+    }
+    if (body_->text.capacity() < kMaxCredentialsResponseBytes) body_->text.reserve(kMaxCredentialsResponseBytes);
+    body_->text.append(static_cast<const char*>(data), bytes);  // never reallocates: no unwiped copy
+    return Status();
+  }
+  int status = 0;
+
+ private:
+  SecretText* body_;
+};
+
 Status fetch(Transport& transport, const Clock& clock, const HttpTimeouts& timeouts, const HttpUrl& url,
-             const HttpHeader* headers, std::size_t header_count, SecretText* body, int* http_status) {
+             const HttpHeader* headers, std::size_t header_count, SecretText* body, int* http_status,
+             std::string_view method, std::string_view request_body) {
   HttpRequest request;
-  request.method = "GET";
+  request.method = method;
+  request.body = request_body.data();
+  request.body_bytes = request_body.size();
   request.host = url.host;
   request.port = url.port;
   request.tls = url.tls;
@@ -143,7 +132,7 @@ Status fetch(Transport& transport, const Clock& clock, const HttpTimeouts& timeo
   return s;
 }
 
-}  // namespace
+}  // namespace detail
 
 bool parse_iso8601_utc_ms(std::string_view s, std::int64_t* utc_ms) {
   int year, month, day, hour, minute, second;
@@ -238,21 +227,29 @@ Status parse_credentials_json(std::string_view body, bool iot_shape, bool requir
     return Status::error(Code::kParseError, "%s: the answer is not a JSON object", source);
   }
   const cJSON* object = tree.root;
-  const char* names[4] = {"AccessKeyId", "SecretAccessKey", "Token", "Expiration"};
   if (iot_shape) {
     object = cJSON_GetObjectItemCaseSensitive(tree.root, "credentials");
     if (!cJSON_IsObject(object)) return Status::error(Code::kParseError, "%s: the answer has no \"credentials\" object", source);
-    names[0] = "accessKeyId";
-    names[1] = "secretAccessKey";
-    names[2] = "sessionToken";
-    names[3] = "expiration";
-  } else if (require_version_1) {
+    return parse_credentials_object(object, kLowerCamelCredentialNames, true, source, out);
+  }
+  if (require_version_1) {
     const cJSON* version = cJSON_GetObjectItemCaseSensitive(tree.root, "Version");
     if (!cJSON_IsNumber(version) || version->valuedouble != 1.0) {
       return Status::error(Code::kParseError, "%s: \"Version\" must be 1, the only version there is", source);
     }
-    names[2] = "SessionToken";
+    static const char* const kProcessNames[4] = {"AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration"};
+    return parse_credentials_object(object, kProcessNames, false, source, out);
   }
+  static const char* const kContainerNames[4] = {"AccessKeyId", "SecretAccessKey", "Token", "Expiration"};
+  return parse_credentials_object(object, kContainerNames, true, source, out);
+}
+
+namespace detail {
+
+const char* const kLowerCamelCredentialNames[4] = {"accessKeyId", "secretAccessKey", "sessionToken", "expiration"};
+
+Status parse_credentials_object(const cJSON* object, const char* const names[4], bool require_expiration,
+                                const char* source, AwsCredentials* out) {
   const char* key_id = string_member(object, names[0]);
   const char* secret = string_member(object, names[1]);
   const char* token = string_member(object, names[2]);
@@ -264,7 +261,7 @@ Status parse_credentials_json(std::string_view body, bool iot_shape, bool requir
   if (expiration != nullptr && !parse_iso8601_utc_ms(expiration, &expiration_ms)) {
     return Status::error(Code::kParseError, "%s: \"%s\" is not an ISO 8601 UTC time", source, names[3]);
   }
-  if (expiration == nullptr && (iot_shape || !require_version_1)) {
+  if (expiration == nullptr && require_expiration) {
     return Status::error(Code::kParseError, "%s: the answer lacks \"%s\"", source, names[3]);
   }
   // Every value goes into a header: printable ASCII without spaces, bounded.
@@ -287,6 +284,8 @@ Status parse_credentials_json(std::string_view body, bool iot_shape, bool requir
   out->set_source(source);
   return Status();
 }
+
+}  // namespace detail
 
 // --- container ------------------------------------------------------------------
 

@@ -11,6 +11,7 @@
 #include "edgeroute/file.h"
 #include "edgeroute/http_prober.h"
 #include "edgeroute/mbedtls_crypto.h"
+#include "edgeroute/mbedtls_x509.h"
 #include "edgeroute/random.h"
 
 namespace edgeroute {
@@ -143,7 +144,7 @@ Status Runtime::init() {
           if (created.ok()) *out = std::move(transport);
           return created;
         },
-        &credentials_setup_);
+        &credentials_setup_, &mbedtls_crypto(), &mbedtls_x509());
     if (!st.ok()) return st;
     credentials_ = &credentials_setup_->provider();
     // Fetched now, so the first call does not wait for it; a failure is not fatal

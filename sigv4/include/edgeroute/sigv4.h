@@ -99,7 +99,7 @@ struct SignedRequest {
   std::string_view payload_hash;       // 64 hex digits or "UNSIGNED-PAYLOAD"
   std::string_view canonical_request;
   std::string_view string_to_sign;
-  std::string_view signature;          // 64 lowercase hex digits
+  std::string_view signature;          // 64 lowercase hex digits (sign_with_key: the key's)
   // Header mode: the value of the Authorization header. Empty in query mode.
   std::string_view authorization;
   // Query mode: the complete query string to send (without '?'): the request's own
@@ -109,6 +109,24 @@ struct SignedRequest {
   // X-Amz-Security-Token (if a token), x-amz-content-sha256 (if asked), Authorization.
   Header added_headers[4];
   std::size_t added_header_count = 0;
+};
+
+// A private key that signs the string to sign itself, instead of an HMAC chain
+// derived from a secret: IAM Roles Anywhere's AWS4-X509-RSA-SHA256 and
+// AWS4-X509-ECDSA-SHA256 ("IAM Roles Anywhere authentication signing process").
+// The canonical request, string to sign and Authorization header are SigV4's own.
+class StringToSignKey {
+ public:
+  virtual ~StringToSignKey() = default;
+  // The algorithm named in the string to sign and the Authorization header.
+  virtual std::string_view algorithm() const = 0;
+  // The longest signature sign_hex() writes, in hex digits.
+  virtual std::size_t max_signature_hex_bytes() const = 0;
+  // Signs SHA-256(string to sign) and writes the signature as lowercase hex into
+  // out_hex (capacity out_hex_bytes), its length into *out_len. Must not name key
+  // material in a message.
+  virtual Status sign_hex(const Digest32& string_to_sign_sha256, char* out_hex, std::size_t out_hex_bytes,
+                          std::size_t* out_len) const = 0;
 };
 
 class Signer {
@@ -122,6 +140,13 @@ class Signer {
   // problem (a bad header, a limit from config.h, the buffer size needed).
   Status sign(const Request& request, const Options& options, const Credentials& credentials,
               char* buf, std::size_t buf_bytes, SignedRequest* out);
+
+  // Header signing with `key` instead of a secret: the credential scope starts
+  // with key_id (for Roles Anywhere, the certificate's serial number in decimal)
+  // and SignedRequest::signature has the key's length. No session token, no query
+  // mode (kInvalidArgument). Same buffer contract as sign().
+  Status sign_with_key(const Request& request, const Options& options, std::string_view key_id,
+                       const StringToSignKey& key, char* buf, std::size_t buf_bytes, SignedRequest* out);
 
   // Recomputes the signature and compares it with signature_hex in constant time.
   // OK when they match; Code::kChecksumMismatch when they do not.
@@ -139,6 +164,8 @@ class Signer {
   // The signing key for (date, region, service, credentials), ready for HMAC:
   // from the cache, or derived with four HMACs and cached (the least recently
   // used slot is replaced). Points into the cache; valid until the next call.
+  Status sign_impl(const Request& request, const Options& options, const Credentials& credentials,
+                   const StringToSignKey* key, char* buf, std::size_t buf_bytes, SignedRequest* out);
   const Crypto::HmacKey& signing_key(std::string_view date, std::string_view region,
                                      std::string_view service, const Credentials& credentials);
 

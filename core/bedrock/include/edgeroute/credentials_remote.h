@@ -28,6 +28,7 @@ EDGEROUTE_API_BEGIN
 #include "edgeroute/credentials.h"
 #include "edgeroute/status.h"
 #include "edgeroute/transport.h"
+#include "edgeroute/x509.h"
 
 namespace edgeroute {
 
@@ -112,6 +113,54 @@ class IotCredentialsProvider final : public CredentialsProvider {
   IotCredentialsOptions options_;
   std::unique_ptr<Transport> transport_;
   const Clock& clock_;
+  HttpTimeouts timeouts_;
+  mutable std::mutex mutex_;
+};
+
+// --- IAM Roles Anywhere -----------------------------------------------------------
+
+struct RolesAnywhereOptions {
+  // The signing scope's region and, unless `endpoint` is set, the endpoint
+  // rolesanywhere.<region>.amazonaws.com.
+  std::string region;
+  std::string endpoint;  // optional: an https:// URL for tests and proxies
+  std::string certificate_file;  // PEM: the end-entity certificate (the first in the file)
+  std::string key_file;          // its unencrypted RSA or EC private key, PEM or DER
+  std::string chain_file;        // optional PEM: intermediate CA certificates
+  std::string trust_anchor_arn;
+  std::string profile_arn;
+  std::string role_arn;
+  std::int64_t session_duration_s = 3600;  // durationSeconds: 900..43200
+};
+
+// Trades an X.509 certificate for a role's credentials with CreateSession (POST
+// /sessions, IAM Roles Anywhere User Guide, "The IAM Roles Anywhere authentication
+// signing process"): signed with the certificate's own key, AWS4-X509-RSA-SHA256
+// or AWS4-X509-ECDSA-SHA256, the SigV4 canonical request (sigv4::Signer) with
+// X-Amz-X509 (and X-Amz-X509-Chain) among the signed headers, the credential
+// scope <serial in decimal>/<date>/<region>/rolesanywhere/aws4_request. Files are
+// read on each fetch, so a renewed certificate is used at the next refresh. The
+// key file must not be readable or writable by group or others, and must be the
+// certificate's key (kPermissionDenied naming the file). Errors, one line naming
+// the endpoint or file:
+//   kPermissionDenied  the endpoint refused the certificate or signature (401/403);
+//   kNotFound          404; kThrottled 429; kUnavailable / kTimeout: unreachable, 5xx;
+//   kParseError        the answer is not {"credentialSet": [{"credentials": ...}]}.
+class RolesAnywhereCredentialsProvider final : public CredentialsProvider {
+ public:
+  RolesAnywhereCredentialsProvider(RolesAnywhereOptions options, std::unique_ptr<Transport> transport,
+                                   const Clock& clock, const Crypto& crypto, const X509Backend& x509,
+                                   HttpTimeouts timeouts = HttpTimeouts{5000, 5000, 5000, 0});
+  Status get(std::int64_t utc_now_ms, AwsCredentials* out) const override;
+  // The checks made before connecting (settings, files, the key matching the certificate).
+  Status check() const;
+
+ private:
+  RolesAnywhereOptions options_;
+  std::unique_ptr<Transport> transport_;
+  const Clock& clock_;
+  const Crypto& crypto_;
+  const X509Backend& x509_;
   HttpTimeouts timeouts_;
   mutable std::mutex mutex_;
 };

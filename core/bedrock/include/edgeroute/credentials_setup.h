@@ -5,7 +5,8 @@
 //   2. the shared files' static keys of the profile;
 //   3. the profile's credential_process;
 //   4. container / Greengrass credentials (AWS_CONTAINER_CREDENTIALS_*_URI), when set.
-// AWS IoT Core (device certificate) is used only when named: source "iot". Any
+// AWS IoT Core (device certificate) and IAM Roles Anywhere (an X.509 certificate
+// and its key) are used only when named: source "iot", "rolesanywhere". Any
 // other named source is used alone, and a missing one is an error, not a fallback.
 // Whatever the source, one CachingCredentialsProvider sits in front of it.
 #ifndef EDGEROUTE_CREDENTIALS_SETUP_H
@@ -25,12 +26,13 @@ EDGEROUTE_API_BEGIN
 #include "edgeroute/credentials_remote.h"
 #include "edgeroute/status.h"
 #include "edgeroute/transport.h"
+#include "edgeroute/x509.h"
 
 namespace edgeroute {
 
 struct CredentialsOptions {
   // "" or "default" (the chain above), "environment", "profile", "process",
-  // "container", "iot".
+  // "container", "iot", "rolesanywhere".
   std::string source;
   std::string profile;  // the shared files' profile; empty: AWS_PROFILE, else default
   // source "iot": the credentials endpoint, role alias, optional thing name, and
@@ -40,6 +42,16 @@ struct CredentialsOptions {
   std::string role_alias;
   std::string thing_name;
   TlsClientIdentity identity;
+  // source "rolesanywhere": identity.certificate_file and identity.key (a PEM or
+  // DER key file), an optional PEM file of intermediates, the ARNs, the region
+  // (and `endpoint`, an https:// URL, only to override
+  // rolesanywhere.<region>.amazonaws.com) and durationSeconds.
+  std::string chain_file;
+  std::string trust_anchor_arn;
+  std::string profile_arn;
+  std::string role_arn;
+  std::string region;
+  std::int64_t session_duration_s = 3600;
   CredentialsCacheOptions cache;
 };
 
@@ -59,7 +71,8 @@ class CredentialsSetup {
 
  private:
   friend Status make_credentials(const CredentialsOptions&, const Environment&, const Clock&,
-                                 const CredentialsTransportFactory&, std::unique_ptr<CredentialsSetup>*);
+                                 const CredentialsTransportFactory&, std::unique_ptr<CredentialsSetup>*,
+                                 const Crypto*, const X509Backend*);
   std::vector<std::unique_ptr<CredentialsProvider>> sources_;
   std::vector<const CredentialsProvider*> order_;
   std::unique_ptr<ChainCredentialsProvider> chain_provider_;
@@ -69,9 +82,11 @@ class CredentialsSetup {
 
 // Checks the settings (kInvalidArgument naming the setting; kPermissionDenied for
 // a private key others may read) and builds the sources. Fetches nothing: call
-// cache().prime() for that.
+// cache().prime() for that. Source "rolesanywhere" needs `crypto` and `x509`
+// (mbedtls_crypto() and mbedtls_x509() in the routed client).
 Status make_credentials(const CredentialsOptions& options, const Environment& env, const Clock& clock,
-                        const CredentialsTransportFactory& make_transport, std::unique_ptr<CredentialsSetup>* out);
+                        const CredentialsTransportFactory& make_transport, std::unique_ptr<CredentialsSetup>* out,
+                        const Crypto* crypto = nullptr, const X509Backend* x509 = nullptr);
 
 }  // namespace edgeroute
 
