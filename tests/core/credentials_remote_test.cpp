@@ -2,6 +2,7 @@
 // request each sends, the answers they accept, the hosts plain HTTP may reach, the
 // errors and their classes, and that no message shows a secret. All keys are fake.
 #include <gtest/gtest.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 
 #include <filesystem>
@@ -232,8 +233,10 @@ TEST_F(ContainerTest, ErrorsAreClassifiedAndShowNoToken) {
 class IotTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = ::testing::TempDir() + "/edgeroute-iot-test";
-    std::filesystem::create_directories(dir_);
+    // One directory per test: ctest runs the tests of this suite side by side.
+    char dir[] = "/tmp/edgeroute-iot-test-XXXXXX";
+    ASSERT_NE(mkdtemp(dir), nullptr);
+    dir_ = dir;
     options_.endpoint = "c2abc.credentials.iot.eu-central-1.amazonaws.com";
     options_.role_alias = "edge-bedrock";
     options_.thing_name = "line-7";

@@ -98,9 +98,10 @@ class RolesAnywhereTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (run("openssl version") != 0) GTEST_SKIP() << "no openssl command to verify with";
-    dir_ = ::testing::TempDir() + "/edgeroute-rolesanywhere-test";
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
+    // One directory per test: ctest runs the tests of this suite side by side.
+    char dir[] = "/tmp/edgeroute-rolesanywhere-test-XXXXXX";
+    ASSERT_NE(mkdtemp(dir), nullptr);
+    dir_ = dir;
     // A CA, and leaves with RSA, EC and a second EC key, each issued by it.
     ASSERT_EQ(run("cd " + dir_ + " && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes"
                   " -keyout ca.key -out ca.pem -days 2 -subj /CN=test-anchor"), 0);

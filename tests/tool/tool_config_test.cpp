@@ -189,8 +189,7 @@ TEST_F(ToolConfigTest, AnUnknownKeyIsAnErrorNamingItsPath) {
             "failover, alert, credentials)");
   EXPECT_EQ(load_error(R"({"routing": {"allow": "eu", "mdoe": "latency"}})"),
             "routing.mdoe: unknown key (expected allow, mode, order, weights, session, catalog, "
-            "catalog_extend, "
-            "probe)");
+            "catalog_extend, probe, state_dir)");
   EXPECT_EQ(load_error(R"({"timeouts_ms": {"conect": 10}})"),
             "timeouts_ms.conect: unknown key (expected connect, first_byte, idle, deadline)");
 }
