@@ -42,6 +42,7 @@ bool is_space_or_tab(char c) { return c == ' ' || c == '\t'; }
 // Index of the first space or tab in s at or after `from`, or s.size(). memchr
 // is vectorized: session tokens are long and have no whitespace.
 std::size_t find_space_or_tab(std::string_view s, std::size_t from) {
+  if (from >= s.size()) return s.size();  // an empty view's data() may be null
   const char* begin = s.data() + from;
   const std::size_t n = s.size() - from;
   const void* sp = std::memchr(begin, ' ', n);
@@ -55,6 +56,7 @@ std::size_t find_space_or_tab(std::string_view s, std::size_t from) {
 // True when s holds a CR, LF or NUL: bytes that would let a value break out of
 // its header line.
 bool has_line_break_or_nul(std::string_view s) {
+  if (s.empty()) return false;  // an empty view's data() may be null: memchr must not see it
   return std::memchr(s.data(), '\r', s.size()) != nullptr ||
          std::memchr(s.data(), '\n', s.size()) != nullptr ||
          std::memchr(s.data(), '\0', s.size()) != nullptr;
@@ -99,7 +101,7 @@ class Writer {
     ++len_;
   }
   void put(std::string_view s) {
-    if (len_ < cap_) {
+    if (len_ < cap_ && !s.empty()) {
       const std::size_t room = cap_ - len_;
       std::memcpy(buf_ + len_, s.data(), s.size() < room ? s.size() : room);
     }
