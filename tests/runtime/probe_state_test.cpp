@@ -15,7 +15,20 @@ constexpr std::int64_t kMaxAgeMs = kProbeStateDefaultMaxAgeMs;
 
 class ProbeStateTest : public ::testing::Test {
  protected:
-  void SetUp() override { ASSERT_TRUE(catalog_.load_default().ok()); }
+  // A catalog of its own (every configuration has it, the small one without the
+  // built-in snapshot included): the state file names regions, not profiles.
+  void SetUp() override {
+    static const char kCatalog[] = R"({
+      "region_sets": {"eu": ["eu-central-1", "eu-west-1", "eu-west-3", "eu-north-1"]},
+      "profiles": [
+        {"id": "eu.anthropic.claude-haiku-4-5-20251001-v1:0", "model": "anthropic.claude-haiku-4-5-20251001-v1:0",
+         "geography": "eu", "sources": {"eu-central-1": ["eu"], "eu-west-1": ["eu"], "eu-west-3": ["eu"],
+                                        "eu-north-1": ["eu"]}}
+      ]
+    })";
+    const Status st = catalog_.load_json(kCatalog, "probe-state-test.json", CatalogMerge::kReplace);
+    ASSERT_TRUE(st.ok()) << st.message();
+  }
 
   static ProbeSample sample(const char* region, std::int64_t rtt_us, std::int64_t measured_ms) {
     ProbeSample s;
