@@ -1,6 +1,7 @@
 """Device identity to AWS credentials, end to end: routed `edgeroute converse --repeat`
 runs against the simulator authenticated only by a device certificate (AWS IoT
-credentials provider) or by container credentials, with credentials that live a
+credentials provider, or IAM Roles Anywhere's CreateSession signed with the
+certificate's key) or by container credentials, with credentials that live a
 few seconds, so each run crosses several refreshes. The simulator's log shows
 one credentials request per refresh, never one per call; refresh failures keep
 serving until expiry and then fail with one line naming the source; no minted
@@ -26,6 +27,10 @@ EU = {"eu-central-1", "eu-west-1", "eu-west-3"}
 ALIAS = "edge-bedrock"
 THING = "line-7"
 CONTAINER_TOKEN = "sim-container-token-0123456789abcdef"
+RA_REGION = "eu-central-1"
+TRUST_ANCHOR = "arn:aws:rolesanywhere:eu-central-1:{account}:trust-anchor/5c1a7e2b-0d3f-4e6a-9b8c-7d6e5f4a3b2c"
+PROFILE = "arn:aws:rolesanywhere:eu-central-1:{account}:profile/8e9f0a1b-2c3d-4e5f-8a7b-6c5d4e3f2a1b"
+ROLE = "arn:aws:iam::{account}:role/edge-bedrock"
 # Short enough that a 20-second run crosses several refreshes (the issue asks for
 # 60 s or less); the windows are scaled to it through --config, not by patching.
 DURATION_S = 12
@@ -39,8 +44,14 @@ class CredentialsEndToEnd(unittest.TestCase):
         with open(os.path.join(SOURCE_DIR, "tests", "sim", "worlds", "demo.json")) as f:
             world = json.load(f)
         cls.tmp = tempfile.TemporaryDirectory(prefix="edgeroute-creds-")
-        world["identity"] = {"role_aliases": {ALIAS: world["accounts"][0]["id"]}, "things": [THING],
-                             "credential_duration_s": DURATION_S, "container_token": CONTAINER_TOKEN}
+        account = world["accounts"][0]["id"]
+        cls.arns = {"trust_anchor_arn": TRUST_ANCHOR.format(account=account),
+                    "profile_arn": PROFILE.format(account=account), "role_arn": ROLE.format(account=account)}
+        world["identity"] = {"role_aliases": {ALIAS: account}, "things": [THING],
+                             "credential_duration_s": DURATION_S, "container_token": CONTAINER_TOKEN,
+                             "rolesanywhere": {"trust_anchor_arn": cls.arns["trust_anchor_arn"],
+                                               "profile_arn": cls.arns["profile_arn"],
+                                               "role_arns": [cls.arns["role_arn"]]}}
         cls.world_path = os.path.join(cls.tmp.name, "world.json")
         with open(cls.world_path, "w") as f:
             json.dump(world, f)
@@ -78,6 +89,15 @@ class CredentialsEndToEnd(unittest.TestCase):
         return self.config({"source": "iot", "endpoint": iot["endpoint"], "role_alias": ALIAS,
                             "thing_name": THING, "certificate": device["certificate"], "key": device["key"],
                             "refresh_ms": WINDOWS})
+
+    def rolesanywhere_config(self, device=None, **override):
+        ra = self.ready["identity"]["rolesanywhere"]
+        device = device or ra["devices"][THING]
+        credentials = {"source": "rolesanywhere", "endpoint": ra["endpoint"], "region": RA_REGION,
+                       "certificate": device["certificate"], "key": device["key"], **self.arns,
+                       "session_duration_s": 900, "refresh_ms": WINDOWS}
+        credentials.update(override)
+        return self.config(credentials)
 
     def env(self, **extra):
         # No AWS keys anywhere: the device identity is all there is.
@@ -126,7 +146,9 @@ class CredentialsEndToEnd(unittest.TestCase):
                 for line in f:
                     m = json.loads(line)
                     needles += [m["secret"], m["token"]]
-        for device in [*self.ready["identity"]["iot"]["devices"].values(), self.ready["identity"]["iot"]["rogue_device"]]:
+        identity = self.ready["identity"]
+        for device in [*identity["iot"]["devices"].values(), identity["iot"]["rogue_device"],
+                       *identity["rolesanywhere"]["devices"].values(), identity["rolesanywhere"]["rogue_device"]]:
             with open(device["key"]) as f:
                 body = "".join(line.strip() for line in f if "PRIVATE KEY" not in line)
             needles += [body[:40], body[-40:]]
@@ -164,6 +186,42 @@ class CredentialsEndToEnd(unittest.TestCase):
         self.assert_refreshed_run(p, "iot", 30)
         identity, _ = self.split_log()
         self.assertTrue(all(r["thing_name"] == THING and r["client_certificate"] == THING for r in identity))
+
+    def test_rolesanywhere_across_refreshes(self):
+        p = self.converse(self.rolesanywhere_config(), repeat=30, interval_ms=700)
+        self.assert_refreshed_run(p, "rolesanywhere", 30)
+        identity, _ = self.split_log()
+        self.assertTrue(identity)
+        for r in identity:
+            self.assertEqual((r["region"], r["operation"], r["signature_verified"], r["certificate"]),
+                             ("identity:rolesanywhere", "CreateSession", True, THING))
+            self.assertEqual((r["trust_anchor_arn"], r["profile_arn"], r["role_arn"]),
+                             (self.arns["trust_anchor_arn"], self.arns["profile_arn"], self.arns["role_arn"]))
+
+    def test_rolesanywhere_refusals_are_one_line_errors(self):
+        """A certificate the trust anchor did not issue, and a profile the world does
+        not have: refused by the service, one line naming the source, the endpoint
+        and the certificate, with the service's reason; no credentials minted."""
+        ra = self.ready["identity"]["rolesanywhere"]
+        p = self.tool("credentials", "--config", self.rolesanywhere_config(ra["rogue_device"]))
+        self.assertEqual(p.returncode, 1)
+        self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
+        self.assertIn("rolesanywhere: 127.0.0.1 refused certificate", p.stderr)
+        self.assertIn("device-rogue.pem", p.stderr)
+        self.assertIn("HTTP 403", p.stderr)
+        self.assertIn("trust anchor", p.stderr)
+        wrong_profile = self.arns["profile_arn"].replace("/8e9f", "/0000")
+        p = self.tool("credentials", "--config", self.rolesanywhere_config(profile_arn=wrong_profile))
+        self.assertEqual(p.returncode, 1)
+        self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
+        self.assertIn("rolesanywhere: 127.0.0.1 refused certificate", p.stderr)
+        self.assertIn("Unable to find the profile", p.stderr)
+        identity, _ = self.split_log()
+        self.assertEqual([(r["status"], r["error_type"], r["access_key_id"]) for r in identity],
+                         [(403, "AccessDeniedException", None)] * 2)
+        self.assertEqual([r["signature_verified"] for r in identity], [True, True])
+        self.assertEqual(identity[1]["profile_arn"], wrong_profile)
+        self.assert_no_secret_anywhere()
 
     def test_container_credentials_across_refreshes(self):
         container = self.ready["identity"]["container"]["full_uri"]

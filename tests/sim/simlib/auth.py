@@ -198,3 +198,14 @@ class Authenticator:
 
 def _format_amz_date(moment: datetime.datetime) -> str:
     return moment.strftime(_AMZ_DATE)
+
+
+def received_canonical_request(method: str, raw_target: str, headers, body: bytes, signed_headers) -> str:
+    """SigV4's canonical request for a request as received, over exactly the headers
+    listed in ``signed_headers`` (botocore's canonicalization; no key involved).
+    IAM Roles Anywhere's CreateSession is signed over this same canonical request."""
+    request = AWSRequest(method=method, url=f"https://{headers.get('Host', '')}{raw_target}", data=body)
+    for name, value in headers.items():
+        request.headers.add_header(name, value)
+    canonicalizer = _ReceivedRequestSigner(Credentials("unused", "unused"), "unused", signed_headers)
+    return canonicalizer.canonical_request(request)

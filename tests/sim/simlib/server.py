@@ -167,8 +167,9 @@ class Simulator:
     # -- the identity side ----------------------------------------------------
 
     def _start_identity(self, server_ca) -> None:
-        """The IoT credentials endpoint (mutual TLS) and the container credentials
-        endpoint (plain HTTP, as on 169.254.170.2), both on loopback."""
+        """The IoT credentials endpoint (mutual TLS), IAM Roles Anywhere (HTTPS, when
+        the world has ``identity.rolesanywhere``) and the container credentials
+        endpoint (plain HTTP, as on 169.254.170.2), all on loopback."""
         self.identity = identity.Identity(self.world, self.world.identity, self.state_dir)
         if server_ca is not None:
             self._iot_contexts = self.identity.setup_pki(server_ca)
@@ -176,6 +177,14 @@ class Simulator:
             iot.kind = "iot"
             self._identity_listeners["iot"] = iot
             self.spawn(iot.serve_forever, ACCEPT_POLL_S)
+        ra = self.world.identity.rolesanywhere
+        if server_ca is not None and ra is not None:
+            context = tls.create_server_context(self.state_dir, server_ca, f"rolesanywhere.{ra.region}.amazonaws.com",
+                                                "127.0.0.1")
+            listener = _Listener(("127.0.0.1", 0), IdentityHandler, self, None, context)
+            listener.kind = "rolesanywhere"
+            self._identity_listeners["rolesanywhere"] = listener
+            self.spawn(listener.serve_forever, ACCEPT_POLL_S)
         container = _Listener(("127.0.0.1", 0), IdentityHandler, self)
         container.kind = "container"
         self._identity_listeners["container"] = container
@@ -189,6 +198,15 @@ class Simulator:
                            "hostname": identity.IOT_HOSTNAME, "device_ca": self.identity.device_ca,
                            "role_aliases": sorted(self.world.identity.role_aliases),
                            "devices": self.identity.device_files, "rogue_device": self.identity.rogue_files}
+        ra_listener = self._identity_listeners.get("rolesanywhere")
+        if ra_listener is not None:
+            ra = self.world.identity.rolesanywhere
+            info["rolesanywhere"] = {"endpoint": f"https://127.0.0.1:{ra_listener.server_address[1]}",
+                                     "hostname": f"rolesanywhere.{ra.region}.amazonaws.com", "region": ra.region,
+                                     "trust_anchor_arn": ra.trust_anchor_arn, "profile_arn": ra.profile_arn,
+                                     "role_arns": sorted(ra.role_arns), "trust_anchor_ca": self.identity.device_ca,
+                                     "devices": self.identity.device_files,
+                                     "rogue_device": self.identity.rogue_files}
         container = self._identity_listeners["container"]
         info["container"] = {"full_uri": f"http://127.0.0.1:{container.server_address[1]}/v2/credentials"}
         return info
@@ -208,7 +226,7 @@ class Simulator:
         return state
 
     def identity_admits(self, kind: str) -> bool:
-        return not (self.identity.iot_down if kind == "iot" else self.identity.container_down)
+        return not getattr(self.identity, f"{kind}_down")
 
     # -- threads and time ---------------------------------------------------
 
@@ -674,10 +692,41 @@ def _max_output_tokens(request: dict) -> int:
 
 
 class IdentityHandler(_BaseHandler):
-    """The IoT credentials endpoint or the container credentials endpoint."""
+    """The IoT credentials endpoint, IAM Roles Anywhere or the container credentials endpoint."""
+
+    def do_POST(self):
+        if self.server.kind != "rolesanywhere":
+            self.send_error(501, "Unsupported method ('POST')")
+            return
+        self._create_session()
+
+    def _create_session(self):
+        """IAM Roles Anywhere: POST /sessions (any other method or path: 404)."""
+        sim = self.server.simulator
+        record = {"time": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="milliseconds"),
+                  "region": "identity:rolesanywhere", "operation": "CreateSession", "status": None,
+                  "access_key_id": None, "account_id": None}
+        try:
+            try:
+                body = self._read_body()
+            except ValueError:
+                self.close_connection = True
+                record["status"] = 400
+                self._send_json(400, {"message": "unreadable request body"},
+                                [("x-amzn-ErrorType", "ValidationException")])
+                return
+            status, payload, fields, headers = identity.rolesanywhere_answer(
+                sim.identity, self.command, self.path, self.headers, body)
+            record.update(fields, status=status)
+            self._send_json(status, payload, [("x-amzn-RequestId", str(uuid.uuid4())), *headers])
+        finally:
+            sim.log_request(record)
 
     def do_GET(self):
         sim, kind = self.server.simulator, self.server.kind
+        if kind == "rolesanywhere":
+            self._create_session()
+            return
         record = {"time": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="milliseconds"),
                   "region": f"identity:{kind}", "operation": None, "status": None, "access_key_id": None,
                   "account_id": None}
