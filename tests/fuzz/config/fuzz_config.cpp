@@ -54,9 +54,12 @@ const char* const kMessageText[] = {
     "expected a JSON object",
     ("credentials do not belong in the config file (value not shown); give them in the environment or "
      "the AWS shared files"),
-    "unknown key (expected ", "region, connect_to, ca_bundle, endpoint_url, timeouts_ms, routing, failover, alert",
+    "unknown key (expected ",
+    "region, connect_to, ca_bundle, endpoint_url, timeouts_ms, routing, failover, alert, credentials",
+    ("source, profile, endpoint, role_alias, thing_name, certificate, key, key_type, engine, chain, "
+     "trust_anchor_arn, profile_arn, role_arn, region, session_duration_s, refresh_ms"),
     "connect, first_byte, idle, deadline",
-    "allow, mode, order, weights, session, catalog, catalog_extend, probe", "max_attempts",
+    "allow, mode, order, weights, session, catalog, catalog_extend, probe, state_dir", "max_attempts",
     "command, failover_rate, non_primary_share", "given twice", "expected an object",
     "expected a non-empty string", "expected a comma-separated list without empty items",
     "expected a non-empty string without commas", "expected a non-empty list",
