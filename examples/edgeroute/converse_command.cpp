@@ -707,7 +707,7 @@ std::mutex& output_mutex() {
 }
 
 // route, attempts and error: what converse and invoke lines share.
-void add_outcome(cJSON* o, const std::string& model, const std::string& region,
+void add_outcome(cJSON* o, std::string_view model, std::string_view region,
                  const std::string& endpoint, const std::vector<bedrock::Attempt>& list,
                  const Error& error, const CallReport* routed) {
   if (routed != nullptr) {
@@ -715,8 +715,8 @@ void add_outcome(cJSON* o, const std::string& model, const std::string& region,
     cJSON_AddNumberToObject(o, "waited_ms", static_cast<double>(routed->waited_ms));
   }
   cJSON* route = cJSON_AddObjectToObject(o, "route");
-  cJSON_AddStringToObject(route, "identifier", model.c_str());
-  cJSON_AddStringToObject(route, "source_region", region.c_str());
+  cJSON_AddStringToObject(route, "identifier", std::string(model).c_str());
+  cJSON_AddStringToObject(route, "source_region", std::string(region).c_str());
   cJSON_AddStringToObject(route, "endpoint", error.ok() ? endpoint.c_str() : error.endpoint.c_str());
   cJSON* attempts = cJSON_AddArrayToObject(o, "attempts");
   for (const bedrock::Attempt& a : list) {
@@ -756,8 +756,8 @@ void print_line(const JsonPtr& root) {
 }
 
 // One JSON line per call (JSON Lines with --repeat).
-void print_json(const bedrock::ConverseResponse& r, const std::string& model,
-                const std::string& region, const Error& error, const CallReport* routed) {
+void print_json(const bedrock::ConverseResponse& r, std::string_view model, std::string_view region,
+                const Error& error, const CallReport* routed) {
   JsonPtr root(cJSON_CreateObject(), cJSON_Delete);
   cJSON* o = root.get();
   cJSON_AddStringToObject(o, "text", r.text.c_str());
@@ -785,7 +785,7 @@ std::string json_text(std::string_view bytes) {
 
 // The same for invoke: the body as a string, and with --stream each chunk.
 void print_invoke_json(const bedrock::InvokeResponse& r, const std::vector<std::string>* chunks,
-                       const std::string& model, const std::string& region, const Error& error,
+                       std::string_view model, std::string_view region, const Error& error,
                        const CallReport* routed) {
   JsonPtr root(cJSON_CreateObject(), cJSON_Delete);
   cJSON* o = root.get();
@@ -815,10 +815,10 @@ class DrillReport {
       ++failed_;
       std::printf("  %6.1f s  call %-4ld FAILED  %s\n", t, index + 1, error.to_string().c_str());
     } else {
-      ++served_[r.source_region];
+      ++served_[std::string(r.source_region)];
       if (r.failed_over) ++failed_over_;
-      std::printf("  %6.1f s  call %-4ld %-16s %s\n", t, index + 1, r.source_region.c_str(),
-                  r.failed_over ? ("failed over: " + r.path).c_str() : "");
+      std::printf("  %6.1f s  call %-4ld %-16s %s\n", t, index + 1, std::string(r.source_region).c_str(),
+                  r.failed_over ? ("failed over: " + r.path()).c_str() : "");
     }
     std::fflush(stdout);
   }
@@ -939,7 +939,7 @@ int run_converse(const char* command, int argc, char** argv) {
       routed.after_call();
       const Error& error = result.error;
       const bedrock::ConverseResponse& response = result.response;
-      const std::string& model_id = result.identifier.empty() ? request.model_id : result.identifier;
+      const std::string_view model_id = result.identifier.empty() ? std::string_view(request.model_id) : result.identifier;
       const CallReport* routed_report = routed.active() ? &result : nullptr;
       if (!error.ok()) ++failures[static_cast<std::size_t>(t)];
       if (connection.drill_report) {
@@ -1053,7 +1053,7 @@ int invoke_command(int argc, char** argv) {
     routed.after_call();
     const Error& error = result.error;
     const bedrock::InvokeResponse& response = result.response;
-    const std::string& model_id = result.identifier.empty() ? request.model_id : result.identifier;
+    const std::string_view model_id = result.identifier.empty() ? std::string_view(request.model_id) : result.identifier;
     const CallReport* routed_report = routed.active() ? &result : nullptr;
     if (json) {
       if (!error.ok()) ++failures;

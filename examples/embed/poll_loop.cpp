@@ -53,8 +53,13 @@ int main(int argc, char** argv) {
     if (now >= runtime->next_poll_ns()) probes += runtime->poll(now);
     if (now >= next_call_ns) {
       const edgeroute::ConverseResult r = runtime->converse(request);
-      if (r.ok()) std::printf("%s: %s\n", r.source_region.c_str(), r.response.text.c_str());
-      else std::fprintf(stderr, "poll_loop: call %ld: %s\n", done + 1, r.error.to_string().c_str()), ++failed;
+      if (r.ok()) {
+        std::printf("%.*s: %s\n", static_cast<int>(r.source_region.size()), r.source_region.data(),
+                    r.response.text.c_str());
+      } else {
+        std::fprintf(stderr, "poll_loop: call %ld: %s\n", done + 1, r.error.to_string().c_str());
+        ++failed;
+      }
       ++done;
       next_call_ns = clock.monotonic_ns() + interval_ms * 1000000LL;
       continue;

@@ -48,7 +48,7 @@ int main(int argc, char** argv) {
   const edgeroute::ConverseResult result = runtime->converse(request);
   if (!result.ok()) return std::fprintf(stderr, "routed_converse: %s\n", result.error.to_string().c_str()), 1;
   std::printf("%s\n", result.response.text.c_str());
-  std::fprintf(stderr, "served by %s in %s (%u attempt(s), request %s)\n", result.identifier.c_str(),
-               result.source_region.c_str(), result.attempt_count, result.response.request_id.c_str());
+  std::fprintf(stderr, "served by %s in %s (%u attempt(s), request %s)\n", std::string(result.identifier).c_str(),
+               std::string(result.source_region).c_str(), result.attempt_count, result.response.request_id.c_str());
   return 0;
 }

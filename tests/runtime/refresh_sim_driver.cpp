@@ -32,7 +32,7 @@ void call(edgeroute::Runtime& runtime, const std::string& model) {
   edgeroute::CallSettings settings;
   settings.deadline_ms = 20000;
   const edgeroute::ConverseResult r = runtime.converse(request, settings);
-  if (r.ok()) std::printf("call ok %s %s\n", r.identifier.c_str(), r.source_region.c_str());
+  if (r.ok()) std::printf("call ok %s %s\n", std::string(r.identifier).c_str(), std::string(r.source_region).c_str());
   else std::printf("call failed %s\n", r.error.to_string().c_str());
   std::fflush(stdout);
 }

@@ -180,8 +180,35 @@ TEST_F(RuntimeTest, AThrottledRegionFailsOverInsideThePolicy) {
   EXPECT_EQ(r.source_region, "eu-west-1");
   ASSERT_EQ(r.attempts.size(), 2u);
   EXPECT_EQ(r.attempts[0].http_status, 429);
-  EXPECT_EQ(r.path, "eu-central-1 throttle, eu-west-1 success");
+  EXPECT_EQ(r.path(), "eu-central-1 throttle, eu-west-1 success");
   for (const std::string& host : recorder_.post_hosts()) EXPECT_TRUE(in_eu(host)) << host;
+}
+
+// The report's route names are views into the catalog generation the call ran
+// on; the report keeps that generation, so they outlive the Runtime (ASan
+// reports a read of freed memory otherwise).
+TEST_F(RuntimeTest, AReportsRouteOutlivesTheRuntime) {
+  recorder_.throttled = {"eu-central-1"};
+  RuntimeOptions o = options("eu");
+  o.mode = RouteMode::kFailover;
+  o.order = "eu-central-1,eu-west-1";
+  std::unique_ptr<Runtime> runtime;
+  ASSERT_TRUE(Runtime::create(o, &runtime).ok());
+  ConverseResult kept = runtime->converse(hello());
+  ASSERT_TRUE(kept.ok()) << kept.error.to_string();
+  const ConverseResult copy = kept;
+  runtime.reset();
+  kept = ConverseResult();  // the copy alone holds the generation now
+  EXPECT_EQ(std::string(copy.identifier), "eu.m");
+  EXPECT_EQ(std::string(copy.source_region), "eu-west-1");
+  EXPECT_EQ(std::string(copy.endpoint), "bedrock-runtime.eu-west-1.amazonaws.com");
+  ASSERT_EQ(copy.attempt_count, 2u);
+  EXPECT_EQ(copy.steps[0].source_region, "eu-central-1");
+  EXPECT_EQ(copy.steps[0].outcome, OutcomeClass::kThrottle);
+  EXPECT_EQ(copy.steps[1].outcome, OutcomeClass::kSuccess);
+  EXPECT_EQ(copy.path(), "eu-central-1 throttle, eu-west-1 success");
+  EXPECT_TRUE(kept.identifier.empty());
+  EXPECT_EQ(kept.path(), "");
 }
 
 TEST_F(RuntimeTest, ADisallowedRouteCannotBeSentThroughAnyEntryPoint) {

@@ -18,6 +18,10 @@ struct edgeroute_result {
   std::string text;  // Converse text or InvokeModel body
   std::string request_id;
   std::string error_message;
+  // The route, NUL-terminated for C (the report's own are views).
+  std::string identifier;
+  std::string source_region;
+  std::string endpoint;
   std::int64_t input_tokens = 0;
   std::int64_t output_tokens = 0;
 };
@@ -59,6 +63,9 @@ edgeroute_status guarded(F&& f) {
 
 edgeroute_status finish_call(edgeroute_result* r, edgeroute_result** out) {
   r->error_message = r->report.error.ok() ? std::string() : r->report.error.to_string();
+  r->identifier.assign(r->report.identifier.data(), r->report.identifier.size());
+  r->source_region.assign(r->report.source_region.data(), r->report.source_region.size());
+  r->endpoint.assign(r->report.endpoint.data(), r->report.endpoint.size());
   *out = r;
   return r->report.error.ok() ? EDGEROUTE_OK : EDGEROUTE_ERR_CALL;
 }
@@ -248,13 +255,13 @@ size_t edgeroute_result_text_bytes(const edgeroute_result* result) {
   return result == nullptr ? 0 : result->text.size();
 }
 const char* edgeroute_result_identifier(const edgeroute_result* result) {
-  return result == nullptr ? "" : result->report.identifier.c_str();
+  return or_empty(result, &edgeroute_result::identifier);
 }
 const char* edgeroute_result_source_region(const edgeroute_result* result) {
-  return result == nullptr ? "" : result->report.source_region.c_str();
+  return or_empty(result, &edgeroute_result::source_region);
 }
 const char* edgeroute_result_endpoint(const edgeroute_result* result) {
-  return result == nullptr ? "" : result->report.endpoint.c_str();
+  return or_empty(result, &edgeroute_result::endpoint);
 }
 const char* edgeroute_result_request_id(const edgeroute_result* result) {
   return or_empty(result, &edgeroute_result::request_id);

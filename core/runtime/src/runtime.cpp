@@ -19,11 +19,11 @@ namespace {
 
 constexpr std::int64_t kNsPerMs = 1000 * 1000;
 
-bedrock::Error local_error(const char* operation, const std::string& endpoint, const std::string& message) {
+bedrock::Error local_error(const char* operation, std::string_view endpoint, const std::string& message) {
   bedrock::Error e;
   e.cls = OutcomeClass::kClient;
   e.operation = operation;
-  e.endpoint = endpoint;
+  e.endpoint.assign(endpoint.data(), endpoint.size());
   e.message = message;
   return e;
 }
@@ -546,14 +546,15 @@ class Runtime::Attempter final : public edgeroute::Attempter {
     AttemptOutcome out;
     if (sent_ > 0 && settings_.on_retry) settings_.on_retry();
     ++sent_;
-    report_->identifier.assign(route.identifier.data(), route.identifier.size());
-    report_->source_region.assign(route.source_region.data(), route.source_region.size());
-    report_->endpoint.assign(route.host.data(), route.host.size());
+    // Views into the catalog generation the report keeps alive (run_call).
+    report_->identifier = route.identifier;
+    report_->source_region = route.source_region;
+    report_->endpoint = route.host;
     // Residency is checked once more where the request is built: the Client holds
     // the policy (ClientConfig::residency) and refuses a disallowed route, unsent.
     bedrock::CallOptions options;
-    options.region = report_->source_region;
-    options.model_id = report_->identifier;
+    options.region.assign(route.source_region.data(), route.source_region.size());
+    options.model_id = route.identifier;
     const std::int64_t left_ms = (deadline_ns - runtime_.clock_->monotonic_ns()) / kNsPerMs;
     options.deadline_ms = left_ms > 1 ? left_ms : 1;
     std::vector<bedrock::Attempt> attempts;
@@ -601,6 +602,18 @@ class Runtime::Attempter final : public edgeroute::Attempter {
   int sent_ = 0;
 };
 
+std::string CallReport::path() const {
+  std::string out;
+  const std::uint32_t n = attempt_count < FailoverOptions::kMaxAttempts ? attempt_count : FailoverOptions::kMaxAttempts;
+  for (std::uint32_t i = 0; i < n; ++i) {
+    if (i > 0) out += ", ";
+    out.append(steps[i].source_region.data(), steps[i].source_region.size());
+    out += ' ';
+    out += steps[i].drill ? "fail drill" : to_string(steps[i].outcome);
+  }
+  return out;
+}
+
 void Runtime::run_call(const char* operation, const std::string& model_id, const CallSettings& settings,
                        const SendFn& send, CallReport* report) {
   const std::int64_t start = clock_->monotonic_ns();
@@ -608,6 +621,7 @@ void Runtime::run_call(const char* operation, const std::string& model_id, const
   // The call keeps this generation of catalog, policy and router alive until it
   // ends, whatever a catalog refresh swaps in meanwhile.
   const std::shared_ptr<Routing> routing = current();
+  report->catalog_ = routing;  // the report's route views point into it
   const Catalog& catalog = *routing->catalog;
   const std::string_view model = base_model_view(catalog, model_id);  // the catalog's, no copy
   if (model.empty()) {
@@ -648,10 +662,9 @@ void Runtime::run_call(const char* operation, const std::string& model_id, const
   report->attempt_count = static_cast<std::uint32_t>(call.attempt_count());
   for (std::size_t i = 0; i < call.attempt_count(); ++i) {
     const RoutedCall::AttemptRecord& a = call.attempt(i);
-    if (!report->path.empty()) report->path += ", ";
-    report->path.append(a.route.source_region.data(), a.route.source_region.size());
-    report->path += ' ';
-    report->path += a.drill ? "fail drill" : to_string(a.outcome);
+    report->steps[i].source_region = a.route.source_region;
+    report->steps[i].outcome = a.outcome;
+    report->steps[i].drill = a.drill;
   }
   report->failed_over = call.failed_over();
   report->waited_ms = call.waited_ns() / kNsPerMs;
@@ -729,7 +742,7 @@ ConverseResult Runtime::converse_stream(const bedrock::ConverseRequest& request,
     const bedrock::StreamCallback& on_event;
     ConverseResult& result;
   } context{request, on_event, result};
-  const SendFn send = [c = &context](bedrock::Client& client, const std::string& identifier,
+  const SendFn send = [c = &context](bedrock::Client& client, std::string_view identifier,
                                      const bedrock::CallOptions& options, std::vector<bedrock::Attempt>* attempts) {
     (void)identifier;  // options.model_id names it
     c->result.response = bedrock::ConverseResponse();  // each attempt starts afresh
@@ -757,7 +770,7 @@ InvokeResult Runtime::invoke_model_with_response_stream(const bedrock::InvokeReq
     const bedrock::ChunkCallback& on_chunk;
     InvokeResult& result;
   } context{request, on_chunk, result};
-  const SendFn send = [c = &context](bedrock::Client& client, const std::string& identifier,
+  const SendFn send = [c = &context](bedrock::Client& client, std::string_view identifier,
                                      const bedrock::CallOptions& options, std::vector<bedrock::Attempt>* attempts) {
     (void)identifier;  // options.model_id names it
     c->result.response = bedrock::InvokeResponse();

@@ -193,19 +193,34 @@ struct CallSettings {
   std::function<void()> on_retry;
 };
 
-// Where a call went and how.
+// Where a call went and how. The route's names are views into the catalog
+// generation the call ran on, which the report keeps alive: they stay valid for
+// as long as the report (or a copy of it) does, across catalog refreshes and
+// after the Runtime is gone. A routed call fills the report without a heap
+// allocation of its own; only the attempts' vector and strings are allocated.
 struct CallReport {
-  bedrock::Error error;        // ok() on success
-  std::string identifier;      // the model or profile ID of the last attempt
-  std::string source_region;   // its source region
-  std::string endpoint;        // its host
+  bedrock::Error error;             // ok() on success
+  std::string_view identifier;      // the model or profile ID of the last attempt
+  std::string_view source_region;   // its source region
+  std::string_view endpoint;        // its host
   std::vector<bedrock::Attempt> attempts;  // every attempt sent
-  // Every attempt, sent or not: "eu-central-1 fail drill, eu-west-1 success".
-  std::string path;
-  bool failed_over = false;    // succeeded after a failed attempt
-  std::int64_t waited_ms = 0;  // waiting for a cooling candidate
+  // Every attempt, sent or not (drills, refusals), in order: steps[0, attempt_count).
+  struct Step {
+    std::string_view source_region;
+    OutcomeClass outcome = OutcomeClass::kSuccess;
+    bool drill = false;  // a fail drill: not sent
+  };
+  Step steps[FailoverOptions::kMaxAttempts];
   std::uint32_t attempt_count = 0;  // drills included
+  bool failed_over = false;         // succeeded after a failed attempt
+  std::int64_t waited_ms = 0;       // waiting for a cooling candidate
   bool ok() const { return error.ok(); }
+  // The steps as one line: "eu-central-1 fail drill, eu-west-1 success".
+  std::string path() const;
+
+ private:
+  friend class Runtime;
+  std::shared_ptr<const void> catalog_;  // what the views point into
 };
 
 // The attempts are in CallReport::attempts, once: response.attempts stays empty.
@@ -329,7 +344,7 @@ class Runtime {
   std::unique_ptr<Lane> take_lane(Status* error);
   void give_back(std::unique_ptr<Lane> lane);
   // Runs one routed call; send(lane, identifier, options, attempts) makes an attempt.
-  using SendFn = std::function<bedrock::Error(bedrock::Client& client, const std::string& identifier,
+  using SendFn = std::function<bedrock::Error(bedrock::Client& client, std::string_view identifier,
                                               const bedrock::CallOptions& options, std::vector<bedrock::Attempt>* attempts)>;
   void run_call(const char* operation, const std::string& model_id, const CallSettings& settings,
                 const SendFn& send, CallReport* report);
