@@ -35,6 +35,9 @@ class ScriptedTransport final : public Transport {
               HttpTiming* timing) override {
     ++sends;
     last_deadline_ns = timeouts.deadline_monotonic_ns;
+    last_connect = request.connect_port != 0
+                       ? std::string(request.connect_host) + ":" + std::to_string(request.connect_port)
+                       : std::string(request.host);
     const bool drips = std::string(request.host).find(dripping_region) != std::string::npos;
     const bool warm = keep_alive && std::string(request.host) == open_host;
     open_host = std::string(request.host);
@@ -58,6 +61,7 @@ class ScriptedTransport final : public Transport {
   std::string open_host;
   int sends = 0;
   std::int64_t last_deadline_ns = 0;
+  std::string last_connect;  // where the last request's connection went
 
  private:
   ManualClock& clock_;
@@ -85,6 +89,20 @@ TEST_F(HttpProberTest, EveryProbeCarriesItsTotalDeadline) {
   EXPECT_EQ(r.rtt_ns, 20 * kMs);  // cold, and no warm answer: the connect time
   EXPECT_EQ(transport_.sends, 2);  // the second request found no kept-alive connection
   EXPECT_TRUE(prober.last_error().ok());
+}
+
+// endpoint() names where probes of a region connect, the key under which a
+// saved latency sample is reused: the same as the request the prober sends.
+TEST_F(HttpProberTest, TheEndpointIsWhereTheProbesOfARegionConnect) {
+  HttpProber prober(transport_, catalog_, timeouts_, 800, clock_);
+  ASSERT_TRUE(prober.connect_to("eu-west-1", "127.0.0.1", 8443).ok());
+  EXPECT_EQ(prober.endpoint(region("eu-central-1")), "bedrock-runtime.eu-central-1.amazonaws.com");
+  EXPECT_EQ(prober.endpoint(region("eu-west-1")), "127.0.0.1:8443");
+  EXPECT_EQ(prober.endpoint(catalog_.region_count()), "");  // not a region of the catalog
+  for (const char* name : {"eu-central-1", "eu-west-1"}) {
+    (void)prober.probe(catalog_.region_host(region(name)), region(name));
+    EXPECT_EQ(transport_.last_connect, prober.endpoint(region(name))) << name;
+  }
 }
 
 TEST_F(HttpProberTest, AColdProbeTakesItsSampleFromASecondRequestOnTheNewConnection) {

@@ -62,6 +62,14 @@ Status HttpProber::connect_to(std::string_view region, std::string_view host, st
   return Status();
 }
 
+std::string HttpProber::endpoint(std::size_t region) const {
+  if (region >= catalog_->region_count() || region >= limits::kRouterMaxRegions) return std::string();
+  if (connect_to_[region].port != 0) {
+    return std::string(connect_to_[region].host.view()) + ":" + std::to_string(connect_to_[region].port);
+  }
+  return std::string(catalog_->region_host(region));
+}
+
 ProbeResult HttpProber::probe(std::string_view host, std::uint16_t region) {
   HttpRequest request;
   request.method = "GET";

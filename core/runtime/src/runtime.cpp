@@ -422,13 +422,11 @@ std::size_t Runtime::probe_if_pending(std::int64_t deadline_ns) {
 std::size_t Runtime::probe_with_state(const Routing& routing, std::int64_t deadline_ns) {
   const Catalog& catalog = *routing.catalog;
   const std::size_t regions = catalog.region_count();
-  // Where each region's probe goes: a sample of another endpoint is not this one's.
+  HttpProber& http = *routing.prober;
+  // Where each region's probe goes, as the prober sends it: a sample of another
+  // endpoint is not this one's.
   std::vector<std::string> endpoint(regions);
-  for (std::size_t i = 0; i < regions; ++i) endpoint[i] = std::string(catalog.region_host(i));
-  for (const ConnectTo& c : options_.connect_to) {
-    const int i = catalog.find_region(c.region);
-    if (i != Catalog::kNone) endpoint[static_cast<std::size_t>(i)] = c.host + ":" + std::to_string(c.port);
-  }
+  for (std::size_t i = 0; i < regions; ++i) endpoint[i] = http.endpoint(i);
   const std::string& path = options_.probe_state_file;
   const std::int64_t now_ms = clock_->utc_unix_ms();
   std::vector<std::int64_t> stored(regions, 0), measured(regions, 0);
@@ -448,7 +446,6 @@ std::size_t Runtime::probe_with_state(const Routing& routing, std::int64_t deadl
       samples.push_back(std::move(s));
     }
   }
-  HttpProber& http = *routing.prober;
   StateProber prober(http, stored, &measured);
   http.set_deadline_ns(deadline_ns);
   (void)routing.router->probe_now(clock_->monotonic_ns(), next_random(), prober);

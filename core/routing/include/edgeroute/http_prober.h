@@ -32,6 +32,7 @@
 EDGEROUTE_API_BEGIN
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "edgeroute/catalog.h"
@@ -71,6 +72,12 @@ class HttpProber final : public Prober {
   Status connect_to(std::string_view region, std::string_view host, std::uint16_t port);
 
   ProbeResult probe(std::string_view host, std::uint16_t region) override;
+
+  // Where probes of catalog region `region` go: "host:port" when connect_to()
+  // redirects them, else the region's endpoint host. A latency sample belongs to
+  // this endpoint, not to the region name (a saved sample of one is not reused
+  // for the other). Empty for a region the catalog does not have.
+  std::string endpoint(std::size_t region) const;
 
   // Why the last probe gave no sample: the transport's error, or the deadline
   // (OK when it gave one).
