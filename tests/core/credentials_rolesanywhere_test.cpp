@@ -52,7 +52,8 @@ class RecordingTransport final : public Transport {
     ++sent_->sends;
     EXPECT_NE(timeouts.deadline_monotonic_ns, 0);
     sent_->method.assign(request.method);
-    sent_->host.assign(request.host);
+    sent_->host.assign(request.host);  // as the Host header names it: the port unless 443
+    if (request.port != 443) sent_->host.append(":").append(std::to_string(request.port));
     sent_->path.assign(request.path_and_query);
     sent_->body.assign(static_cast<const char*>(request.body), request.body_bytes);
     for (std::size_t i = 0; i < request.header_count; ++i) {
@@ -146,7 +147,7 @@ class RolesAnywhereTest : public ::testing::Test {
     EXPECT_EQ(auth.substr(0, auth.find("Signature=")),
               algorithm + " Credential=" + kSerial + "/" + scope + ", SignedHeaders=" + signed_headers + ", ");
     const std::string signature = auth.substr(auth.find("Signature=") + 10);
-    const std::string canonical = "POST\n/sessions\n\ncontent-type:application/json\nhost:" + sent.host +
+    const std::string canonical = "POST\n" + sent.path + "\n\ncontent-type:application/json\nhost:" + sent.host +
                                   "\nx-amz-date:" + date + "\nx-amz-x509:" + sent.headers.at("X-Amz-X509") + "\n\n" +
                                   signed_headers + "\n" + sha256_hex(sent.body);
     std::string string_to_sign = algorithm + "\n" + date + "\n" + scope + "\n" + sha256_hex(canonical);
@@ -202,6 +203,28 @@ TEST_F(RolesAnywhereTest, EcdsaSignatureVerifiesWithTheCertificatesPublicKey) {
   expect_session_request(dir_, "ec", sent);
   EXPECT_EQ(verify_independently("ec", sent, "AWS4-X509-ECDSA-SHA256"), 0);
   EXPECT_NE(verify_independently("ec", sent, "AWS4-X509-ECDSA-SHA256", true), 0) << "the verifier can fail";
+}
+
+// An endpoint behind a gateway that keeps a path prefix: the path signed is the
+// path sent, so the signature verifies where the request arrives.
+TEST_F(RolesAnywhereTest, AnEndpointsPathPrefixIsSentAndSigned) {
+  options_.endpoint = "https://ra-gateway.example:8443/rolesanywhere/";
+  Sent sent;
+  AwsCredentials creds;
+  const Status s = get("ec", "ec", 201, answer(), &sent, &creds);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(sent.path, "/rolesanywhere/sessions");
+  EXPECT_EQ(verify_independently("ec", sent, "AWS4-X509-ECDSA-SHA256"), 0);
+  Sent unprefixed = sent;
+  unprefixed.path = "/sessions";
+  EXPECT_NE(verify_independently("ec", unprefixed, "AWS4-X509-ECDSA-SHA256"), 0) << "the path is signed";
+
+  options_.endpoint = "https://ra-gateway.example/rolesanywhere?x=1";
+  Sent none;
+  const Status refused = get("ec", "ec", 201, answer(), &none, &creds);
+  EXPECT_EQ(refused.code(), Code::kInvalidArgument);
+  EXPECT_NE(std::string(refused.message()).find("endpoint: expected no query"), std::string::npos) << refused.message();
+  EXPECT_TRUE(none.path.empty()) << "nothing sent";
 }
 
 TEST_F(RolesAnywhereTest, TheChainTravelsSignedInXAmzX509Chain) {

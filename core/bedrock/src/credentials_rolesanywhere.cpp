@@ -150,6 +150,9 @@ Status RolesAnywhereCredentialsProvider::get(std::int64_t utc_now_ms, AwsCredent
     s = parse_http_url(options_.endpoint, &url);
     if (!s.ok()) return Status::error(Code::kInvalidArgument, "rolesanywhere: endpoint: %s", s.message());
     if (!url.tls) return Status::error(Code::kInvalidArgument, "rolesanywhere: endpoint: expected https://");
+    if (url.path_and_query.find_first_of("?#") != std::string::npos) {
+      return Status::error(Code::kInvalidArgument, "rolesanywhere: endpoint: expected no query or fragment");
+    }
     if (!url.path_and_query.empty() && url.path_and_query.back() == '/') url.path_and_query.pop_back();
   } else {
     url.tls = true;
@@ -189,7 +192,7 @@ Status RolesAnywhereCredentialsProvider::get(std::int64_t utc_now_ms, AwsCredent
                                           {"X-Amz-X509-Chain", chain_header}};
   sigv4::Request request;
   request.method = "POST";
-  request.path = "/sessions";
+  request.path = url.path_and_query;  // signed as sent, a gateway's path prefix included
   request.headers = signed_headers;
   request.header_count = chain.empty() ? 3 : 4;
   request.body = body.data();
