@@ -62,6 +62,16 @@ constexpr const char kServeUsage[] =
     "                                (default 10000)\n"
     "  --allow LIST, --catalog FILE, --catalog-extend FILE, --probe, --connect-to R=H:P,\n"
     "  --ca-bundle FILE, --deadline-ms N: as for converse\n"
+    "  --catalog-refresh S           refresh the catalog from the Bedrock control plane\n"
+    "                                (ListInferenceProfiles in each allowed source region) at\n"
+    "                                start, then every S seconds (60..2592000; 0: at start only).\n"
+    "                                A profile whose live destinations leave the allowed set is\n"
+    "                                refused from then on; a failed refresh keeps the last good\n"
+    "                                catalog and is logged. Needs bedrock:ListInferenceProfiles.\n"
+    "                                The periodic refresh runs on the probe thread, which then\n"
+    "                                also runs probe rounds as --probe does\n"
+    "  --catalog-cache FILE          with --catalog-refresh: keep the last good refresh here\n"
+    "                                and route on it when a refresh at start fails\n"
     "\n";
 
 constexpr std::size_t kMaxHeaderBytes = 16 * 1024;
@@ -91,6 +101,8 @@ struct ServeOptions {
   std::vector<std::string> catalog_extend;
   std::vector<bedrock::ConnectTo> connect_to;
   bool probe = false;
+  std::int64_t catalog_refresh_s = -1;  // -1: no refresh; 0: at start only
+  std::string catalog_cache;
   FleetFlags fleet;
 };
 
@@ -536,6 +548,13 @@ int parse_flags(int argc, char** argv, ServeOptions* o) {
       if (!value(&o->ca_bundle)) return usage_error("--ca-bundle needs a file");
     } else if (arg == "--probe") {
       o->probe = true;
+    } else if (arg == "--catalog-refresh") {
+      if (!value(&v) || !parse_whole_number(v, 0, 30LL * 24 * 3600, &o->catalog_refresh_s) ||
+          (o->catalog_refresh_s != 0 && o->catalog_refresh_s < 60)) {
+        return usage_error("--catalog-refresh needs seconds: 0 (at start only) or 60..2592000");
+      }
+    } else if (arg == "--catalog-cache") {
+      if (!value(&o->catalog_cache)) return usage_error("--catalog-cache needs a file");
     } else if (arg == "--connect-to") {
       bedrock::ConnectTo to;
       if (!value(&v)) return usage_error("--connect-to needs REGION=HOST:PORT");
@@ -559,6 +578,9 @@ int parse_flags(int argc, char** argv, ServeOptions* o) {
   }
   if (o->allow.empty()) return usage_error("--allow LIST is required: where calls may go");
   if (o->token_file.empty()) return usage_error("--token-file FILE is required: local clients authenticate with it");
+  if (!o->catalog_cache.empty() && o->catalog_refresh_s < 0) {
+    return usage_error("--catalog-cache keeps what --catalog-refresh fetches: give --catalog-refresh too");
+  }
   return -1;
 }
 
@@ -594,6 +616,16 @@ int serve_command(int argc, char** argv) {
   options.connect_to = o.connect_to;
   options.ca_bundle = o.ca_bundle;
   options.deadline_ms = o.deadline_ms;
+  if (o.catalog_refresh_s >= 0) {
+    options.refresh_catalog_at_start = true;
+    options.catalog_refresh_interval_s = o.catalog_refresh_s;
+    options.catalog_cache_file = o.catalog_cache;
+    // Each refresh, at start and later, is one line on stderr (never a secret).
+    options.on_catalog_refresh = [](const CatalogRefreshState& state) {
+      std::fprintf(stderr, "edgeroute serve: %s\n", state.report.c_str());
+      std::fflush(stderr);
+    };
+  }
   FleetOutputs fleet;  // outlives the runtime: it observes it
   if (!fleet.open(o.fleet, &options, &error)) return fail(error);
   std::unique_ptr<Runtime> runtime;
@@ -601,10 +633,9 @@ int serve_command(int argc, char** argv) {
   if (!created.ok()) return fail(created.message());
   if (!fleet.start(*runtime, &error)) return fail(error);
   std::unique_ptr<ProbeThread> probes;
-  if (o.probe) {
-    runtime->probe_now(3, runtime->clock().monotonic_ns() + 5000000000LL);
-    probes = std::make_unique<ProbeThread>(*runtime);
-  }
+  if (o.probe) runtime->probe_now(3, runtime->clock().monotonic_ns() + 5000000000LL);
+  // The thread that calls poll(): probe rounds, and the periodic catalog refresh.
+  if (o.probe || o.catalog_refresh_s > 0) probes = std::make_unique<ProbeThread>(*runtime);
 
   const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   const int one = 1;

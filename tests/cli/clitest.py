@@ -63,13 +63,16 @@ class DemoWorldTest(unittest.TestCase):
         self.addCleanup(self.sim.stop)
         self.ready = self.sim.start(max_seconds=self.SIM_MAX_SECONDS)
 
-    def set_faults(self, region, faults):
-        """POST /faults: the region's faults from now on ([] clears them)."""
-        body = json.dumps({"region": region, "faults": faults}).encode()
-        req = urllib.request.Request(self.ready["control"]["url"] + "/faults", data=body, method="POST",
-                                     headers={"Content-Type": "application/json"})
+    def post_control(self, path, payload):
+        """POST to the simulator's control endpoint (/faults, /latency, /profiles)."""
+        req = urllib.request.Request(self.ready["control"]["url"] + path, data=json.dumps(payload).encode(),
+                                     method="POST", headers={"Content-Type": "application/json"})
         with urllib.request.urlopen(req, timeout=10) as r:
             self.assertEqual(r.status, 200)
+
+    def set_faults(self, region, faults):
+        """POST /faults: the region's faults from now on ([] clears them)."""
+        self.post_control("/faults", {"region": region, "faults": faults})
 
 
 # EDGEROUTE_TEST_SLOWDOWN: how many times slower than natively the program under

@@ -25,6 +25,8 @@ TOOL = None
 SOURCE_DIR = None
 HAIKU = "anthropic.claude-haiku-4-5-20251001-v1:0"
 US_PROFILE = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
+SONNET = "anthropic.claude-sonnet-4-5-20250929-v1:0"  # profile-only: routed to the EU profile
+EU_SONNET = "eu." + SONNET
 EU = {"eu-central-1", "eu-west-1", "eu-west-3"}
 NEAREST = "eu-central-1"
 ACCESS_KEY = "AKIDEXAMPLE"
@@ -58,6 +60,11 @@ class Serve(clitest.DemoWorldTest):
         self.addCleanup(lambda: (os.environ.clear(), os.environ.update(saved)))
         self.port = self.start_serve()
 
+    def restart_serve(self, *extra):
+        """Stops this test's serve and starts another with extra flags."""
+        self.stop_serve()
+        self.port = self.start_serve(*extra)
+
     def start_serve(self, *extra):
         ready = os.path.join(tempfile.mkdtemp(dir=self.tmp.name), "ready.json")
         cmd = [TOOL, "serve", "--listen", "127.0.0.1:0", "--token-file", self.token_file, "--ready-file", ready,
@@ -69,7 +76,7 @@ class Serve(clitest.DemoWorldTest):
                "AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET}
         self.serve_err = tempfile.TemporaryFile()
         self.serve = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=self.serve_err)
-        self.addCleanup(self.stop_serve)
+        self.addCleanup(self.stop_serve)  # a no-op once restart_serve has stopped it
         deadline = time.monotonic() + 20
         while not os.path.exists(ready) or os.path.getsize(ready) == 0:
             if self.serve.poll() is not None or time.monotonic() > deadline:
@@ -83,7 +90,9 @@ class Serve(clitest.DemoWorldTest):
         return self.serve_err.read().decode(errors="replace")
 
     def stop_serve(self):
-        if self.serve is not None and self.serve.poll() is None:
+        if self.serve is None:
+            return
+        if self.serve.poll() is None:
             self.serve.terminate()
             try:
                 self.serve.wait(10)
@@ -92,6 +101,7 @@ class Serve(clitest.DemoWorldTest):
                 self.serve.wait(5)
         out = self.serve_stderr()
         self.serve_err.close()
+        self.serve = None
         self.assertNotIn(SECRET, out)
         self.assertNotIn(TOKEN, out)
 
@@ -180,6 +190,39 @@ class Serve(clitest.DemoWorldTest):
         self.assertIn(US_PROFILE, error["Error"]["Message"])
         self.assertIn("not allowed under allow eu", error["Error"]["Message"])
         self.assertEqual(self.calls(), [], "a refused identifier sends nothing")
+
+    def test_a_catalog_refresh_at_start_refuses_a_profile_that_now_reaches_london(self):
+        import botocore.exceptions
+        client = self.client()
+        before = client.converse(modelId=SONNET, messages=self.messages())  # the EU profile, as the catalog has it
+        self.assertIn("Hello from eu-", before["output"]["message"]["content"][0]["text"])
+        # The world's EU profile now also sends requests to London; the device's
+        # catalog file does not know. A serve that refreshes at start does.
+        self.post_control("/profiles", {"id": EU_SONNET, "destination_regions": sorted(EU) + ["eu-west-2"]})
+        self.restart_serve("--catalog-refresh", "3600")
+        log = self.serve_stderr()
+        self.assertIn("edgeroute serve: catalog refreshed: ListInferenceProfiles in eu-central-1, eu-west-1, "
+                      "eu-west-3", log)
+        converses = lambda: [r for r in self.calls() if r["operation"] == "Converse"]
+        sent = len(converses())
+        with self.assertRaises(botocore.exceptions.ClientError) as caught:
+            self.client().converse(modelId=SONNET, messages=self.messages())
+        error = caught.exception.response
+        self.assertEqual(error["ResponseMetadata"]["HTTPStatusCode"], 400, error)
+        self.assertIn("eu-west-2", error["Error"]["Message"])
+        self.assertEqual(len(converses()), sent, "nothing was sent once the refresh saw London")
+        self.assertEqual(sorted({r["region"] for r in clitest.settled_requests(self.sim)
+                                 if r.get("operation") == "ListInferenceProfiles"}), sorted(EU))
+
+    def test_catalog_refresh_flags_are_checked(self):
+        for flags, expected in [(["--catalog-refresh", "30"], "--catalog-refresh needs seconds"),
+                                (["--catalog-cache", os.path.join(self.tmp.name, "c.json")],
+                                 "--catalog-cache keeps what --catalog-refresh fetches")]:
+            r = subprocess.run([TOOL, "serve", "--allow", "eu", "--token-file", self.token_file, *flags],
+                               capture_output=True, text=True, timeout=clitest.allowance(30))
+            self.assertEqual(r.returncode, 2, r.stderr)
+            self.assertIn(expected, r.stderr)
+            self.assertEqual(len(r.stderr.strip().splitlines()), 1, r.stderr)
 
     def test_a_client_without_the_token_is_refused(self):
         import botocore.exceptions
