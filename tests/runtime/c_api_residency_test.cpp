@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "edgeroute/edgeroute.h"
+#include "runtime_fixtures.h"  // CatalogFile
 
 namespace {
 
@@ -87,20 +88,15 @@ class Listeners {
 class CApiResidencyTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char name[] = "/tmp/edgeroute-capi-test-XXXXXX";
-    const int fd = mkstemp(name);
-    ASSERT_GE(fd, 0);
-    close(fd);
-    catalog_ = name;
-    std::ofstream(catalog_) << kWorld;
+    ASSERT_FALSE(catalog_file_.path().empty());
     // Fake keys: nothing reaches AWS (every region is redirected to loopback).
     setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE", 1);
     setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", 1);
     unsetenv("AWS_SESSION_TOKEN");
     unsetenv("AWS_BEARER_TOKEN_BEDROCK");
   }
-  void TearDown() override { std::remove(catalog_.c_str()); }
-  std::string catalog_;
+  edgeroute::runtime_fixtures::CatalogFile catalog_file_{kWorld};
+  const std::string& catalog_ = catalog_file_.path();
 };
 
 TEST_F(CApiResidencyTest, APinnedRegionOutsideThePolicyIsRefusedAtCreate) {

@@ -16,9 +16,12 @@
 #include "edgeroute/audit.h"
 #include "edgeroute/metrics.h"
 #include "edgeroute/runtime.h"
+#include "runtime_fixtures.h"
 
 namespace edgeroute {
 namespace {
+
+using runtime_fixtures::StaticCredentials;
 
 constexpr const char* kWorld = R"({
   "region_sets": {"eu": ["eu-central-1", "eu-west-1", "eu-west-3"], "us": ["us-east-1", "us-west-2"]},
@@ -54,14 +57,6 @@ class ThrottlingTransport final : public Transport {
     if (s.ok()) s = sink->on_header("x-amzn-RequestId", "req-" + host);
     if (s.ok()) s = sink->on_body(kConverseOk, std::strlen(kConverseOk));
     return s;
-  }
-};
-
-class StaticCredentials final : public CredentialsProvider {
- public:
-  Status get(std::int64_t, AwsCredentials* out) const override {
-    *out = AwsCredentials::sigv4_keys("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "secret-session");
-    return Status();
   }
 };
 
@@ -119,7 +114,7 @@ class ObserverTest : public ::testing::Test {
     return s.str();
   }
   std::string dir_;
-  StaticCredentials credentials_;
+  StaticCredentials credentials_{"secret-session"};
 };
 
 TEST_F(ObserverTest, ObserversHearEachExchangeAndEachCall) {

@@ -15,9 +15,13 @@
 #include <vector>
 
 #include "edgeroute/runtime.h"
+#include "runtime_fixtures.h"
 
 namespace edgeroute {
 namespace {
+
+using runtime_fixtures::kConverseOk;
+using runtime_fixtures::StaticCredentials;
 
 // eu.m from two EU sources, and m in-region at eu-west-1: when eu.m goes, m stays.
 constexpr const char* kWorld = R"({
@@ -29,9 +33,6 @@ constexpr const char* kWorld = R"({
   ],
   "in_region": [{"model": "m", "regions": ["eu-west-1"]}]
 })";
-constexpr const char* kConverseOk =
-    R"({"output":{"message":{"role":"assistant","content":[{"text":"hi"}]}},"stopReason":"end_turn",)"
-    R"("usage":{"inputTokens":3,"outputTokens":1,"totalTokens":4},"metrics":{"latencyMs":5}})";
 
 // Answers ListInferenceProfiles (eu.m with `destinations` from each source, or a
 // refused connection while `down`) and Converse (recording host and path).
@@ -71,17 +72,7 @@ class WorldTransport final : public Transport {
       if (w_.down) return Status::error(Code::kUnavailable, "connection refused");
       destinations = w_.destinations;
     }
-    const std::string region = host.substr(8, host.find(".amazonaws.com") - 8);  // bedrock.REGION.amazonaws.com
-    std::string models;
-    for (std::size_t at = 0; at <= destinations.size();) {
-      const std::size_t comma = std::min(destinations.find(',', at), destinations.size());
-      models += std::string(models.empty() ? "" : ",") + R"({"modelArn":"arn:aws:bedrock:)" +
-                destinations.substr(at, comma - at) + R"(::foundation-model/m"})";
-      at = comma + 1;
-    }
-    const std::string body = R"({"inferenceProfileSummaries":[{"inferenceProfileName":"EU m","inferenceProfileArn":)"
-                             R"("arn:aws:bedrock:)" + region + R"(:111122223333:inference-profile/eu.m","models":[)" +
-                             models + R"(],"inferenceProfileId":"eu.m","status":"ACTIVE","type":"SYSTEM_DEFINED"}]})";
+    const std::string body = runtime_fixtures::eu_m_listing(host, destinations);
     Status s = sink->on_status(200);
     if (s.ok()) s = sink->on_body(body.data(), body.size());
     return s;
@@ -91,33 +82,17 @@ class WorldTransport final : public Transport {
   World& w_;
 };
 
-class StaticCredentials final : public CredentialsProvider {
- public:
-  Status get(std::int64_t, AwsCredentials* out) const override {
-    *out = AwsCredentials::sigv4_keys("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "");
-    return Status();
-  }
-};
-
 constexpr std::int64_t kHourS = 3600;
 constexpr std::int64_t kNsPerS = 1000000000;
 
 class PeriodicRefreshTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char name[] = "/tmp/edgeroute-periodic-refresh-XXXXXX";
-    const int fd = mkstemp(name);
-    ASSERT_GE(fd, 0);
-    close(fd);
-    catalog_path_ = name;
-    std::ofstream(catalog_path_) << kWorld;
-  }
-  void TearDown() override { std::remove(catalog_path_.c_str()); }
+  void SetUp() override { ASSERT_FALSE(catalog_.path().empty()); }
 
   RuntimeOptions options() {
     RuntimeOptions o;
     o.allow = "eu";
-    o.catalog_file = catalog_path_;
+    o.catalog_file = catalog_.path();
     o.credentials = &credentials_;
     o.clock = &clock_;
     o.catalog_refresh_interval_s = kHourS;
@@ -144,7 +119,7 @@ class PeriodicRefreshTest : public ::testing::Test {
     (void)runtime.poll(clock_.monotonic_ns());
   }
 
-  std::string catalog_path_;
+  runtime_fixtures::CatalogFile catalog_{kWorld};
   ManualClock clock_{1000 * kNsPerS, 1767225600000};  // 2026-01-01T00:00:00Z
   World world_;
   StaticCredentials credentials_;

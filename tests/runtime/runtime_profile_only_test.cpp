@@ -9,9 +9,12 @@
 #include <string>
 
 #include "edgeroute/runtime.h"
+#include "runtime_fixtures.h"
 
 namespace edgeroute {
 namespace {
+
+using runtime_fixtures::StaticCredentials;
 
 // A catalog that (wrongly) offers m's bare ID in Frankfurt, and only that.
 constexpr const char* kWorld = R"({
@@ -38,24 +41,13 @@ class ProfileOnlyService final : public Transport {
   }
 };
 
-class StaticCredentials final : public CredentialsProvider {
- public:
-  Status get(std::int64_t, AwsCredentials* out) const override {
-    *out = AwsCredentials::sigv4_keys("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "");
-    return Status();
-  }
-};
-
 TEST(RuntimeProfileOnly, TheRefusalOfABareIdNamesTheAllowedProfiles) {
-  char name[] = "/tmp/edgeroute-profile-only-XXXXXX";
-  const int fd = mkstemp(name);
-  ASSERT_GE(fd, 0);
-  close(fd);
-  std::ofstream(name) << kWorld;
+  const runtime_fixtures::CatalogFile catalog(kWorld);
+  ASSERT_FALSE(catalog.path().empty());
   StaticCredentials credentials;
   RuntimeOptions o;
   o.allow = "eu";
-  o.catalog_file = name;
+  o.catalog_file = catalog.path();
   o.credentials = &credentials;
   o.pin_region = "eu-central-1";  // the bare ID's only source
   o.models = {"m"};
@@ -65,7 +57,6 @@ TEST(RuntimeProfileOnly, TheRefusalOfABareIdNamesTheAllowedProfiles) {
   };
   std::unique_ptr<Runtime> runtime;
   const Status created = Runtime::create(o, &runtime);
-  std::remove(name);
   ASSERT_TRUE(created.ok()) << created.message();
   bedrock::ConverseRequest request;
   request.model_id = "m";

@@ -11,9 +11,12 @@
 #include <string>
 
 #include "edgeroute/runtime.h"
+#include "runtime_fixtures.h"
 
 namespace edgeroute {
 namespace {
+
+using runtime_fixtures::StaticCredentials;
 
 constexpr const char* kWorld = R"({
   "regions": {"eu-central-1": {"country": "DE"}, "eu-west-1": {"country": "IE"}, "eu-west-2": {"country": "GB"}},
@@ -38,18 +41,7 @@ class ControlPlane final : public Transport {
     }
     ++listings;
     if (down) return Status::error(Code::kUnavailable, "connection refused");
-    const std::string host(request.host);  // bedrock.REGION.amazonaws.com
-    const std::string region = host.substr(8, host.find(".amazonaws.com") - 8);
-    std::string models;
-    for (std::size_t at = 0; at <= destinations.size();) {
-      const std::size_t comma = std::min(destinations.find(',', at), destinations.size());
-      models += std::string(models.empty() ? "" : ",") + R"({"modelArn":"arn:aws:bedrock:)" +
-                destinations.substr(at, comma - at) + R"(::foundation-model/m"})";
-      at = comma + 1;
-    }
-    const std::string body = R"({"inferenceProfileSummaries":[{"inferenceProfileName":"EU m","inferenceProfileArn":)"
-                             R"("arn:aws:bedrock:)" + region + R"(:111122223333:inference-profile/eu.m","models":[)" +
-                             models + R"(],"inferenceProfileId":"eu.m","status":"ACTIVE","type":"SYSTEM_DEFINED"}]})";
+    const std::string body = runtime_fixtures::eu_m_listing(request.host, destinations);
     Status s = sink->on_status(200);
     if (s.ok()) s = sink->on_body(body.data(), body.size());
     return s;
@@ -65,14 +57,6 @@ class Transports final : public Transport {
 
  private:
   ControlPlane& plane_;
-};
-
-class StaticCredentials final : public CredentialsProvider {
- public:
-  Status get(std::int64_t, AwsCredentials* out) const override {
-    *out = AwsCredentials::sigv4_keys("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "");
-    return Status();
-  }
 };
 
 class RuntimeRefreshTest : public ::testing::Test {

@@ -3,6 +3,7 @@
 // refusals that send nothing, drills, probes driven by the caller, and several
 // threads calling at once.
 #include "edgeroute/runtime.h"
+#include "runtime_fixtures.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -21,6 +22,9 @@
 namespace edgeroute {
 namespace {
 
+using runtime_fixtures::kConverseOk;
+using runtime_fixtures::StaticCredentials;
+
 constexpr const char* kModel = "m";
 // Three EU sources, two US ones and a global profile. The EU profile's candidates
 // come first in the catalog; us.m is nearer by nothing but its name.
@@ -35,9 +39,6 @@ constexpr const char* kWorld = R"({
   ],
   "in_region": [{"model": "m", "regions": ["us-east-1"]}]
 })";
-constexpr const char* kConverseOk =
-    R"({"output":{"message":{"role":"assistant","content":[{"text":"hi"}]}},"stopReason":"end_turn",)"
-    R"("usage":{"inputTokens":3,"outputTokens":1,"totalTokens":4},"metrics":{"latencyMs":5}})";
 
 // Every transport the runtime makes records here; POSTs to a throttled region get
 // a 429, other POSTs a Converse answer, GETs (probes) a 404.
@@ -90,14 +91,6 @@ class RecordingTransport final : public Transport {
   Recorder& r_;
 };
 
-class StaticCredentials final : public CredentialsProvider {
- public:
-  Status get(std::int64_t, AwsCredentials* out) const override {
-    *out = AwsCredentials::sigv4_keys("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "");
-    return Status();
-  }
-};
-
 bool in_eu(const std::string& host) {
   for (const char* r : {".eu-central-1.", ".eu-west-1.", ".eu-west-3."}) {
     if (host.find(r) != std::string::npos) return true;
@@ -107,20 +100,12 @@ bool in_eu(const std::string& host) {
 
 class RuntimeTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char name[] = "/tmp/edgeroute-runtime-test-XXXXXX";
-    const int fd = mkstemp(name);
-    ASSERT_GE(fd, 0);
-    close(fd);
-    catalog_path_ = name;
-    std::ofstream(catalog_path_) << kWorld;
-  }
-  void TearDown() override { std::remove(catalog_path_.c_str()); }
+  void SetUp() override { ASSERT_FALSE(catalog_.path().empty()); }
 
   RuntimeOptions options(const char* allow) {
     RuntimeOptions o;
     o.allow = allow;
-    o.catalog_file = catalog_path_;
+    o.catalog_file = catalog_.path();
     o.credentials = &credentials_;
     Recorder* r = &recorder_;
     o.make_transport = [r](std::unique_ptr<Transport>* out) {
@@ -144,7 +129,7 @@ class RuntimeTest : public ::testing::Test {
     return r;
   }
 
-  std::string catalog_path_;
+  runtime_fixtures::CatalogFile catalog_{kWorld};
   Recorder recorder_;
   StaticCredentials credentials_;
 };
