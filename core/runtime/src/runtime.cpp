@@ -555,7 +555,7 @@ class Runtime::Attempter final : public edgeroute::Attempter {
     const std::int64_t left_ms = (deadline_ns - runtime_.clock_->monotonic_ns()) / kNsPerMs;
     options.deadline_ms = left_ms > 1 ? left_ms : 1;
     std::vector<bedrock::Attempt> attempts;
-    bedrock::Error error = send_(client_, report_->identifier, options, &attempts);
+    bedrock::Error error = send_(client_, options, &attempts);
     // A buffering caller has shown nothing yet: a broken stream may go elsewhere.
     if (settings_.buffered) error.output_delivered = false;
     // Observers hear of each exchange; all but the last were refused for clock skew
@@ -739,9 +739,8 @@ ConverseResult Runtime::converse_stream(const bedrock::ConverseRequest& request,
     const bedrock::StreamCallback& on_event;
     ConverseResult& result;
   } context{request, on_event, result};
-  const SendFn send = [c = &context](bedrock::Client& client, std::string_view identifier,
-                                     const bedrock::CallOptions& options, std::vector<bedrock::Attempt>* attempts) {
-    (void)identifier;  // options.model_id names it
+  const SendFn send = [c = &context](bedrock::Client& client, const bedrock::CallOptions& options,
+                                     std::vector<bedrock::Attempt>* attempts) {
     c->result.response = bedrock::ConverseResponse();  // each attempt starts afresh
     const bedrock::Error e = c->on_event ? client.converse_stream(c->request, options, c->on_event, &c->result.response)
                                          : client.converse(c->request, options, &c->result.response);
@@ -767,9 +766,8 @@ InvokeResult Runtime::invoke_model_with_response_stream(const bedrock::InvokeReq
     const bedrock::ChunkCallback& on_chunk;
     InvokeResult& result;
   } context{request, on_chunk, result};
-  const SendFn send = [c = &context](bedrock::Client& client, std::string_view identifier,
-                                     const bedrock::CallOptions& options, std::vector<bedrock::Attempt>* attempts) {
-    (void)identifier;  // options.model_id names it
+  const SendFn send = [c = &context](bedrock::Client& client, const bedrock::CallOptions& options,
+                                     std::vector<bedrock::Attempt>* attempts) {
     c->result.response = bedrock::InvokeResponse();
     const bedrock::Error e =
         c->on_chunk ? client.invoke_model_with_response_stream(c->request, options, c->on_chunk, &c->result.response)

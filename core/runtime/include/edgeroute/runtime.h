@@ -344,8 +344,9 @@ class Runtime {
   std::unique_ptr<Lane> take_lane(Status* error);
   void give_back(std::unique_ptr<Lane> lane);
   // Runs one routed call; send(lane, identifier, options, attempts) makes an attempt.
-  using SendFn = std::function<bedrock::Error(bedrock::Client& client, std::string_view identifier,
-                                              const bedrock::CallOptions& options, std::vector<bedrock::Attempt>* attempts)>;
+  // Sends one attempt; options.model_id names the routed identifier.
+  using SendFn = std::function<bedrock::Error(bedrock::Client& client, const bedrock::CallOptions& options,
+                                              std::vector<bedrock::Attempt>* attempts)>;
   void run_call(const char* operation, const std::string& model_id, const CallSettings& settings,
                 const SendFn& send, CallReport* report);
   void notify_call(const char* operation, const Catalog& catalog, std::string_view model, const RoutedCall* call,
