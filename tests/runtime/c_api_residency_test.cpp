@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
@@ -142,6 +143,19 @@ TEST_F(CApiResidencyTest, AnotherGeographysIdentifierConnectsOnlyInsideThePolicy
     const std::string region = edgeroute_result_source_region(r);
     EXPECT_TRUE(region == "eu-central-1" || region == "eu-west-1") << id << ": " << region;
     EXPECT_EQ(std::string(edgeroute_result_identifier(r)), "eu.m");
+    // Every attempt failed (the listeners close at once), each in the EU.
+    const std::string path = edgeroute_result_path(r);
+    std::vector<std::string> steps;
+    for (std::size_t at = 0, end = 0; at < path.size(); at = end + 2) {
+      end = std::min(path.find(", ", at), path.size());
+      steps.push_back(path.substr(at, end - at));
+    }
+    ASSERT_EQ(steps.size(), edgeroute_result_attempts(r)) << id << ": " << path;
+    EXPECT_FALSE(steps.empty()) << id;
+    for (const std::string& step : steps) {
+      EXPECT_TRUE(step.rfind("eu-central-1 ", 0) == 0 || step.rfind("eu-west-1 ", 0) == 0) << id << ": " << path;
+      EXPECT_EQ(step.find("success"), std::string::npos) << id << ": " << path;
+    }
     edgeroute_result_free(r);
   }
   edgeroute_runtime_destroy(rt);

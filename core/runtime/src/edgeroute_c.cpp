@@ -22,6 +22,7 @@ struct edgeroute_result {
   std::string identifier;
   std::string source_region;
   std::string endpoint;
+  std::string path;
   std::int64_t input_tokens = 0;
   std::int64_t output_tokens = 0;
 };
@@ -66,6 +67,7 @@ edgeroute_status finish_call(edgeroute_result* r, edgeroute_result** out) {
   r->identifier.assign(r->report.identifier.data(), r->report.identifier.size());
   r->source_region.assign(r->report.source_region.data(), r->report.source_region.size());
   r->endpoint.assign(r->report.endpoint.data(), r->report.endpoint.size());
+  r->path = r->report.path();
   *out = r;
   return r->report.error.ok() ? EDGEROUTE_OK : EDGEROUTE_ERR_CALL;
 }
@@ -269,6 +271,7 @@ const char* edgeroute_result_request_id(const edgeroute_result* result) {
 uint32_t edgeroute_result_attempts(const edgeroute_result* result) {
   return result == nullptr ? 0 : result->report.attempt_count;
 }
+const char* edgeroute_result_path(const edgeroute_result* result) { return or_empty(result, &edgeroute_result::path); }
 int edgeroute_result_failed_over(const edgeroute_result* result) {
   return result != nullptr && result->report.failed_over;
 }

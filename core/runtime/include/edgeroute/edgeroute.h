@@ -126,6 +126,9 @@ const char* edgeroute_result_request_id(const edgeroute_result* result);
 /* Attempts made, drills included; whether one failed before the call succeeded. */
 uint32_t edgeroute_result_attempts(const edgeroute_result* result);
 int edgeroute_result_failed_over(const edgeroute_result* result);
+/* Every attempt on one line, drills included: "eu-central-1 throttle, eu-west-1
+ * success" ("" when none was made). */
+const char* edgeroute_result_path(const edgeroute_result* result);
 int64_t edgeroute_result_input_tokens(const edgeroute_result* result);
 int64_t edgeroute_result_output_tokens(const edgeroute_result* result);
 /* On failure: the class ("throttle", "transient", "client", ...; "none" on
