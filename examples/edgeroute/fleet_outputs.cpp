@@ -61,7 +61,9 @@ FleetOutputs::~FleetOutputs() {
 
 bool FleetOutputs::open(const FleetFlags& flags, RuntimeOptions* options, std::string* error) {
   flags_ = flags;
-  if (!flags.metrics_file.empty() || !flags.emf_file.empty()) options->observers.push_back(&metrics_);
+  if (!flags.metrics_file.empty() || !flags.emf_file.empty() || flags.metrics_on_request) {
+    options->observers.push_back(&metrics_);
+  }
   if (!flags.audit_file.empty()) {
     AuditTrail::Options audit;
     audit.path = flags.audit_file;
@@ -94,29 +96,44 @@ bool FleetOutputs::start(Runtime& runtime, std::string* error) {
   next_write_ns_ = runtime.clock().monotonic_ns() + flags_.metrics_interval_ms * 1000000LL;
   if (flags_.metrics_file.empty()) return true;
   std::string text;
-  MetricsSources sources;
-  sources.metrics = &metrics_;
   // A snapshot keeps this catalog generation alive while the text is built.
   const std::shared_ptr<const Runtime::RoutingSnapshot> routing = runtime.routing();
+  MetricsSources sources = sources_locked();
   sources.catalog = routing->catalog;
   sources.router = routing->router;
-  sources.retry_budget = &runtime.retry_budget();
-  sources.now_ns = runtime.clock().monotonic_ns();
   Status st = prometheus_text(sources, &text);
   if (st.ok()) st = write_file_atomically(flags_.metrics_file.c_str(), text, "--metrics-file");
   if (!st.ok()) *error = st.message();
   return st.ok();
 }
 
-bool FleetOutputs::write_locked(std::string* error) {
-  if (runtime_ == nullptr) return true;
+MetricsSources FleetOutputs::sources_locked() const {
   MetricsSources sources;
   sources.metrics = &metrics_;
-  const std::shared_ptr<const Runtime::RoutingSnapshot> routing = runtime_->routing();
-  sources.catalog = routing->catalog;
-  sources.router = routing->router;
   sources.retry_budget = &runtime_->retry_budget();
   sources.now_ns = runtime_->clock().monotonic_ns();
+  return sources;  // the caller adds a routing() snapshot's catalog and router
+}
+
+Status FleetOutputs::prometheus(std::string* out) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (runtime_ == nullptr || !flags_.metrics_on_request) {
+    return Status::error(Code::kUnavailable, "metrics are not being counted");
+  }
+  const std::shared_ptr<const Runtime::RoutingSnapshot> routing = runtime_->routing();
+  MetricsSources sources = sources_locked();
+  sources.catalog = routing->catalog;
+  sources.router = routing->router;
+  out->clear();
+  return prometheus_text(sources, out);
+}
+
+bool FleetOutputs::write_locked(std::string* error) {
+  if (runtime_ == nullptr) return true;
+  const std::shared_ptr<const Runtime::RoutingSnapshot> routing = runtime_->routing();
+  MetricsSources sources = sources_locked();
+  sources.catalog = routing->catalog;
+  sources.router = routing->router;
   std::string text;
   Status st;
   if (!flags_.metrics_file.empty()) {

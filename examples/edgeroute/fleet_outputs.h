@@ -27,6 +27,9 @@ struct FleetFlags {
   std::string audit_file;
   std::int64_t audit_max_bytes = 16 * 1024 * 1024;
   std::int64_t metrics_interval_ms = 10000;
+  // Count the calls' metrics for prometheus() even without a metrics file (serve's
+  // GET /metrics). Not a flag of its own.
+  bool metrics_on_request = false;
   bool any() const { return !metrics_file.empty() || !emf_file.empty() || !audit_file.empty(); }
 };
 
@@ -55,9 +58,12 @@ class FleetOutputs {
   // At the end: the last write. False with *error when any write failed or audit
   // lines were lost.
   bool finish(std::string* error);
+  // The Prometheus text exposition now (FleetFlags::metrics_on_request).
+  Status prometheus(std::string* out);
 
  private:
   bool write_locked(std::string* error);
+  MetricsSources sources_locked() const;  // after start()
 
   FleetFlags flags_;
   Metrics metrics_;

@@ -49,7 +49,8 @@ constexpr const char kServeUsage[] =
     "to the token. Each request is routed by the model ID in its path to the nearest\n"
     "candidate the policy allows, fails over inside it, and is signed with this device's\n"
     "credentials (environment or ~/.aws); an identifier the policy does not allow is refused\n"
-    "with a 400 ValidationException. Streams are passed on as they arrive.\n"
+    "with a 400 ValidationException. Streams are passed on as they arrive. GET /metrics\n"
+    "(with the token) answers with the Prometheus text exposition of the calls served.\n"
     "\n"
     "  --listen 127.0.0.1:PORT       loopback address to listen on (default 127.0.0.1:8780;\n"
     "                                port 0: any free port)\n"
@@ -370,8 +371,27 @@ class Connection {
     return true;
   }
 
+  bool authorized(const Request& r) const {
+    const std::string_view bearer = "Bearer ";
+    return r.authorization.compare(0, bearer.size(), bearer) == 0 &&
+           same_secret(std::string_view(r.authorization).substr(bearer.size()), token_);
+  }
+
+  // GET /metrics: the Prometheus text exposition of the calls served so far, for
+  // a scraper that sends the token (Prometheus: authorization.credentials_file).
+  bool metrics(const Request& r) {
+    if (!authorized(r)) {
+      return respond(403, "text/plain; charset=utf-8", "edgeroute serve: send the local token as Authorization: Bearer\n");
+    }
+    std::string text;
+    const Status st = fleet_.prometheus(&text);
+    if (!st.ok()) return respond(500, "text/plain; charset=utf-8", std::string("edgeroute serve: ") + st.message() + "\n");
+    return respond(200, "text/plain; version=0.0.4; charset=utf-8", text);
+  }
+
   // false: close the connection.
   bool handle(Request& r) {
+    if (r.method == "GET" && r.path == "/metrics") return metrics(r);
     if (r.method != "POST") return respond_error(404, "ResourceNotFoundException", "edgeroute serve answers POST /model/ID/ACTION");
     const std::string prefix = "/model/";
     const std::size_t slash = r.path.rfind('/');
@@ -384,9 +404,7 @@ class Connection {
       return respond_error(400, "ValidationException", "malformed model ID in the path");
     }
     // Authentication first: nothing about routing is told to a client without the token.
-    const std::string bearer = "Bearer ";
-    if (r.authorization.compare(0, bearer.size(), bearer) != 0 ||
-        !same_secret(std::string_view(r.authorization).substr(bearer.size()), token_)) {
+    if (!authorized(r)) {
       return respond_error(403, "AccessDeniedException",
                            "edgeroute serve: send the local token as Authorization: Bearer (AWS_BEARER_TOKEN_BEDROCK)");
     }
@@ -627,6 +645,7 @@ int serve_command(int argc, char** argv) {
     };
   }
   FleetOutputs fleet;  // outlives the runtime: it observes it
+  o.fleet.metrics_on_request = true;  // GET /metrics
   if (!fleet.open(o.fleet, &options, &error)) return fail(error);
   std::unique_ptr<Runtime> runtime;
   const Status created = Runtime::create(options, &runtime);

@@ -17,6 +17,7 @@ import tempfile
 import threading
 import time
 import unittest
+import urllib.error
 import urllib.request
 
 import clitest
@@ -213,6 +214,40 @@ class Serve(clitest.DemoWorldTest):
         self.assertEqual(len(converses()), sent, "nothing was sent once the refresh saw London")
         self.assertEqual(sorted({r["region"] for r in clitest.settled_requests(self.sim)
                                  if r.get("operation") == "ListInferenceProfiles"}), sorted(EU))
+
+    def scrape(self, token=TOKEN):
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        req = urllib.request.Request(f"http://127.0.0.1:{self.port}/metrics", headers=headers)
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                return r.status, r.headers.get("Content-Type"), r.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, e.headers.get("Content-Type"), e.read().decode()
+
+    def test_metrics_are_scraped_with_the_token(self):
+        import promtext
+        client = self.client()
+        for _ in range(3):
+            client.converse(modelId=HAIKU, messages=self.messages())
+        status, content_type, text = self.scrape()
+        self.assertEqual(status, 200, text)
+        self.assertTrue(content_type.startswith("text/plain; version=0.0.4"), content_type)
+        families = promtext.parse(text)
+        calls = [(labels, value) for name, labels, value in families["edgeroute_calls_total"]["samples"]]
+        # The three calls, each counted once, on the pairs the simulator saw.
+        converses = [r for r in self.calls() if r["operation"] == "Converse"]
+        self.assertEqual(sum(v for l, v in calls if l["result"] == "ok"), len(converses))
+        self.assertEqual(len(converses), 3)
+        self.assertEqual({l["source_region"] for l, v in calls if v > 0}, {r["region"] for r in converses})
+        if shutil.which("promtool"):
+            lint = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True, text=True,
+                                  timeout=30)
+            self.assertEqual(lint.returncode, 0, lint.stdout + lint.stderr)
+        # Without the token, or with another, nothing is told.
+        for token in (None, "not-the-local-token-000"):
+            status, _, body = self.scrape(token)
+            self.assertEqual(status, 403)
+            self.assertNotIn("edgeroute_", body)
 
     def test_catalog_refresh_flags_are_checked(self):
         for flags, expected in [(["--catalog-refresh", "30"], "--catalog-refresh needs seconds"),
