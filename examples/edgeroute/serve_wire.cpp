@@ -42,30 +42,6 @@ Status frame(std::string_view event_type, std::string_view message_type, std::st
   return st;
 }
 
-std::string base64(std::string_view in) {
-  static const char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((in.size() + 2) / 3 * 4);
-  std::size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    const unsigned v = (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8) |
-                       static_cast<unsigned char>(in[i + 2]);
-    out += kAlphabet[(v >> 18) & 63];
-    out += kAlphabet[(v >> 12) & 63];
-    out += kAlphabet[(v >> 6) & 63];
-    out += kAlphabet[v & 63];
-  }
-  if (i < in.size()) {
-    unsigned v = static_cast<unsigned char>(in[i]) << 16;
-    if (i + 1 < in.size()) v |= static_cast<unsigned char>(in[i + 1]) << 8;
-    out += kAlphabet[(v >> 18) & 63];
-    out += kAlphabet[(v >> 12) & 63];
-    out += i + 1 < in.size() ? kAlphabet[(v >> 6) & 63] : '=';
-    out += '=';
-  }
-  return out;
-}
-
 void add_usage(cJSON* o, const bedrock::Usage& u) {
   cJSON* usage = cJSON_AddObjectToObject(o, "usage");
   cJSON_AddNumberToObject(usage, "inputTokens", static_cast<double>(u.input_tokens));
@@ -225,7 +201,9 @@ Status converse_event_frame(const bedrock::StreamEvent& e, std::string* out) {
 
 Status chunk_frame(std::string_view chunk, std::string* out) {
   JsonPtr root(cJSON_CreateObject(), cJSON_Delete);
-  cJSON_AddStringToObject(root.get(), "bytes", base64(chunk).c_str());
+  std::string bytes;
+  bedrock::append_base64(chunk, &bytes);
+  cJSON_AddStringToObject(root.get(), "bytes", bytes.c_str());
   return frame("chunk", "event", print(root.get()), out);
 }
 

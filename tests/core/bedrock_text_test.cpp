@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
 
 #include "edgeroute/bedrock.h"
 
@@ -89,6 +90,31 @@ TEST(SafeText, ErrorBodyMessagesKeepTheirEscapedNul) {
   EXPECT_EQ(error_type_from_body(R"({"__type":"ValidationException","message":"x\u0000y"})", &message),
             "ValidationException");
   EXPECT_EQ(message, std::string("x") + kFffd + "y");
+}
+
+// RFC 4648 section 10's test vectors, both ways; every byte value survives a
+// round trip; malformed text is refused.
+TEST(Base64, Rfc4648VectorsBothWays) {
+  const std::pair<const char*, const char*> vectors[] = {{"", ""},         {"f", "Zg=="},       {"fo", "Zm8="},
+                                                         {"foo", "Zm9v"}, {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="},
+                                                         {"foobar", "Zm9vYmFy"}};
+  for (const auto& v : vectors) {
+    std::string encoded = "prefix:";
+    append_base64(v.first, &encoded);
+    EXPECT_EQ(encoded, std::string("prefix:") + v.second) << v.first;
+    std::string decoded;
+    ASSERT_TRUE(base64_decode(v.second, &decoded)) << v.second;
+    EXPECT_EQ(decoded, v.first);
+  }
+  std::string all;
+  for (int b = 0; b < 256; ++b) all.push_back(static_cast<char>(b));
+  std::string encoded, decoded;
+  append_base64(all, &encoded);
+  ASSERT_TRUE(base64_decode(encoded, &decoded));
+  EXPECT_EQ(decoded, all);
+  for (const char* bad : {"Zg=", "Z===", "Zg==Zg==", "Zm9v!A==", "Zm=v"}) {
+    EXPECT_FALSE(base64_decode(bad, &decoded)) << bad;
+  }
 }
 
 }  // namespace

@@ -34,39 +34,6 @@ std::int64_t parse_int(std::string_view s) {
   return v;
 }
 
-// Standard base64 with padding (the `bytes` of an InvokeModelWithResponseStream chunk).
-bool base64_decode(std::string_view in, std::string* out) {
-  auto value = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-  };
-  out->clear();
-  if (in.size() % 4 != 0) return false;
-  out->reserve(in.size() / 4 * 3);
-  std::uint32_t acc = 0;
-  int bits = 0;
-  for (std::size_t i = 0; i < in.size(); ++i) {
-    if (in[i] == '=') {
-      // Padding only at the end: at most two, nothing after.
-      if (in.size() - i > 2 || (i + 1 < in.size() && in[i + 1] != '=')) return false;
-      break;
-    }
-    const int v = value(in[i]);
-    if (v < 0) return false;
-    acc = (acc << 6) | static_cast<std::uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out->push_back(static_cast<char>((acc >> bits) & 0xFF));
-    }
-  }
-  return true;
-}
-
 // Where one call goes.
 struct Endpoint {
   std::string host;  // TLS name and the transport's host ("::1" for an IPv6 literal)

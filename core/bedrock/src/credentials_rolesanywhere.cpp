@@ -3,9 +3,11 @@
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "credentials_internal.h"
+#include "edgeroute/bedrock.h"
 #include "edgeroute/credentials_remote.h"
 #include "edgeroute/sigv4.h"
 
@@ -20,21 +22,8 @@ constexpr const char kService[] = "rolesanywhere";
 constexpr std::int64_t kMinSessionSeconds = 900;
 constexpr std::int64_t kMaxSessionSeconds = 43200;
 
-void append_base64(const std::vector<std::uint8_t>& in, std::string* out) {
-  static const char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::size_t i = 0;
-  for (; i + 3 <= in.size(); i += 3) {
-    const std::uint32_t v = (std::uint32_t{in[i]} << 16) | (std::uint32_t{in[i + 1]} << 8) | in[i + 2];
-    for (int k = 18; k >= 0; k -= 6) out->push_back(kAlphabet[(v >> k) & 63]);
-  }
-  if (i < in.size()) {
-    const bool two = i + 1 < in.size();
-    const std::uint32_t v = (std::uint32_t{in[i]} << 16) | (two ? std::uint32_t{in[i + 1]} << 8 : 0);
-    out->push_back(kAlphabet[(v >> 18) & 63]);
-    out->push_back(kAlphabet[(v >> 12) & 63]);
-    out->push_back(two ? kAlphabet[(v >> 6) & 63] : '=');
-    out->push_back('=');
-  }
+std::string_view as_bytes(const std::vector<std::uint8_t>& der) {
+  return std::string_view(reinterpret_cast<const char*>(der.data()), der.size());
 }
 
 // The certificate's key as the signer's StringToSignKey.
@@ -181,10 +170,10 @@ Status RolesAnywhereCredentialsProvider::get(std::int64_t utc_now_ms, AwsCredent
   cJSON_free(printed);
 
   std::string x509_header, chain_header;
-  append_base64(leaf.front().der, &x509_header);
+  bedrock::append_base64(as_bytes(leaf.front().der), &x509_header);
   for (const X509Certificate& c : chain) {
     if (!chain_header.empty()) chain_header.push_back(',');
-    append_base64(c.der, &chain_header);
+    bedrock::append_base64(as_bytes(c.der), &chain_header);
   }
   const sigv4::Header signed_headers[] = {{"Content-Type", "application/json"},
                                           {"Host", host_header},

@@ -352,6 +352,10 @@ class Client {
 std::string percent_encode(std::string_view text);
 // "/model/" + percent_encode(model_id) + "/" + action ("converse", "invoke", ...).
 std::string model_path(std::string_view model_id, std::string_view action);
+// Base64, RFC 4648's standard alphabet with padding: appends the encoding of `bytes`;
+// decodes `text` into *out, false (with *out unspecified) unless it is well formed.
+void append_base64(std::string_view bytes, std::string* out);
+bool base64_decode(std::string_view text, std::string* out);
 
 // The Converse request body. kInvalidArgument: no model or messages, an empty role,
 // or a passthrough field that is not valid JSON (the message names the field).
