@@ -196,8 +196,8 @@ struct CallSettings {
 // Where a call went and how. The route's names are views into the catalog
 // generation the call ran on, which the report keeps alive: they stay valid for
 // as long as the report (or a copy of it) does, across catalog refreshes and
-// after the Runtime is gone. A routed call fills the report without a heap
-// allocation of its own; only the attempts' vector and strings are allocated.
+// after the Runtime is gone. A successful routed call allocates nothing for the
+// report beyond its attempts (the vector and their strings).
 struct CallReport {
   bedrock::Error error;             // ok() on success
   std::string_view identifier;      // the model or profile ID of the last attempt
@@ -343,8 +343,8 @@ class Runtime {
   std::string candidate_states(const Routing& routing, const std::string& model) const;
   std::unique_ptr<Lane> take_lane(Status* error);
   void give_back(std::unique_ptr<Lane> lane);
-  // Runs one routed call; send(lane, identifier, options, attempts) makes an attempt.
-  // Sends one attempt; options.model_id names the routed identifier.
+  // Runs one routed call; send(client, options, attempts) makes each attempt
+  // (options.model_id names the routed identifier).
   using SendFn = std::function<bedrock::Error(bedrock::Client& client, const bedrock::CallOptions& options,
                                               std::vector<bedrock::Attempt>* attempts)>;
   void run_call(const char* operation, const std::string& model_id, const CallSettings& settings,
