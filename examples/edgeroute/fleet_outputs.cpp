@@ -96,23 +96,21 @@ bool FleetOutputs::start(Runtime& runtime, std::string* error) {
   next_write_ns_ = runtime.clock().monotonic_ns() + flags_.metrics_interval_ms * 1000000LL;
   if (flags_.metrics_file.empty()) return true;
   std::string text;
-  // A snapshot keeps this catalog generation alive while the text is built.
   const std::shared_ptr<const Runtime::RoutingSnapshot> routing = runtime.routing();
-  MetricsSources sources = sources_locked();
-  sources.catalog = routing->catalog;
-  sources.router = routing->router;
-  Status st = prometheus_text(sources, &text);
+  Status st = prometheus_text(sources_locked(*routing), &text);
   if (st.ok()) st = write_file_atomically(flags_.metrics_file.c_str(), text, "--metrics-file");
   if (!st.ok()) *error = st.message();
   return st.ok();
 }
 
-MetricsSources FleetOutputs::sources_locked() const {
+MetricsSources FleetOutputs::sources_locked(const Runtime::RoutingSnapshot& routing) const {
   MetricsSources sources;
   sources.metrics = &metrics_;
+  sources.catalog = routing.catalog;
+  sources.router = routing.router;
   sources.retry_budget = &runtime_->retry_budget();
   sources.now_ns = runtime_->clock().monotonic_ns();
-  return sources;  // the caller adds a routing() snapshot's catalog and router
+  return sources;
 }
 
 Status FleetOutputs::prometheus(std::string* out) {
@@ -121,19 +119,14 @@ Status FleetOutputs::prometheus(std::string* out) {
     return Status::error(Code::kUnavailable, "metrics are not being counted");
   }
   const std::shared_ptr<const Runtime::RoutingSnapshot> routing = runtime_->routing();
-  MetricsSources sources = sources_locked();
-  sources.catalog = routing->catalog;
-  sources.router = routing->router;
   out->clear();
-  return prometheus_text(sources, out);
+  return prometheus_text(sources_locked(*routing), out);
 }
 
 bool FleetOutputs::write_locked(std::string* error) {
   if (runtime_ == nullptr) return true;
   const std::shared_ptr<const Runtime::RoutingSnapshot> routing = runtime_->routing();
-  MetricsSources sources = sources_locked();
-  sources.catalog = routing->catalog;
-  sources.router = routing->router;
+  const MetricsSources sources = sources_locked(*routing);
   std::string text;
   Status st;
   if (!flags_.metrics_file.empty()) {

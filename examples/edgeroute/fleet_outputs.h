@@ -63,7 +63,10 @@ class FleetOutputs {
 
  private:
   bool write_locked(std::string* error);
-  MetricsSources sources_locked() const;  // after start()
+  // What the writers read, after start(). The caller holds `routing` (a
+  // Runtime::routing() snapshot) while it reads them: a catalog refresh cannot
+  // free the catalog and router under it.
+  MetricsSources sources_locked(const Runtime::RoutingSnapshot& routing) const;
 
   FleetFlags flags_;
   Metrics metrics_;

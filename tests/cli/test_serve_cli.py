@@ -127,6 +127,9 @@ class Serve(clitest.DemoWorldTest):
     def calls(self):
         return [r for r in clitest.settled_requests(self.sim) if r.get("operation")]
 
+    def converses(self):
+        return [r for r in self.calls() if r["operation"] == "Converse"]
+
     def assert_only_eu_with_device_credentials(self):
         calls = self.calls()
         self.assertTrue(calls)
@@ -204,14 +207,13 @@ class Serve(clitest.DemoWorldTest):
         log = self.serve_stderr()
         self.assertIn("edgeroute serve: catalog refreshed: ListInferenceProfiles in eu-central-1, eu-west-1, "
                       "eu-west-3", log)
-        converses = lambda: [r for r in self.calls() if r["operation"] == "Converse"]
-        sent = len(converses())
+        sent = len(self.converses())
         with self.assertRaises(botocore.exceptions.ClientError) as caught:
             self.client().converse(modelId=SONNET, messages=self.messages())
         error = caught.exception.response
         self.assertEqual(error["ResponseMetadata"]["HTTPStatusCode"], 400, error)
         self.assertIn("eu-west-2", error["Error"]["Message"])
-        self.assertEqual(len(converses()), sent, "nothing was sent once the refresh saw London")
+        self.assertEqual(len(self.converses()), sent, "nothing was sent once the refresh saw London")
         self.assertEqual(sorted({r["region"] for r in clitest.settled_requests(self.sim)
                                  if r.get("operation") == "ListInferenceProfiles"}), sorted(EU))
 
@@ -235,7 +237,7 @@ class Serve(clitest.DemoWorldTest):
         families = promtext.parse(text)
         calls = [(labels, value) for name, labels, value in families["edgeroute_calls_total"]["samples"]]
         # The three calls, each counted once, on the pairs the simulator saw.
-        converses = [r for r in self.calls() if r["operation"] == "Converse"]
+        converses = self.converses()
         self.assertEqual(sum(v for l, v in calls if l["result"] == "ok"), len(converses))
         self.assertEqual(len(converses), 3)
         self.assertEqual({l["source_region"] for l, v in calls if v > 0}, {r["region"] for r in converses})
