@@ -74,7 +74,7 @@ const char* const kMessageText[] = {
     "endpoint URL: ", "must start with https://", "user name or password (user:pass@) is not allowed",
     "a query (?) or fragment (#) is not allowed", "IPv6 address without ']'",
     "unexpected text after ']'", "bad IPv6 address",
-    "the host has a character not allowed in a host name", "no host",
+    "the host has a character not allowed in a host name", "the host has a space or control character", "no host",
     "http:// only for a loopback host (127.0.0.0/8, [::1], localhost); use https://",
     "the path has a character that must be percent-encoded", "the path has an empty, '.' or '..' segment",
 };
